@@ -1,0 +1,1 @@
+"""Tenant communication and courtesy-call service for social-housing landlords."""

@@ -1,0 +1,112 @@
+"""The app factory: ``create_app(settings, *, sms=None, clock=None)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from crm.clock import Clock
+from crm.config import Settings
+from crm.db import Database
+from crm.metrics import Metrics
+from crm.scheduler import scheduler_ctx
+from crm.web import keys
+from crm.web.middlewares import (
+    auth_middleware,
+    error_middleware,
+    metrics_middleware,
+    security_headers_middleware,
+)
+from crm.web.routes import setup_routes
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+MAX_UPLOAD = 200 * 1024 * 1024  # a 100,000-row tenant export is about 25 MB
+
+
+def _build_sms(settings: Settings, db: Database, clock: Clock) -> Any:
+    if settings.sms_backend == "twilio":
+        from crm.sms.twilio import TwilioTransport
+
+        return TwilioTransport(settings)
+    from crm.sms.local import LocalTransport
+
+    return LocalTransport(db, clock)
+
+
+async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Close what the app opened, in reverse order, on shutdown."""
+    yield
+    sms = app[keys.SMS]
+    close = getattr(sms, "close", None)
+    if close is not None:
+        await close()
+    await app[keys.DB].dispose()
+
+
+async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Loops that every process runs (e.g. the outbox dispatcher), when the scheduler is on."""
+    starters = []
+    if app[keys.SETTINGS].scheduler_enabled:
+        try:
+            from crm.campaigns.dispatcher import start_dispatcher
+            starters.append(start_dispatcher)
+        except ModuleNotFoundError:
+            pass
+    stops = [await start(app) for start in starters]
+    yield
+    for stop in reversed(stops):
+        await stop()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    sms: Any = None,
+    clock: Clock | None = None,
+    db: Database | None = None,
+) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            security_headers_middleware,
+            metrics_middleware,
+            error_middleware,
+            auth_middleware,
+        ],
+        client_max_size=MAX_UPLOAD,
+    )
+    clock = clock or Clock()
+    db = db or Database(settings.database_url)
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+    app[keys.DB] = db
+    app[keys.METRICS] = Metrics()
+    app[keys.PAGE_CONTEXT] = []
+    app[keys.BACKGROUND] = {}
+    app[keys.SMS] = sms if sms is not None else _build_sms(settings, db, clock)
+
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    from crm.web.filters import install_filters
+
+    install_filters(env, settings)
+    setup_routes(app)
+    if STATIC.is_dir():
+        app.router.add_static("/static/", STATIC, name="static")
+    app.cleanup_ctx.append(_resources_ctx)
+    app.cleanup_ctx.append(scheduler_ctx)
+    app.cleanup_ctx.append(_background_ctx)
+    return app

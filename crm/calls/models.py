@@ -1,0 +1,109 @@
+"""Courtesy-call tables: one task per new lease, its attempts, the interview, follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from crm.models import utc_field
+
+
+class TaskStatus:
+    OPEN = "open"  # waiting in the queue (maybe with a next_attempt_at)
+    COMPLETED = "completed"  # reached and interviewed
+    REFUSED = "refused"  # the tenant declined the interview
+    WRONG_NUMBER = "wrong_number"  # no usable number left
+    EXHAUSTED = "exhausted"  # max attempts reached without contact
+    EXPIRED = "expired"  # the window closed before contact
+    CANCELLED = "cancelled"  # lease ended / data purged
+    CLOSED = (COMPLETED, REFUSED, WRONG_NUMBER, EXHAUSTED, EXPIRED, CANCELLED)
+
+
+class Outcome:
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    CALLBACK_REQUESTED = "callback_requested"
+    REFUSED = "refused"
+    REACHED = "reached"
+    ALL = (NO_ANSWER, VOICEMAIL, BUSY, WRONG_NUMBER, CALLBACK_REQUESTED, REFUSED, REACHED)
+
+
+class CallTask(SQLModel, table=True):
+    """The courtesy call owed to a new lease. ``lease_id`` is unique: creation is idempotent."""
+
+    __tablename__ = "call_task"
+    __table_args__ = (Index("ix_call_task_agency_status", "agency_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lease_id: int = Field(foreign_key="lease.id", unique=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")  # denormalised for the queue query
+    window_start: date
+    window_end: date = Field(index=True)
+    status: str = Field(default=TaskStatus.OPEN, max_length=20)
+    no_phone: bool = False  # no usable number: stays in the denominators and in sight
+    attempts: int = 0
+    last_outcome: str | None = Field(default=None, max_length=20)
+    next_attempt_at: datetime | None = utc_field()
+    callback_at: datetime | None = utc_field()
+    # "callback_request" SMS replies create/raise a task for today.
+    requested_by_sms: bool = False
+    claimed_by: int | None = Field(default=None, foreign_key="user.id")
+    claim_expires_at: datetime | None = utc_field()
+    created_at: datetime = utc_field(nullable=False)
+    closed_at: datetime | None = utc_field()
+
+
+class CallAttempt(SQLModel, table=True):
+    __tablename__ = "call_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="call_task.id", index=True)
+    at: datetime = utc_field(nullable=False, index=True)
+    adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    outcome: str = Field(max_length=20)
+    note: str | None = None
+    callback_at: datetime | None = utc_field()
+    phone_e164: str | None = Field(default=None, max_length=20)
+
+
+class Interview(SQLModel, table=True):
+    """The structured interview: answers per theme on the 4-point scale (null = ne sait pas)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="call_task.id", unique=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    adviser_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    at: datetime = utc_field(nullable=False, index=True)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: str = ""
+    summary_sentiment: str | None = Field(default=None, max_length=10)
+    summary_sentiment_score: float | None = None
+
+
+class FollowUpStatus:
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    ALL = (OPEN, IN_PROGRESS, DONE)
+
+
+class FollowUp(SQLModel, table=True):
+    """A problem heard on the phone, to be dealt with before it becomes a complaint."""
+
+    __tablename__ = "follow_up"
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    kind: str = Field(max_length=20)  # technical | administrative
+    category: str = Field(max_length=60)
+    description: str
+    status: str = Field(default=FollowUpStatus.OPEN, max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = utc_field(nullable=False)
+    updated_at: datetime = utc_field(nullable=False)

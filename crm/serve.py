@@ -1,0 +1,25 @@
+"""Running the service: one process with the web server, the scheduler and the dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from crm.app import create_app
+from crm.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, demo: bool = False) -> int:
+    if demo:
+        from crm.demo import run_demo_command
+
+        asyncio.run(run_demo_command(settings, only_if_empty=True))
+    app = create_app(settings)
+    print(f"CRM HLM on {settings.public_url} (database: {settings.database_url.split('://')[0]}, "
+          f"SMS: {settings.sms_backend})", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    return 0

@@ -1,0 +1,168 @@
+"""Middlewares: errors as JSON (or French pages), authentication and access, CSRF, metrics.
+
+The access check is the one mechanism every route goes through: a view declares its roles
+with ``crm.auth.access`` (or ``public``); a view that declares nothing is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from crm import auth
+from crm.errors import ApiError, Forbidden, Unauthorized
+from crm.web.keys import CLOCK, DB, METRICS
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SESSION_COOKIE = "crm_session"
+LOGIN_CSRF_COOKIE = "crm_login_csrf"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PRINCIPAL: web.RequestKey["auth.Principal | None"] = web.RequestKey("principal", object)
+
+
+def wants_json(request: web.Request) -> bool:
+    path = request.path
+    return (
+        path.startswith("/api/") or path.startswith("/webhooks/") or path in ("/healthz", "/metrics")
+    )
+
+
+def principal(request: web.Request) -> auth.Principal:
+    """The caller of a view that requires authentication."""
+    p = request.get(PRINCIPAL)
+    if p is None:  # pragma: no cover - the middleware guarantees it
+        raise Unauthorized("Authentification requise.")
+    return p
+
+
+async def _error_page(request: web.Request, status: int, message: str) -> web.Response:
+    from crm.web.render import render
+
+    return await render("error.html", request, {"status": status, "message": message}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    from crm.web.jsonutil import json_response
+
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        if wants_json(request):
+            headers = {"Retry-After": "900"} if exc.status == 429 else None
+            return json_response(exc.body(), status=exc.status, headers=headers)
+        if exc.status == 401:
+            raise web.HTTPFound(f"/login?next={request.path_qs}") from None
+        return await _error_page(request, exc.status, exc.message)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and wants_json(request):
+            code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+                exc.status, "http_error"
+            )
+            return json_response(
+                {"error": {"code": code, "message": exc.reason}}, status=exc.status
+            )
+        if exc.status in (404, 405) and not wants_json(request):
+            return await _error_page(request, exc.status, "Cette page n'existe pas.")
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json(request):
+            return json_response(
+                {"error": {"code": "internal_error", "message": "Erreur interne du serveur."}},
+                status=500,
+            )
+        return await _error_page(request, 500, "Une erreur inattendue s'est produite. Elle a été enregistrée.")
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+async def _check_csrf(request: web.Request, session_token: str) -> None:
+    expected = auth.csrf_token_for(session_token)
+    sent = request.headers.get("X-CSRF-Token")
+    if sent is None and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        form = await request.post()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if sent != expected:
+        raise Forbidden(
+            "Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+            code="csrf_failed",
+        )
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route_handler: Any = request.match_info.handler
+    declared = getattr(route_handler, "crm_access", None)
+    if declared is None and request.match_info.http_exception is None:
+        # Static files and aiohttp's own routes carry no declaration; ours always do.
+        if not request.path.startswith("/static/"):
+            log.error("route without access declaration: %s", request.path)
+            raise Forbidden("Accès refusé.", code="no_access_declared")
+    token = _bearer(request)
+    from_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        from_cookie = token is not None
+    p: auth.Principal | None = None
+    if token:
+        async with request.app[DB].session() as session:
+            p = await auth.principal_for_token(session, token, request.app[CLOCK].now())
+    if p is not None and from_cookie and p.token_kind != "session":
+        p = None
+    if p is not None and not from_cookie and p.token_kind != "api":
+        p = None
+    request[PRINCIPAL] = p
+    if declared is None or declared == auth.PUBLIC:
+        return await handler(request)
+    if p is None:
+        raise Unauthorized("Authentification requise.", code="unauthenticated")
+    if p.role not in declared:
+        raise Forbidden("Votre rôle ne permet pas cette action.", code="role_forbidden")
+    if from_cookie and request.method in UNSAFE:
+        await _check_csrf(request, token)  # type: ignore[arg-type]
+    return await handler(request)
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        m = request.app[METRICS]
+        m.http_requests.labels(request.method, route, str(status)).inc()  # type: ignore[attr-defined]
+        m.http_latency.labels(route).observe(time.perf_counter() - started)  # type: ignore[attr-defined]
+
+
+@web.middleware
+async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
