@@ -55,10 +55,13 @@ def _feature_routes(kind: str) -> list[Route]:
     ``API_ROUTES`` / ``PAGE_ROUTES``. Collected here so the table above stays the one index."""
     found: list[Route] = []
     for module_name in (
-        "crm.calls.views",
-        "crm.campaigns.views",
-        "crm.sms.views",
-        "crm.surveys.views",
+        "crm.calls.views",  # queue, attempts, interviews, follow-ups, KPIs
+        "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
+        "crm.campaigns.status_views",  # Twilio delivery status callbacks
+        "crm.sms.views",  # incoming SMS webhook and the inbox
+        "crm.sms.local_views",  # "SMS envoyés (simulation)" page of the local backend
+        "crm.surveys.views",  # survey import and comparison
+        "crm.web.views_privacy",  # personal data: export and anonymisation
     ):
         try:
             module = __import__(module_name, fromlist=["_"])
