@@ -104,6 +104,9 @@ def create_app(
 
     install_filters(env, settings)
     setup_routes(app)
+    from crm.sms.views import install as install_inbox
+
+    install_inbox(app)  # the open-messages badge in the navigation
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, name="static")
     app.cleanup_ctx.append(_resources_ctx)

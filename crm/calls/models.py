@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm.models import utc_field
 
 
+class TaskKind:
+    COURTESY = "courtesy"  # the courtesy call owed to a new lease (counted in the KPIs)
+    CALLBACK = "callback"  # the tenant texted "rappelez-moi" after the courtesy call was over
+    ALL = (COURTESY, CALLBACK)
+
+
 class TaskStatus:
     OPEN = "open"  # waiting in the queue (maybe with a next_attempt_at)
+    REACHED = "reached"  # spoken to, interview not posted yet (off the queue, not closed)
     COMPLETED = "completed"  # reached and interviewed
     REFUSED = "refused"  # the tenant declined the interview
     WRONG_NUMBER = "wrong_number"  # no usable number left
@@ -20,6 +27,7 @@ class TaskStatus:
     EXPIRED = "expired"  # the window closed before contact
     CANCELLED = "cancelled"  # lease ended / data purged
     CLOSED = (COMPLETED, REFUSED, WRONG_NUMBER, EXHAUSTED, EXPIRED, CANCELLED)
+    ACTIVE = (OPEN, REACHED)
 
 
 class Outcome:
@@ -31,15 +39,25 @@ class Outcome:
     REFUSED = "refused"
     REACHED = "reached"
     ALL = (NO_ANSWER, VOICEMAIL, BUSY, WRONG_NUMBER, CALLBACK_REQUESTED, REFUSED, REACHED)
+    # No one answered: these count towards the maximum number of attempts.
+    NO_CONTACT = (NO_ANSWER, VOICEMAIL, BUSY)
+    # The tenant was spoken to: counts as "reached" in the KPIs.
+    CONTACT = (REACHED, REFUSED, CALLBACK_REQUESTED)
 
 
 class CallTask(SQLModel, table=True):
-    """The courtesy call owed to a new lease. ``lease_id`` is unique: creation is idempotent."""
+    """The call owed to a lease. (``lease_id``, ``kind``) is unique: creation is idempotent."""
 
     __tablename__ = "call_task"
-    __table_args__ = (Index("ix_call_task_agency_status", "agency_id", "status"),)
+    __table_args__ = (
+        UniqueConstraint("lease_id", "kind", name="uq_call_task_lease_kind"),
+        Index("ix_call_task_agency_status", "agency_id", "status"),
+        # The queue: open tasks of an agency whose window contains the day.
+        Index("ix_call_task_queue", "status", "agency_id", "window_end"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    lease_id: int = Field(foreign_key="lease.id", unique=True)
+    lease_id: int = Field(foreign_key="lease.id", index=True)
+    kind: str = Field(default=TaskKind.COURTESY, max_length=10)  # TaskKind
     tenant_id: int = Field(foreign_key="tenant.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")  # denormalised for the queue query
     window_start: date

@@ -42,6 +42,10 @@ class Campaign(SQLModel, table=True):
     variables: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    # The preset the wizard started from (templates/sms/<preset>.txt), and whether the
+    # message is about a lift: reduced-mobility tenants are then listed to be called.
+    preset: str | None = Field(default=None, max_length=40)
+    lift: bool = False
     send_at: datetime | None = utc_field()
     status: str = Field(default=CampaignStatus.DRAFT, max_length=20, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")

@@ -1,0 +1,232 @@
+"""Who a campaign reaches: a union of estate parts and tenants, active leases only.
+
+Scanned in chunks of tenants (keyset on tenant id) so that a 100,000-recipient campaign
+never holds more than one chunk of rows, rendered texts included; only the set of numbers
+already seen grows (to send one message per number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth import Principal
+from crm.errors import Forbidden
+from crm.models import Agency, Building, Entrance, Lease, LocalOffice, Phone, PhoneKind, Residence, Tenant
+from crm.optouts import opted_out_numbers
+
+CHUNK = 1000
+
+
+class Audience(BaseModel):
+    """Ids from /api/v1/estate, combined as a union."""
+
+    model_config = ConfigDict(extra="forbid")
+    agencies: list[int] = Field(default_factory=list, max_length=1000)
+    local_offices: list[int] = Field(default_factory=list, max_length=1000)
+    residences: list[int] = Field(default_factory=list, max_length=10000)
+    buildings: list[int] = Field(default_factory=list, max_length=10000)
+    entrances: list[int] = Field(default_factory=list, max_length=10000)
+    tenant_ids: list[int] = Field(default_factory=list, max_length=100000)
+
+    def is_empty(self) -> bool:
+        return not any((self.agencies, self.local_offices, self.residences, self.buildings,
+                        self.entrances, self.tenant_ids))
+
+
+def format_phone(value: str | None) -> str:
+    """+33254000000 -> 02 54 00 00 00, as a tenant would dial it; others unchanged."""
+    if not value:
+        return ""
+    if value.startswith("+33") and len(value) == 12:
+        digits = "0" + value[3:]
+        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    return value
+
+
+async def check_scope(session: AsyncSession, audience: Audience, p: Principal) -> None:
+    """403 when a non-admin targets anything outside their agency."""
+    if p.is_admin:
+        return
+    mine = p.agency_id
+
+    async def owned(stmt: Any, wanted: list[int]) -> None:
+        if not wanted:
+            return
+        found = set((await session.scalars(stmt)).all())
+        if set(wanted) - found:
+            raise Forbidden("Une partie du public choisi n'appartient pas à votre agence.",
+                            code="agency_forbidden")
+
+    if any(a != mine for a in audience.agencies):
+        raise Forbidden("Une partie du public choisi n'appartient pas à votre agence.",
+                        code="agency_forbidden")
+    await owned(select(LocalOffice.id).where(LocalOffice.id.in_(audience.local_offices),
+                                             LocalOffice.agency_id == mine), audience.local_offices)
+    await owned(select(Residence.id).where(Residence.id.in_(audience.residences),
+                                           Residence.agency_id == mine), audience.residences)
+    await owned(select(Building.id).join(Residence, Residence.id == Building.residence_id)
+                .where(Building.id.in_(audience.buildings), Residence.agency_id == mine),
+                audience.buildings)
+    await owned(select(Entrance.id).join(Building, Building.id == Entrance.building_id)
+                .join(Residence, Residence.id == Building.residence_id)
+                .where(Entrance.id.in_(audience.entrances), Residence.agency_id == mine),
+                audience.entrances)
+    ids = list(set(audience.tenant_ids))
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        await owned(select(Lease.tenant_id).where(Lease.tenant_id.in_(part), Lease.agency_id == mine)
+                    .distinct(), part)
+
+
+@dataclass(slots=True)
+class Recipient:
+    tenant_id: int
+    e164: str
+    context: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Contact:
+    """A tenant to reach some other way (no mobile, opted out) or to call (reduced mobility)."""
+
+    tenant_id: int
+    name: str
+    mobile: str | None
+    landline: str | None
+    residence: str
+    building: str
+    entrance: str
+    reason: str
+
+
+@dataclass
+class AudienceScan:
+    """One pass over an audience. Iterate ``chunks(session)``; counts fill as it goes."""
+
+    audience: Audience
+    agency_id: int | None  # None: every agency (admins)
+    today: date
+    ignore_opt_out: bool = False  # urgent outage alerts where the landlord allows it
+    collect_unreachable: bool = False
+    collect_reduced_mobility: bool = False
+    chunk_size: int = CHUNK
+    recipients: int = 0
+    excluded: dict[str, int] = field(
+        default_factory=lambda: {"opted_out": 0, "no_mobile": 0, "duplicate_phone": 0})
+    unreachable: list[Contact] = field(default_factory=list)
+    reduced_mobility: list[Contact] = field(default_factory=list)
+
+    def _conditions(self) -> list[Any]:
+        a = self.audience
+        parts = []
+        for column, ids in ((Lease.agency_id, a.agencies), (Lease.local_office_id, a.local_offices),
+                            (Lease.residence_id, a.residences), (Lease.building_id, a.buildings),
+                            (Lease.entrance_id, a.entrances), (Lease.tenant_id, a.tenant_ids)):
+            if ids:
+                parts.append(column.in_(sorted(set(ids))))
+        conditions = [or_(*parts) if parts else false(),
+                      or_(Lease.lease_end.is_(None), Lease.lease_end >= self.today)]
+        if self.agency_id is not None:
+            conditions.append(Lease.agency_id == self.agency_id)
+        return conditions
+
+    async def chunks(self, session: AsyncSession) -> AsyncIterator[list[Recipient]]:
+        conditions = self._conditions()
+        seen_numbers: set[str] = set()
+        last_id = 0
+        while True:
+            tenant_ids = list((await session.scalars(
+                select(Lease.tenant_id).where(*conditions, Lease.tenant_id > last_id)
+                .group_by(Lease.tenant_id).order_by(Lease.tenant_id).limit(self.chunk_size)
+            )).all())
+            if not tenant_ids:
+                return
+            last_id = tenant_ids[-1]
+            places = await self._places(session, conditions, tenant_ids)
+            mobiles, landlines = await self._phones(session, tenant_ids)
+            opted = set() if self.ignore_opt_out else await opted_out_numbers(session, mobiles.values())
+            batch: list[Recipient] = []
+            for tid in tenant_ids:
+                ctx, reduced = places[tid]
+                mobile = mobiles.get(tid)
+                if reduced and self.collect_reduced_mobility:
+                    self.reduced_mobility.append(self._contact(tid, ctx, mobile, landlines, "Mobilité réduite"))
+                if mobile is None:
+                    self.excluded["no_mobile"] += 1
+                    if self.collect_unreachable:
+                        self.unreachable.append(self._contact(tid, ctx, None, landlines, "Pas de mobile"))
+                elif mobile in opted:
+                    self.excluded["opted_out"] += 1
+                    if self.collect_unreachable:
+                        self.unreachable.append(self._contact(tid, ctx, mobile, landlines, "SMS refusés (STOP)"))
+                elif mobile in seen_numbers:
+                    self.excluded["duplicate_phone"] += 1
+                else:
+                    seen_numbers.add(mobile)
+                    self.recipients += 1
+                    batch.append(Recipient(tid, mobile, ctx))
+            yield batch
+
+    async def run(self, session: AsyncSession) -> AudienceScan:
+        """Count only (and collect the lists asked for)."""
+        async for _ in self.chunks(session):
+            pass
+        return self
+
+    @staticmethod
+    def _contact(tid: int, ctx: dict[str, Any], mobile: str | None, landlines: dict[int, str],
+                 reason: str) -> Contact:
+        name = " ".join(x for x in (ctx["civility"], ctx["first_name"], ctx["last_name"]) if x)
+        return Contact(tid, name, mobile, landlines.get(tid), ctx["residence"] or "",
+                       ctx["building"] or "", ctx["entrance"] or "", reason)
+
+    async def _places(self, session: AsyncSession, conditions: list[Any],
+                      tenant_ids: list[int]) -> dict[int, tuple[dict[str, Any], bool]]:
+        rows = await session.execute(
+            select(Lease.tenant_id, Lease.lease_start, Lease.id, Tenant.civility, Tenant.first_name,
+                   Tenant.last_name, Tenant.reduced_mobility, Residence.name, Building.name,
+                   Entrance.name, Agency.name, Agency.phone)
+            .join(Tenant, Tenant.id == Lease.tenant_id)
+            .join(Residence, Residence.id == Lease.residence_id)
+            .join(Agency, Agency.id == Lease.agency_id)
+            .outerjoin(Building, Building.id == Lease.building_id)
+            .outerjoin(Entrance, Entrance.id == Lease.entrance_id)
+            .where(*conditions, Lease.tenant_id.in_(tenant_ids))
+            .order_by(Lease.tenant_id, Lease.lease_start, Lease.id)
+        )
+        places: dict[int, tuple[dict[str, Any], bool]] = {}
+        for (tid, _start, _lid, civility, first, last, reduced, residence, building, entrance,
+             agency, agency_phone) in rows:
+            # Ordered by start: the latest matching lease wins (a tenant who moved in the estate).
+            places[tid] = ({"civility": civility, "first_name": first, "last_name": last,
+                            "residence": residence, "building": building, "entrance": entrance,
+                            "agency_name": agency, "agency_phone": format_phone(agency_phone)},
+                           bool(reduced))
+        return places
+
+    @staticmethod
+    async def _phones(session: AsyncSession, tenant_ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
+        rows = await session.execute(
+            select(Phone.tenant_id, Phone.e164, Phone.kind)
+            .where(Phone.tenant_id.in_(tenant_ids), Phone.valid.is_(True)).order_by(Phone.id)
+        )
+        mobiles: dict[int, str] = {}
+        landlines: dict[int, str] = {}
+        for tid, e164, kind in rows:
+            target = mobiles if kind == PhoneKind.MOBILE else landlines
+            target.setdefault(tid, e164)
+        return mobiles, landlines
+
+
+async def count_leases(session: AsyncSession, audience: Audience, agency_id: int | None,
+                       today: date) -> int:
+    scan = AudienceScan(audience, agency_id, today)
+    return int(await session.scalar(
+        select(func.count(func.distinct(Lease.tenant_id))).where(*scan._conditions())) or 0)

@@ -1,0 +1,317 @@
+"""The outbox dispatcher: claims due rows, hands them to the SMS transport, records results.
+
+Every process runs one (claims are atomic: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
+SQLite there is one process). A row is committed ``sending`` before the provider call, so a
+crash can never make it go twice: at the next start it shows as ``unknown``.
+
+``dispatch_once(app)`` processes what is due now (tests, deterministic);
+``start_dispatcher(app)`` runs it in a loop (``crm/app.py``); ``wake(app)`` nudges the loop
+after a launch so messages do not wait for the next poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from crm.calendar import next_sms_sending_time
+from crm.campaigns import outbox
+from crm.campaigns.models import Campaign, Category, OutboxStatus
+from crm.campaigns.ratelimit import TokenBucket
+from crm.optouts import opted_out_numbers, record_opt_change
+from crm.sms import twilio_errors
+from crm.sms.transport import SmsError
+from crm.web.keys import BACKGROUND, CLOCK, DB, SETTINGS, metrics, sms
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000  # rows one dispatch_once() handles at most before looking around again
+CONCURRENCY = 20  # provider calls in flight
+# Rows are claimed a few at a time, when the workers run short: a crash then leaves at most
+# about 2 × CONCURRENCY rows "sending" (shown "unknown"), not a whole batch.
+CLAIM_CHUNK = CONCURRENCY
+POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
+STALE_SWEEP_SECONDS = 60.0
+SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
+# PostgreSQL, several processes: a claim this old has no live caller any more (the transport
+# gives up after 15 s), so it is marked unknown without waiting for a restart.
+STALE_SENDING = timedelta(minutes=5)
+BACKOFF_BASE = 30.0  # seconds before the 2nd try; doubles each time
+BACKOFF_CAP = 3600.0
+MAX_ATTEMPTS = 8  # then the message is given up as failed
+
+_WAKE = "dispatcher_wake"
+_BUCKET = "sms_bucket"
+
+OPTED_OUT_REASON = "Le destinataire a demandé l'arrêt des SMS (STOP)."
+GIVEN_UP_REASON = "Échecs temporaires répétés : abandon après {n} essais ({last})"
+
+
+def status_callback_url(app: web.Application) -> str:
+    return f"{app[SETTINGS].public_url}/webhooks/twilio/status"
+
+
+def _bucket(app: web.Application) -> TokenBucket:
+    bucket = app[BACKGROUND].get(_BUCKET)
+    if bucket is None:
+        bucket = TokenBucket(app[SETTINGS].sms_rate, app[CLOCK])
+        app[BACKGROUND][_BUCKET] = bucket
+    return bucket
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None,
+                    rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter (so retries of a big campaign do not come back as
+    one wave); never sooner than the provider's Retry-After."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    delay = (rng or random).uniform(ceiling / 2, ceiling)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+@dataclass
+class _Result:
+    row: outbox.Claimed
+    at: datetime
+    sid: str | None = None
+    error: SmsError | None = None
+
+
+class _Writer:
+    """Writes results as they come, in bulk: while one transaction is being written, new
+    results gather for the next one (group commit). Quick when idle, batched when busy, and
+    a crash loses at most the results of one transaction in progress."""
+
+    def __init__(self, app: web.Application, campaigns: dict[int, Campaign]) -> None:
+        self.app = app
+        self.campaigns = campaigns  # filled by the claims
+        self.results: list[_Result] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, result: _Result) -> None:
+        self.results.append(result)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self.results:
+            results, self.results = self.results, []
+            try:
+                await self._write(results)
+            except Exception:  # noqa: BLE001 - the rows stay "sending", then "unknown"
+                log.exception("could not record %s SMS results", len(results))
+
+    async def flush(self) -> None:
+        while self._task is not None and not self._task.done():
+            await self._task
+        if self.results:
+            await self._drain()
+
+    async def _write(self, results: list[_Result]) -> None:
+        app = self.app
+        tz = app[SETTINGS].tz
+        sent: list[dict[str, Any]] = []
+        retry: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        opted_out: list[_Result] = []
+        for r in results:
+            if r.error is None:
+                sent.append({"b_id": r.row.id, "b_sid": r.sid, "b_at": r.at})
+                continue
+            err = r.error
+            if err.permanent or r.row.attempts >= MAX_ATTEMPTS:
+                reason = err.reason if err.permanent else GIVEN_UP_REASON.format(
+                    n=r.row.attempts, last=err.reason)
+                failed.append({"b_id": r.row.id, "b_code": err.code, "b_reason": reason[:255],
+                               "b_at": r.at})
+                if err.code == twilio_errors.OPTED_OUT:
+                    opted_out.append(r)
+                continue
+            next_try = r.at + timedelta(seconds=backoff_seconds(r.row.attempts, err.retry_after))
+            campaign = self.campaigns.get(r.row.campaign_id)
+            if campaign is not None and not campaign.urgent:
+                next_try = next_sms_sending_time(next_try, tz)
+            retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
+                          "b_reason": (err.reason or "")[:255], "b_at": r.at})
+        async with app[DB].session() as session:
+            for stmt, params in ((outbox.MARK_SENT, sent), (outbox.MARK_RETRY, retry),
+                                 (outbox.MARK_FAILED, failed)):
+                if params:
+                    await session.execute(stmt, params)
+            for r in opted_out:
+                # Twilio knows the number replied STOP to our sender: keep that in our records.
+                await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,
+                                        source="twilio_21610", tenant_id=r.row.tenant_id)
+            await session.commit()
+        m = metrics(app)
+        for _ in sent:
+            m.sms_handed_over.inc()
+        for r in results:
+            if r.error is not None:
+                m.sms_failed.labels(permanent=str(r.error.permanent).lower()).inc()
+
+
+def _may_ignore_opt_out(app: web.Application, campaign: Campaign | None) -> bool:
+    return bool(campaign and campaign.urgent and campaign.category == Category.OUTAGE
+                and app[SETTINGS].alerts_ignore_opt_out)
+
+
+async def _claim(app: web.Application, limit: int,
+                 campaigns: dict[int, Campaign]) -> tuple[list[outbox.Claimed], int]:
+    """Claim up to ``limit`` due rows (committed ``sending``). Returns those to send (not
+    the numbers that opted out since the launch: cancelled in the same transaction) and
+    how many were claimed."""
+    now = app[CLOCK].now()
+    async with app[DB].session() as session:
+        claimed = await outbox.claim_due(session, now, limit)
+        if not claimed:
+            await session.commit()
+            return [], 0
+        missing = {c.campaign_id for c in claimed} - campaigns.keys()
+        if missing:
+            for campaign in (await session.scalars(
+                    select(Campaign).where(Campaign.id.in_(missing)))).all():
+                campaigns[campaign.id] = campaign  # type: ignore[index]
+        # Opt-outs recorded since the launch win over the launch's list.
+        stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
+        skipped = {c.id for c in claimed if c.e164 in stopped
+                   and not _may_ignore_opt_out(app, campaigns.get(c.campaign_id))}
+        if skipped:
+            await session.execute(outbox.MARK_CANCELLED, [
+                {"b_id": i, "b_reason": OPTED_OUT_REASON, "b_at": now} for i in skipped])
+        await session.commit()  # rows are "sending" before any provider call
+    return [c for c in claimed if c.id not in skipped], len(claimed)
+
+
+async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
+    """Send what is due now, up to ``limit`` rows, and record the results. Returns the
+    number of rows claimed (sent, retried, failed or skipped)."""
+    clock = app[CLOCK]
+    transport = sms(app)
+    bucket = _bucket(app)
+    callback = status_callback_url(app)
+    campaigns: dict[int, Campaign] = {}
+    writer = _Writer(app, campaigns)
+    queue: deque[outbox.Claimed] = deque()
+    claim_lock = asyncio.Lock()
+    claimed = 0
+    exhausted = False
+
+    async def next_row() -> outbox.Claimed | None:
+        nonlocal claimed, exhausted
+        while True:
+            if queue:
+                return queue.popleft()
+            if exhausted:
+                return None
+            async with claim_lock:  # one worker refills for all
+                if queue or exhausted:
+                    continue
+                rows, n = await _claim(app, min(CLAIM_CHUNK, limit - claimed), campaigns)
+                claimed += n
+                if not n or claimed >= limit:
+                    exhausted = True
+                queue.extend(rows)
+
+    async def worker() -> None:
+        while (row := await next_row()) is not None:
+            await bucket.acquire(row.segments)
+            try:
+                sid = await transport.send(row.e164, row.body, status_callback=callback)
+                writer.add(_Result(row, clock.now(), sid=sid))
+            except SmsError as exc:
+                log.info("sms %s: %s (code %s)", row.id,
+                         "refused" if exc.permanent else "retry later", exc.code)
+                writer.add(_Result(row, clock.now(), error=exc))
+            except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the row
+                log.exception("sms %s: unexpected error", row.id)
+                writer.add(_Result(row, clock.now(), error=SmsError(
+                    str(exc), permanent=False, reason=twilio_errors.UNAVAILABLE)))
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await writer.flush()
+    if campaigns:
+        async with app[DB].session() as session:
+            await outbox.complete_campaigns(session, campaigns.keys())
+            await session.commit()
+    return claimed
+
+
+async def recover_interrupted(app: web.Application, *, at_start: bool) -> int:
+    """Rows left ``sending`` become ``unknown``. At start on SQLite (one process) all of
+    them; on PostgreSQL other processes may be mid-call, so only stale claims."""
+    db = app[DB]
+    older_than = None if (at_start and not db.is_postgres) else STALE_SENDING
+    async with db.session() as session:
+        n = await outbox.mark_interrupted_unknown(session, app[CLOCK].now(), older_than)
+        if n:
+            await outbox.complete_campaigns(session)
+        await session.commit()
+    if n:
+        log.warning("%s SMS found interrupted while sending: marked unknown (not re-sent)", n)
+    return n
+
+
+def wake(app: web.Application) -> None:
+    """Tell the running dispatcher there is work now (no-op when none runs)."""
+    event = app[BACKGROUND].get(_WAKE)
+    if event is not None:
+        event.set()
+
+
+async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]]:
+    """Start the dispatch loop; return a coroutine function that stops it."""
+    await recover_interrupted(app, at_start=True)
+    event = asyncio.Event()
+    app[BACKGROUND][_WAKE] = event
+    stopping = asyncio.Event()
+
+    async def loop() -> None:
+        last_sweep = asyncio.get_running_loop().time()
+        while not stopping.is_set():
+            event.clear()  # before looking, so a wake() during the batch is not lost
+            try:
+                n = await dispatch_once(app)
+                now = asyncio.get_running_loop().time()
+                if now - last_sweep > STALE_SWEEP_SECONDS:
+                    last_sweep = now
+                    await recover_interrupted(app, at_start=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatcher failed; trying again shortly")
+                n = 0
+            if n:
+                continue  # more may be due right now
+            try:
+                await asyncio.wait_for(event.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    task = asyncio.create_task(loop(), name="outbox-dispatcher")
+
+    async def stop() -> None:
+        # Let the batch in hand finish (its rows would otherwise end up "unknown").
+        stopping.set()
+        event.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_GRACE)
+        except TimeoutError:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        app[BACKGROUND].pop(_WAKE, None)
+
+    return stop

@@ -1,0 +1,204 @@
+"""The outbox table's operations: bulk writing at launch, claiming due rows, recording
+results, crash recovery and campaign completion.
+
+Every state change is one guarded UPDATE (``WHERE status = …``), so two dispatchers, a
+cancel and a status callback racing each other cannot move a message backwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
+
+CHUNK = 1000  # rows per INSERT: 9 parameters each stays under SQLite's and asyncpg's limits
+
+_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(_table).on_conflict_do_nothing(index_elements=["campaign_id", "e164"])
+
+
+async def write_outbox_rows(
+    session: AsyncSession,
+    campaign: Campaign,
+    rows: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+    *,
+    now: datetime | None = None,
+    next_try_at: datetime | None = None,
+) -> int:
+    """Insert one outbox row per recipient in chunks; a number already in the campaign's
+    outbox is skipped (launching twice sends nothing twice). Returns the rows inserted.
+
+    ``rows``: mappings with ``e164``, ``body`` and optionally ``tenant_id``, ``segments``,
+    ``next_try_at`` (else the ``next_try_at`` argument, else ``now``). Rows may come from
+    a generator, so a 100,000-recipient launch never holds them all. The caller commits.
+    """
+    now = now or campaign.launched_at or campaign.created_at
+    default_try = next_try_at or now
+    stmt = _insert_ignoring_duplicates(session)
+    inserted = 0
+    chunk: list[dict[str, Any]] = []
+
+    async def flush() -> int:
+        if not chunk:
+            return 0
+        result = await session.execute(stmt.values(chunk))
+        chunk.clear()
+        return max(result.rowcount or 0, 0)
+
+    def row_of(r: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "campaign_id": campaign.id, "tenant_id": r.get("tenant_id"), "e164": r["e164"],
+            "body": r["body"], "segments": r.get("segments", 1), "status": OutboxStatus.PENDING,
+            "attempts": 0, "next_try_at": r.get("next_try_at") or default_try, "created_at": now,
+        }
+
+    if isinstance(rows, AsyncIterable):
+        async for r in rows:
+            chunk.append(row_of(r))
+            if len(chunk) >= CHUNK:
+                inserted += await flush()
+    else:
+        for r in rows:
+            chunk.append(row_of(r))
+            if len(chunk) >= CHUNK:
+                inserted += await flush()
+    inserted += await flush()
+    return inserted
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    campaign_id: int
+    tenant_id: int | None
+    e164: str
+    body: str
+    segments: int
+    attempts: int
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Claimed]:
+    """Mark up to ``limit`` due rows ``sending`` and return them. The caller commits BEFORE
+    calling the provider, so a crash leaves them ``sending`` (then ``unknown``), never
+    ``pending`` to be sent again.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several dispatchers claim disjoint batches.
+    SQLite: one writer at a time; the UPDATE … RETURNING is atomic on its own.
+    """
+    live = exists().where(and_(Campaign.id == OutboxMessage.campaign_id,
+                               Campaign.status != CampaignStatus.CANCELLED))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_try_at <= now, live)
+        .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .correlate(None)  # a subquery of its own, not tied to the UPDATE's table
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()),
+               OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .returning(OutboxMessage.id, OutboxMessage.campaign_id, OutboxMessage.tenant_id,
+                   OutboxMessage.e164, OutboxMessage.body, OutboxMessage.segments,
+                   OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [Claimed(*row) for row in result.all()]
+    claimed.sort(key=lambda c: c.id)
+    return claimed
+
+
+# Results are written in bulk (executemany) by primary key. A result may also land on a
+# row a stale sweep marked "unknown" meanwhile: the provider's answer is the better truth.
+# (Spelt with OR: an expanding IN cannot be used with executemany.)
+_IN_FLIGHT = or_(_table.c.status == OutboxStatus.SENDING, _table.c.status == OutboxStatus.UNKNOWN)
+
+MARK_SENT = (
+    _table.update()
+    .where(_table.c.id == bindparam("b_id"), _IN_FLIGHT)
+    .values(status=OutboxStatus.SENT, provider_sid=bindparam("b_sid"),
+            sent_at=bindparam("b_at"), updated_at=bindparam("b_at"),
+            error_code=None, error_reason=None)
+)
+MARK_RETRY = (
+    _table.update()
+    .where(_table.c.id == bindparam("b_id"), _IN_FLIGHT)
+    .values(status=OutboxStatus.PENDING, next_try_at=bindparam("b_next"),
+            error_code=bindparam("b_code"), error_reason=bindparam("b_reason"),
+            updated_at=bindparam("b_at"))
+)
+MARK_FAILED = (
+    _table.update()
+    .where(_table.c.id == bindparam("b_id"), _IN_FLIGHT)
+    .values(status=OutboxStatus.FAILED, error_code=bindparam("b_code"),
+            error_reason=bindparam("b_reason"), updated_at=bindparam("b_at"))
+)
+MARK_CANCELLED = (
+    _table.update()
+    .where(_table.c.id == bindparam("b_id"), _IN_FLIGHT)
+    .values(status=OutboxStatus.CANCELLED, error_reason=bindparam("b_reason"),
+            updated_at=bindparam("b_at"))
+)
+
+
+async def mark_interrupted_unknown(session: AsyncSession, now: datetime,
+                                   older_than: timedelta | None = None) -> int:
+    """Rows left ``sending`` by a process that died become ``unknown``: the provider may or
+    may not have taken them, and a tenant must never get an outage SMS twice. With
+    ``older_than``, only claims older than that (other live processes' calls are recent)."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+    if older_than is not None:
+        stmt = stmt.where(OutboxMessage.updated_at < now - older_than)
+    result = await session.execute(
+        stmt.values(status=OutboxStatus.UNKNOWN, updated_at=now,
+                    error_reason="Envoi interrompu (arrêt du service) : "
+                                 "le message est peut-être parti, il n'est pas renvoyé.")
+        .execution_options(synchronize_session=False)
+    )
+    return max(result.rowcount or 0, 0)
+
+
+async def complete_campaigns(session: AsyncSession, campaign_ids: Iterable[int] | None = None) -> int:
+    """Campaigns being sent with nothing pending or sending any more become ``done``."""
+    open_rows = exists().where(
+        OutboxMessage.campaign_id == Campaign.id,
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    )
+    stmt = update(Campaign).where(
+        Campaign.status.in_((CampaignStatus.SENDING, CampaignStatus.SCHEDULED)),
+        ~open_rows,
+        # A launch writes its rows before the status moves; never close an empty campaign.
+        exists().where(OutboxMessage.campaign_id == Campaign.id),
+    )
+    if campaign_ids is not None:
+        ids = list(set(campaign_ids))
+        if not ids:
+            return 0
+        stmt = stmt.where(Campaign.id.in_(ids))
+    result = await session.execute(
+        stmt.values(status=CampaignStatus.DONE).execution_options(synchronize_session=False))
+    return max(result.rowcount or 0, 0)
+
+
+async def counts_by_status(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.campaign_id == campaign_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: n for status, n in rows.all()}

@@ -1,0 +1,252 @@
+"""Campaign life: create a draft, launch it (every outbox row written before anything is
+sent), cancel it, and read its progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.auth import Principal
+from crm.campaigns.audience import Audience, AudienceScan, check_scope
+from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
+from crm.campaigns.presets import BY_CODE
+from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, first_send_at, scan_for
+from crm.campaigns.templating import MessageTemplate, check_template
+from crm.errors import Conflict, Invalid, NotFound
+from crm.models import AuditEvent, Lease
+from crm.sms.encoding import analyse
+from crm.sms.models import InboundMessage
+from crm.web.keys import CLOCK, DB, SETTINGS
+
+CategoryName = Literal["outage", "works", "request_followup", "rent_reminder", "information"]
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    category: CategoryName
+    body: str = Field(min_length=1, max_length=5000)
+    audience: Audience
+    urgent: bool | None = None
+    send_at: AwareDatetime | None = None
+    variables: dict[str, str] = Field(default_factory=dict, max_length=20)
+    preset: str | None = None
+    lift: bool = False
+    agency: int | None = None  # admins only: the agency the campaign belongs to
+
+
+def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
+    """An unsaved campaign from checked input (shared by create and the wizard's preview)."""
+    urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
+    if urgent and data.category not in Category.ALERTS:
+        raise Invalid("Seules les alertes (panne, travaux, suivi de demande) peuvent être urgentes.",
+                      code="urgent_not_allowed")
+    if data.preset is not None and data.preset not in BY_CODE:
+        raise Invalid(f"Modèle inconnu : {data.preset}.", code="unknown_preset")
+    if data.audience.is_empty():
+        raise Invalid("Choisissez au moins un destinataire (agence, résidence, bâtiment...).",
+                      code="empty_audience")
+    check_template(data.body, data.variables)
+    lift = data.lift or (data.preset is not None and BY_CODE[data.preset].lift)
+    return Campaign(
+        name=data.name.strip(), category=data.category, urgent=urgent, body=data.body.strip(),
+        variables=dict(data.variables), audience=data.audience.model_dump(exclude_defaults=True),
+        agency_id=p.agency_scope(data.agency), preset=data.preset, lift=lift,
+        send_at=data.send_at, created_by=p.user_id, created_at=now,
+    )
+
+
+async def _infer_agency(session: AsyncSession, campaign: Campaign, now: datetime,
+                        settings: Any) -> None:
+    """An admin's campaign aimed at one agency belongs to it, so its manager sees it."""
+    if campaign.agency_id is not None:
+        return
+    scan = scan_for(campaign, settings, now)
+    agencies = (await session.scalars(
+        select(Lease.agency_id).where(*scan._conditions()).group_by(Lease.agency_id).limit(2))).all()
+    if len(agencies) == 1:
+        campaign.agency_id = agencies[0]
+
+
+async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
+                  settings: Any) -> Campaign:
+    await check_scope(session, data.audience, p)
+    campaign = build_campaign(data, p, now)
+    await _infer_agency(session, campaign, now, settings)
+    return campaign
+
+
+async def create(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
+                 settings: Any) -> Campaign:
+    campaign = await prepare(session, data, p, now, settings)
+    session.add(campaign)
+    await session.commit()
+    return campaign
+
+
+async def get_campaign(session: AsyncSession, campaign_id: int, p: Principal) -> Campaign:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or campaign.kind != "campaign":
+        raise NotFound("Campagne introuvable.", code="campaign_not_found")
+    p.check_agency(campaign.agency_id)
+    return campaign
+
+
+async def launch(app: web.Application, campaign_id: int, p: Principal) -> str:
+    """Write every outbox row in one transaction, then wake the dispatcher.
+
+    The draft -> launched move is a conditional UPDATE in that same transaction, so two
+    launches racing (double click, two tabs, two processes) write the rows once.
+    """
+    settings, now = app[SETTINGS], app[CLOCK].now()
+    async with app[DB].session() as session:
+        campaign = await get_campaign(session, campaign_id, p)
+        if campaign.status != CampaignStatus.DRAFT:
+            if campaign.status == CampaignStatus.CANCELLED:
+                raise Conflict("Cette campagne a été annulée.", code="campaign_cancelled")
+            return campaign.status
+        first = first_send_at(campaign, now, settings.tz)
+        status = CampaignStatus.SCHEDULED if first > now else CampaignStatus.SENDING
+        claimed = await session.execute(
+            update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.DRAFT)
+            .values(status=status, launched_at=now, launched_by=p.user_id,
+                    send_at=first if status == CampaignStatus.SCHEDULED else campaign.send_at)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # launched meanwhile by someone else
+            await session.rollback()
+            await session.refresh(campaign)
+            return campaign.status
+        written = await _write_rows(session, campaign, first, settings, now)
+        session.add(AuditEvent(at=now, user_id=p.user_id, action="campaign_launch",
+                               object_type="campaign", object_id=str(campaign_id),
+                               details={"recipients": written, "first_send_at": first.isoformat()}))
+        await session.commit()
+    _wake(app)
+    return status
+
+
+async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Any,
+                      now: datetime) -> int:
+    from crm.campaigns.outbox import write_outbox_rows
+
+    template = MessageTemplate(campaign.body, campaign.variables)
+    scan = scan_for(campaign, settings, now)
+    async for batch in scan.chunks(session):
+        rows = []
+        for r in batch:
+            text = template.render(r.context)
+            segments = analyse(text).segments
+            if len(text) > MAX_CHARACTERS or segments > MAX_SEGMENTS:
+                raise Invalid(
+                    f"Le message est trop long ({len(text)} caractères, {segments} segments ; "
+                    f"au plus {MAX_CHARACTERS} caractères et {MAX_SEGMENTS} segments).",
+                    code="message_too_long")
+            rows.append({"tenant_id": r.tenant_id, "e164": r.e164, "body": text,
+                         "segments": segments, "next_try_at": first})
+        if rows:
+            await write_outbox_rows(session, campaign, rows, now=now)
+    if scan.recipients == 0:
+        raise Invalid("Aucun destinataire joignable par SMS.", code="no_recipients")
+    return scan.recipients
+
+
+def _wake(app: web.Application) -> None:
+    try:
+        from crm.campaigns.dispatcher import wake
+    except ModuleNotFoundError as exc:  # pragma: no cover - dispatcher not installed
+        if exc.name != "crm.campaigns.dispatcher":
+            raise
+        return
+    wake(app)
+
+
+async def cancel(app: web.Application, campaign_id: int, p: Principal) -> int:
+    """Stop what has not been handed to the provider. Returns the rows cancelled."""
+    now = app[CLOCK].now()
+    async with app[DB].session() as session:
+        campaign = await get_campaign(session, campaign_id, p)
+        if campaign.status == CampaignStatus.DONE:
+            raise Conflict("Cette campagne est terminée : tout a déjà été envoyé.",
+                           code="campaign_done")
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.campaign_id == campaign_id,
+                   OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, error_reason="Campagne annulée.", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        campaign.status = CampaignStatus.CANCELLED
+        session.add(AuditEvent(at=now, user_id=p.user_id, action="campaign_cancel",
+                               object_type="campaign", object_id=str(campaign_id),
+                               details={"cancelled": result.rowcount}))
+        await session.commit()
+        return int(result.rowcount or 0)
+
+
+COUNTED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED,
+           OutboxStatus.UNDELIVERED, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
+
+
+async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
+    """The campaign as API.md gives it: counts per status, replies, opt-outs, failures."""
+    counts = {s: 0 for s in COUNTED}
+    cancelled = 0
+    for status, n in await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.campaign_id == campaign.id)
+        .group_by(OutboxMessage.status)
+    ):
+        if status in counts:
+            counts[status] = n
+        elif status == OutboxStatus.CANCELLED:
+            cancelled = n
+    replies = await session.scalar(
+        select(func.count()).select_from(InboundMessage).where(InboundMessage.campaign_id == campaign.id))
+    opt_outs = await session.scalar(
+        select(func.count()).select_from(InboundMessage)
+        .where(InboundMessage.campaign_id == campaign.id, InboundMessage.intent == "opt_out"))
+    failures = [
+        {"code": code, "reason": reason or "Échec sans précision de l'opérateur.", "count": n}
+        for code, reason, n in await session.execute(
+            select(OutboxMessage.error_code, OutboxMessage.error_reason, func.count())
+            .where(OutboxMessage.campaign_id == campaign.id,
+                   OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)))
+            .group_by(OutboxMessage.error_code, OutboxMessage.error_reason)
+            .order_by(func.count().desc())
+        )
+    ]
+    return {
+        "id": campaign.id, "name": campaign.name, "status": campaign.status,
+        "category": campaign.category, "urgent": campaign.urgent, "body": campaign.body,
+        "agency_id": campaign.agency_id, "created_at": campaign.created_at,
+        "launched_at": campaign.launched_at, "send_at": campaign.send_at,
+        "counts": counts, "cancelled": cancelled, "total": sum(counts.values()) + cancelled,
+        "replies": int(replies or 0), "opt_outs": int(opt_outs or 0), "failures": failures,
+        "problem_persists_count": campaign.problem_persists_count,
+    }
+
+
+def summary(campaign: Campaign, total: int = 0) -> dict[str, Any]:
+    return {"id": campaign.id, "name": campaign.name, "category": campaign.category,
+            "urgent": campaign.urgent, "status": campaign.status, "agency_id": campaign.agency_id,
+            "created_at": campaign.created_at, "launched_at": campaign.launched_at,
+            "send_at": campaign.send_at, "recipients": total}
+
+
+async def list_campaigns(session: AsyncSession, p: Principal, page: int, per_page: int,
+                         agency: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    where = [Campaign.kind == "campaign", *p.scope_filter(Campaign.agency_id, agency)]
+    total = await session.scalar(select(func.count()).select_from(Campaign).where(*where))
+    campaigns = (await session.scalars(
+        select(Campaign).where(*where).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        .offset((page - 1) * per_page).limit(per_page))).all()
+    sizes = dict((await session.execute(
+        select(OutboxMessage.campaign_id, func.count())
+        .where(OutboxMessage.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(OutboxMessage.campaign_id))).all()) if campaigns else {}
+    return [summary(c, sizes.get(c.id, 0)) for c in campaigns], int(total or 0)

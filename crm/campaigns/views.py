@@ -1,0 +1,304 @@
+"""SMS campaigns: the JSON API (API.md "SMS campaigns"), the wizard and campaign pages,
+and one SMS to one tenant."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from crm import auth
+from crm.campaigns import presets, service
+from crm.campaigns.audience import Audience, AudienceScan, check_scope
+from crm.campaigns.models import Campaign, CampaignStatus, Category
+from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
+from crm.errors import Forbidden, Invalid, NotFound
+from crm.models import Lease, Phone, PhoneKind, Tenant
+from crm.sms.encoding import analyse
+from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
+from crm.web.keys import CLOCK, DB, SETTINGS
+from crm.web.middlewares import principal
+from crm.web.render import render
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+@auth.managers
+async def api_create(request: web.Request) -> web.Response:
+    """Create a campaign draft.
+
+    Body `{name, category, body, audience, urgent?, send_at?, variables?, preset?, lift?}`;
+    unknown placeholders answer 422 `unknown_placeholder`.
+    """
+    data = await read_json(request, service.CampaignIn)
+    p = principal(request)
+    async with request.app[DB].session() as session:
+        campaign = await service.create(session, data, p, request.app[CLOCK].now(),
+                                        request.app[SETTINGS])
+        body = await service.progress(session, campaign)
+    return json_response(body, status=201)
+
+
+@auth.managers
+async def api_list(request: web.Request) -> web.Response:
+    """List campaigns, newest first (paginated)."""
+    page, per_page = page_params(request)
+    async with request.app[DB].session() as session:
+        items, total = await service.list_campaigns(
+            session, principal(request), page, per_page, int_param(request, "agency"))
+    return json_response(paginated(items, total, page))
+
+
+@auth.managers
+async def api_detail(request: web.Request) -> web.Response:
+    """One campaign: counts per status, replies, opt-outs and failures."""
+    async with request.app[DB].session() as session:
+        campaign = await service.get_campaign(session, _id(request), principal(request))
+        return json_response(await service.progress(session, campaign))
+
+
+@auth.managers
+async def api_preview(request: web.Request) -> web.Response:
+    """Preview a campaign: recipients, exclusions, encoding, segments, cost, samples."""
+    async with request.app[DB].session() as session:
+        campaign = await service.get_campaign(session, _id(request), principal(request))
+        return json_response(await preview(session, campaign, request.app[SETTINGS],
+                                           request.app[CLOCK].now()))
+
+
+@auth.managers
+async def api_preview_draft(request: web.Request) -> web.Response:
+    """Preview an unsaved campaign (the wizard), same body as creating one."""
+    data = await read_json(request, service.CampaignIn)
+    now = request.app[CLOCK].now()
+    async with request.app[DB].session() as session:
+        campaign = await service.prepare(session, data, principal(request), now,
+                                         request.app[SETTINGS])
+        return json_response(await preview(session, campaign, request.app[SETTINGS], now))
+
+
+class AudienceCountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    audience: Audience
+    category: service.CategoryName = "information"
+    urgent: bool | None = None
+
+
+@auth.managers
+async def api_audience_count(request: web.Request) -> web.Response:
+    """Count an audience's recipients and exclusions (the wizard's live counter)."""
+    data = await read_json(request, AudienceCountIn)
+    p = principal(request)
+    now = request.app[CLOCK].now()
+    urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
+    async with request.app[DB].session() as session:
+        await check_scope(session, data.audience, p)
+        probe = Campaign(name="", category=data.category, urgent=urgent, body="",
+                         audience=data.audience.model_dump(), agency_id=p.agency_scope(None),
+                         created_at=now)
+        scan = await scan_for(probe, request.app[SETTINGS], now).run(session)
+    return json_response({"recipients": scan.recipients, "excluded": scan.excluded})
+
+
+@auth.managers
+async def api_presets(request: web.Request) -> web.Response:
+    """Message presets (French, GSM-7 friendly) with their category and variables."""
+    return json_response(presets.as_json())
+
+
+@auth.managers
+async def api_launch(request: web.Request) -> web.Response:
+    """Launch a campaign: every outbox row is written before anything is sent.
+
+    Answers 202 `{status: "scheduled"|"sending"}`; launching twice writes nothing twice.
+    """
+    status = await service.launch(request.app, _id(request), principal(request))
+    return json_response({"status": status}, status=202)
+
+
+@auth.managers
+async def api_cancel(request: web.Request) -> web.Response:
+    """Cancel a campaign: messages not yet handed to the provider are not sent."""
+    cancelled = await service.cancel(request.app, _id(request), principal(request))
+    return json_response({"status": CampaignStatus.CANCELLED, "cancelled": cancelled})
+
+
+class DirectSmsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=MAX_CHARACTERS)
+
+
+async def _direct_sms(request: web.Request, tenant_id: int, body: str) -> Any:
+    """One SMS to one tenant of the caller's agency, through the outbox."""
+    from crm.campaigns.direct import send_direct_sms
+
+    p = principal(request)
+    body = body.strip()
+    if not body:
+        raise Invalid("Le message est vide.", code="empty_body")
+    if analyse(body).segments > MAX_SEGMENTS:
+        raise Invalid(f"Le message dépasse {MAX_SEGMENTS} segments.", code="message_too_long")
+    async with request.app[DB].session() as session:
+        if await session.get(Tenant, tenant_id) is None:
+            raise NotFound("Locataire introuvable.", code="tenant_not_found")
+        leases = (await session.scalars(
+            select(Lease).where(Lease.tenant_id == tenant_id)
+            .order_by(Lease.lease_start.desc(), Lease.id.desc()))).all()
+        agencies = [lease.agency_id for lease in leases]
+        if p.is_admin:
+            agency_id = agencies[0] if agencies else None
+        elif p.agency_id in agencies:
+            agency_id = p.agency_id
+        else:
+            raise Forbidden("Ce locataire appartient à une autre agence.", code="agency_forbidden")
+        mobile = await session.scalar(
+            select(Phone.e164).where(Phone.tenant_id == tenant_id, Phone.kind == PhoneKind.MOBILE,
+                                     Phone.valid.is_(True)).order_by(Phone.id).limit(1))
+    if mobile is None:
+        raise Invalid("Ce locataire n'a pas de numéro de mobile valide.", code="no_mobile")
+    return await send_direct_sms(request.app, tenant_id=tenant_id, e164=mobile, body=body,
+                                 user_id=p.user_id, agency_id=agency_id)
+
+
+@auth.any_user
+async def api_tenant_sms(request: web.Request) -> web.Response:
+    """Send one SMS to one tenant (advisers too, within their agency).
+
+    A tenant who opted out answers 422 `opted_out`; without a mobile, 422 `no_mobile`.
+    """
+    data = await read_json(request, DirectSmsIn)
+    msg = await _direct_sms(request, _id(request), data.body)
+    return json_response({"id": msg.id, "campaign_id": msg.campaign_id, "e164": msg.e164,
+                          "status": msg.status, "segments": msg.segments}, status=202)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    CampaignStatus.DRAFT: "Brouillon", CampaignStatus.SCHEDULED: "Programmée",
+    CampaignStatus.SENDING: "En cours d'envoi", CampaignStatus.DONE: "Terminée",
+    CampaignStatus.CANCELLED: "Annulée",
+}
+COUNT_LABELS = {
+    "pending": "En attente", "sending": "En cours", "sent": "Remis à l'opérateur",
+    "delivered": "Reçus", "undelivered": "Non distribués", "failed": "En échec",
+    "unknown": "Incertains (à vérifier)",
+}
+
+
+@auth.managers
+async def campaigns_page(request: web.Request) -> web.Response:
+    page, per_page = page_params(request)
+    async with request.app[DB].session() as session:
+        items, total = await service.list_campaigns(session, principal(request), page, per_page)
+    return await render("campaigns/list.html", request, {
+        "campaigns": items, "total": total, "page": page, "per_page": per_page,
+        "status_labels": STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
+    })
+
+
+@auth.managers
+async def wizard_page(request: web.Request) -> web.Response:
+    p = principal(request)
+    return await render("campaigns/wizard.html", request, {
+        "presets": presets.as_json(), "category_labels": presets.CATEGORY_LABELS,
+        "alert_categories": list(Category.ALERTS), "agency_id": p.agency_id,
+        "confirm_threshold": CONFIRM_THRESHOLD, "variable_labels": presets.VARIABLE_LABELS,
+    })
+
+
+CONFIRM_THRESHOLD = 500  # above this, the manager types the number of recipients to launch
+LIST_LIMIT = 500  # contacts shown on the page; the CSV has them all
+
+
+async def _contacts(request: web.Request, campaign: Campaign, session: Any) -> AudienceScan:
+    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
+    return await scan_for(campaign, settings, now, collect_unreachable=True,
+                          collect_reduced_mobility=campaign.lift).run(session)
+
+
+@auth.managers
+async def campaign_page(request: web.Request) -> web.Response:
+    async with request.app[DB].session() as session:
+        campaign = await service.get_campaign(session, _id(request), principal(request))
+        data = await service.progress(session, campaign)
+        scan = await _contacts(request, campaign, session)
+    return await render("campaigns/detail.html", request, {
+        "c": campaign, "data": data, "status_labels": STATUS_LABELS, "count_labels": COUNT_LABELS,
+        "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
+        "unreachable_total": len(scan.unreachable), "reduced_mobility": scan.reduced_mobility,
+        "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,
+                                          CampaignStatus.SENDING),
+    })
+
+
+@auth.managers
+async def unreachable_csv(request: web.Request) -> web.StreamResponse:
+    """Tenants to reach another way (no mobile, opted out), for Excel (; and BOM)."""
+    async with request.app[DB].session() as session:
+        campaign = await service.get_campaign(session, _id(request), principal(request))
+        scan = await _contacts(request, campaign, session)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Locataire", "Résidence", "Bâtiment", "Entrée", "Téléphone fixe", "Mobile", "Motif"])
+    for c in scan.unreachable:
+        writer.writerow([c.name, c.residence, c.building, c.entrance, c.landline or "",
+                         c.mobile or "", c.reason])
+    return web.Response(
+        body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="campagne-{campaign.id}-sans-sms.csv"'},
+    )
+
+
+@auth.managers
+async def cancel_submit(request: web.Request) -> web.StreamResponse:
+    campaign_id = _id(request)
+    await service.cancel(request.app, campaign_id, principal(request))
+    raise web.HTTPSeeOther(f"/campagnes/{campaign_id}")
+
+
+@auth.any_user
+async def tenant_sms_submit(request: web.Request) -> web.StreamResponse:
+    """The tenant page's form: one SMS, then back to the tenant with a confirmation."""
+    tenant_id = _id(request)
+    form = await request.post()
+    try:
+        await _direct_sms(request, tenant_id, str(form.get("body", "")))
+    except Invalid as exc:
+        from urllib.parse import quote
+
+        raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms_erreur={quote(exc.message)}#sms") from None
+    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms=ok#sms")
+
+
+API_ROUTES = [
+    ("POST", "/api/v1/campaigns", api_create, "api_campaign_create"),
+    ("GET", "/api/v1/campaigns", api_list, "api_campaigns"),
+    ("GET", "/api/v1/campaigns/presets", api_presets, "api_campaign_presets"),
+    ("POST", "/api/v1/campaigns/preview", api_preview_draft, "api_campaign_preview_draft"),
+    ("POST", "/api/v1/campaigns/audience-count", api_audience_count, "api_campaign_audience_count"),
+    ("GET", "/api/v1/campaigns/{id:\\d+}", api_detail, "api_campaign"),
+    ("GET", "/api/v1/campaigns/{id:\\d+}/preview", api_preview, "api_campaign_preview"),
+    ("POST", "/api/v1/campaigns/{id:\\d+}/launch", api_launch, "api_campaign_launch"),
+    ("POST", "/api/v1/campaigns/{id:\\d+}/cancel", api_cancel, "api_campaign_cancel"),
+    ("POST", "/api/v1/tenants/{id:\\d+}/sms", api_tenant_sms, "api_tenant_sms"),
+]
+
+PAGE_ROUTES = [
+    ("GET", "/campagnes", campaigns_page, "campaigns_page"),
+    ("GET", "/campagnes/nouvelle", wizard_page, "campaign_wizard"),
+    ("GET", "/campagnes/{id:\\d+}", campaign_page, "campaign_page"),
+    ("GET", "/campagnes/{id:\\d+}/sans-sms.csv", unreachable_csv, "campaign_unreachable_csv"),
+    ("POST", "/campagnes/{id:\\d+}/annuler", cancel_submit, "campaign_cancel_submit"),
+    ("POST", "/locataires/{id:\\d+}/sms", tenant_sms_submit, "tenant_sms_submit"),
+]

@@ -1,0 +1,111 @@
+"""French phone numbers as landlords' files write them, turned into E.164 and a kind.
+
+Exports carry every French writing (``06 12 34 56 78``, ``+33 6…``, ``0033 6…``, dots,
+dashes, ``+33 (0)6…``) and Excel's damage (the leading 0 or the ``+`` dropped when the
+column was taken for a number). The kind decides what a number may receive: only a
+mobile gets SMS, whatever column it was written in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+
+from crm.models import PhoneKind
+
+# France and the overseas départements and collectivités, which share the French plan.
+FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
+# A national number "0690…" or "0692…" is overseas, but parsing it as "FR" gives +33 69…,
+# which does not exist: try the overseas regions when France says no.
+_OVERSEAS = ("GP", "MQ", "GF", "RE", "YT")
+
+_MOBILE_TYPES = {PhoneNumberType.MOBILE}
+_LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneResult:
+    """A normalised number (``e164`` and ``kind``), or ``error``: why it was refused, in French."""
+
+    raw: str
+    e164: str | None = None
+    kind: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.e164 is not None
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def _kind(number: phonenumbers.PhoneNumber) -> str:
+    kind = phonenumbers.number_type(number)
+    if kind in _MOBILE_TYPES:
+        return PhoneKind.MOBILE
+    if kind in _LANDLINE_TYPES:
+        return PhoneKind.LANDLINE
+    return PhoneKind.OTHER  # VoIP (09), free and shared-cost numbers: calls only
+
+
+def _invalid_reason(text: str, number: phonenumbers.PhoneNumber | None) -> str:
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("0") and not text.startswith("00") and len(digits) != 10:
+        # The usual typo: a digit missing or doubled in "06 12 34 56 78".
+        return f"un numéro français a 10 chiffres, celui-ci en a {len(digits)}"
+    if number is None:
+        return "numéro trop court" if 0 < len(digits) < 6 else "ce n'est pas un numéro de téléphone"
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH):
+        return "numéro trop court" if possible == ValidationResult.TOO_SHORT else "nombre de chiffres incorrect"
+    if possible == ValidationResult.TOO_LONG:
+        return "numéro trop long"
+    if possible == ValidationResult.INVALID_COUNTRY_CODE:
+        return "indicatif pays inconnu"
+    return "ce numéro n'existe pas"
+
+
+def normalise_phone(raw: str | None) -> PhoneResult | None:
+    """The number in ``raw`` normalised, or None when the cell is empty.
+
+    An invalid number gives a result whose ``error`` says why (French), never an exception.
+    """
+    original = text = (raw or "").strip()
+    if not text:
+        return None
+    if _LETTERS.search(text.replace("(0)", "")):
+        # "06 12 34 56 78 (travail)" or "voir mère": not something to dial blindly.
+        return PhoneResult(raw=original, error="ce n'est pas un numéro de téléphone")
+    digits = re.sub(r"\D", "", text)
+    if not text.startswith(("+", "0")) and len(digits) == 9:
+        text = "0" + digits  # Excel dropped the leading zero: 612345678
+    number = _parse(text, "FR")
+    if number is not None and not phonenumbers.is_valid_number(number) and text.startswith("0"):
+        for region in _OVERSEAS:
+            overseas = _parse(text, region)
+            if overseas is not None and phonenumbers.is_valid_number(overseas):
+                number = overseas
+                break
+    if number is not None and phonenumbers.region_code_for_country_code(number.country_code) not in FRENCH_REGIONS:
+        return PhoneResult(
+            raw=original,
+            error=f"numéro étranger (+{number.country_code}) : seuls les numéros français sont acceptés",
+        )
+    if number is None or not phonenumbers.is_valid_number(number):
+        return PhoneResult(raw=original, error=_invalid_reason(text, number))
+    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
+        return PhoneResult(
+            raw=original,
+            error=f"numéro étranger (+{number.country_code}) : seuls les numéros français sont acceptés",
+        )
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneResult(raw=original, e164=e164, kind=_kind(number))

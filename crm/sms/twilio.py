@@ -1,0 +1,179 @@
+"""Sending through Twilio with the official SDK and its asynchronous HTTP client.
+
+The SDK client is built lazily inside the running event loop (an aiohttp session belongs to
+one loop) and closed on shutdown. The SDK's own retries stay off: the outbox decides when
+to try again, with its backoff and its record of attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import ClientSession, ClientTimeout, encode_basic_auth
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from crm.config import Settings
+from crm.sms import twilio_errors
+from crm.sms.transport import SmsError
+
+log = logging.getLogger(__name__)
+
+TWILIO_API = "https://api.twilio.com"
+DEFAULT_TIMEOUT = 15.0  # seconds for one API call, connection included
+
+# The SDK's exceptions carry no response headers; Retry-After is read here instead. Each
+# send() puts a fresh dict in the context of its own task, so concurrent sends never mix.
+_last_headers: ContextVar[dict[str, str] | None] = ContextVar("twilio_last_headers", default=None)
+
+
+class RebasingHttpClient(AsyncTwilioHttpClient):
+    """The SDK's async HTTP client, pointed at ``base_url`` instead of api.twilio.com
+    (a sandbox, Prism or the test stand-in).
+
+    ``request`` is re-implemented rather than wrapped: the parent passes ``auth=BasicAuth``
+    to aiohttp, which current aiohttp deprecates, and a float timeout per request.
+    """
+
+    def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        # pool_connections=False: the parent must not open a session outside a running loop.
+        super().__init__(pool_connections=False, timeout=timeout)
+        base = (base_url or TWILIO_API).rstrip("/")
+        self.base_url = None if base == TWILIO_API else base
+        self.session = ClientSession(timeout=ClientTimeout(total=timeout))
+
+    def rebase(self, url: str) -> str:
+        if self.base_url and url.startswith(TWILIO_API):
+            return self.base_url + url[len(TWILIO_API):]
+        return url
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        headers = dict(headers or {})
+        if auth is not None:
+            headers["Authorization"] = encode_basic_auth(auth[0], auth[1])
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = ClientTimeout(total=timeout)
+        assert self.session is not None
+        async with self.session.request(
+            method.upper(), self.rebase(url), params=params, data=data, headers=headers,
+            allow_redirects=allow_redirects, **extra,
+        ) as response:
+            text = await response.text()
+            holder = _last_headers.get()
+            if holder is not None:
+                holder.clear()
+                holder.update({k.lower(): v for k, v in response.headers.items()})
+            return Response(response.status, text, response.headers)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class TwilioTransport:
+    name = "twilio"
+
+    def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if not settings.twilio_account_sid or not settings.twilio_auth_token:
+            raise ValueError("TwilioTransport needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self._sid = settings.twilio_account_sid
+        self._token = settings.twilio_auth_token.get_secret_value()
+        self._messaging_service_sid = settings.twilio_messaging_service_sid
+        self._from = settings.twilio_from
+        self._base_url = settings.twilio_api_base_url
+        self._timeout = timeout
+        self._client: Client | None = None
+        self._http: RebasingHttpClient | None = None
+
+    def _get_client(self) -> Client:
+        if self._client is None:
+            self._http = RebasingHttpClient(self._base_url, self._timeout)
+            self._client = Client(self._sid, self._token, http_client=self._http)
+        return self._client
+
+    async def send(self, to: str, body: str, *, status_callback: str | None = None) -> str:
+        client = self._get_client()
+        kwargs: dict[str, Any] = {"to": to, "body": body}
+        if self._messaging_service_sid:
+            kwargs["messaging_service_sid"] = self._messaging_service_sid
+        else:
+            kwargs["from_"] = self._from
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        headers: dict[str, str] = {}
+        token = _last_headers.set(headers)
+        try:
+            message = await client.messages.create_async(**kwargs)
+        except TwilioRestException as exc:
+            raise twilio_errors.classify(
+                exc.status, _int(exc.code), _message(exc.msg),
+                retry_after_seconds(headers.get("retry-after")),
+            ) from exc
+        except TwilioServiceException as exc:
+            raise twilio_errors.classify(
+                exc.status, _int(exc.code), exc.detail or exc.title,
+                retry_after_seconds(headers.get("retry-after")),
+            ) from exc
+        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise twilio_errors.no_answer(f"Twilio: {type(exc).__name__}: {exc}") from exc
+        finally:
+            _last_headers.reset(token)
+        if not message.sid:
+            raise SmsError("Twilio answered without a message sid", permanent=False,
+                           reason=twilio_errors.UNAVAILABLE)
+        return message.sid
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+        self._client = None
+        self._http = None
+
+
+def _int(code: object) -> int | None:
+    try:
+        return int(code)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _message(msg: object) -> str:
+    text = str(msg or "Twilio refused the message")
+    try:  # the SDK sometimes leaves the JSON body in the message
+        return str(json.loads(text).get("message", text))
+    except (ValueError, AttributeError):
+        return text

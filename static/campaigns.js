@@ -1,0 +1,373 @@
+/* SMS campaigns: live character/segment counter (same rules as crm/sms/encoding.py),
+   the wizard (audience picker, live count, preview, launch) and live campaign progress.
+   Plain JavaScript, no framework: it must run on an adviser's old PC. */
+(function () {
+  "use strict";
+
+  // GSM 03.38 basic set and extension table (each extension character costs two units).
+  var GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXT = "\f^{}\\[~]|€";
+  var FRIENDLY = {"\u2019": "'", "\u2018": "'", "\u00ab": '"', "\u00bb": '"', "\u201c": '"',
+    "\u201d": '"', "\u2026": "...", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " "};
+
+  function segmentsOf(costs, single, multi) {
+    var total = 0, i;
+    for (i = 0; i < costs.length; i++) total += costs[i];
+    if (total === 0) return 0;
+    if (total <= single) return 1;
+    var segments = 1, used = 0;
+    for (i = 0; i < costs.length; i++) {
+      if (used + costs[i] > multi) { segments++; used = 0; }
+      used += costs[i];
+    }
+    return segments;
+  }
+
+  function analyse(text) {
+    var chars = Array.from(text), culprits = [], gsm = [], i, ch;
+    for (i = 0; i < chars.length; i++) {
+      ch = chars[i];
+      if (GSM_BASIC.indexOf(ch) >= 0) gsm.push(1);
+      else if (GSM_EXT.indexOf(ch) >= 0) gsm.push(2);
+      else if (culprits.indexOf(ch) < 0) culprits.push(ch);
+    }
+    if (!culprits.length) {
+      return {encoding: "GSM-7", units: gsm.reduce(function (a, b) { return a + b; }, 0),
+              segments: segmentsOf(gsm, 160, 153), ucs2: []};
+    }
+    var costs = chars.map(function (c) { return c.codePointAt(0) > 0xffff ? 2 : 1; });
+    return {encoding: "UCS-2", units: costs.reduce(function (a, b) { return a + b; }, 0),
+            segments: segmentsOf(costs, 70, 67), ucs2: culprits};
+  }
+
+  function gsmFriendly(text) {
+    return Array.from(text).map(function (c) { return FRIENDLY[c] !== undefined ? FRIENDLY[c] : c; }).join("");
+  }
+
+  function show(ch) { return ch === "\u00a0" || ch === "\u202f" ? "espace insécable" : "« " + ch + " »"; }
+
+  function describe(a, length) {
+    var s = length + " caractère" + (length > 1 ? "s" : "") + " · " + a.encoding + " · " +
+      a.segments + " segment" + (a.segments > 1 ? "s" : "") + " par SMS";
+    if (a.encoding === "UCS-2") s += " — caractères qui doublent le coût : " + a.ucs2.map(show).join(", ");
+    if (length > 1600 || a.segments > 10) s += " — trop long (au plus 1600 caractères et 10 segments)";
+    return s;
+  }
+
+  // Any textarea with data-sms-counter="ID" updates the element ID as one types.
+  function bindCounters(root) {
+    root.querySelectorAll("textarea[data-sms-counter]").forEach(function (area) {
+      var out = document.getElementById(area.getAttribute("data-sms-counter"));
+      var fix = area.getAttribute("data-gsm-fix") ? document.getElementById(area.getAttribute("data-gsm-fix")) : null;
+      function update() {
+        var a = analyse(area.value);
+        out.textContent = describe(a, Array.from(area.value).length);
+        out.className = a.encoding === "UCS-2" || a.segments > 10 ? "warn" : "muted";
+        if (fix) fix.hidden = !(a.encoding === "UCS-2" && analyse(gsmFriendly(area.value)).encoding === "GSM-7");
+      }
+      area.addEventListener("input", update);
+      if (fix) fix.addEventListener("click", function () { area.value = gsmFriendly(area.value); update(); area.focus(); });
+      update();
+    });
+  }
+
+  function csrf() {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function api(method, url, body) {
+    var opts = {method: method, credentials: "same-origin",
+                headers: {"X-CSRF-Token": csrf(), "Accept": "application/json"}};
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (!resp.ok) {
+          var err = new Error((data.error && data.error.message) || ("Erreur " + resp.status));
+          err.data = data; throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function plural(n, one, many) { return n + " " + (n > 1 ? many : one); }
+
+  function fmtDate(iso) {
+    var d = new Date(iso);
+    return d.toLocaleString("fr-FR", {weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit"});
+  }
+
+  // --- the wizard --------------------------------------------------------------------
+  var TENANT_FIELDS = ["first_name", "last_name", "civility", "residence", "building", "entrance",
+                       "agency_name", "agency_phone"];
+
+  function wizard(form) {
+    var presets = JSON.parse(document.getElementById("presets-data").textContent);
+    var labels = JSON.parse(document.getElementById("variable-labels").textContent);
+    var alerts = JSON.parse(document.getElementById("alert-categories").textContent);
+    var threshold = parseInt(form.getAttribute("data-confirm-threshold"), 10);
+    var body = form.querySelector("#body"), category = form.querySelector("#category");
+    var urgent = form.querySelector("#urgent"), name = form.querySelector("#name");
+    var tree = form.querySelector("#estate"), countOut = form.querySelector("#audience-count");
+    var varsBox = form.querySelector("#variables"), previewBox = form.querySelector("#preview");
+    var launchBox = form.querySelector("#launch-box"), confirmInput = form.querySelector("#confirm-count");
+    var launchBtn = form.querySelector("#launch"), status = form.querySelector("#wizard-status");
+    var chosenPreset = null, lastPreview = null, countTimer = null, nameTouched = false;
+
+    function setStatus(text, cls) { status.textContent = text; status.className = cls || ""; }
+
+    function audience() {
+      var a = {};
+      tree.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+        var kind = box.getAttribute("data-kind");
+        (a[kind] = a[kind] || []).push(parseInt(box.value, 10));
+      });
+      return a;
+    }
+
+    function placeName() {
+      var picked = Array.from(tree.querySelectorAll("input[type=checkbox]:checked"));
+      if (picked.length !== 1) return picked.length ? plural(picked.length, "lieu", "lieux") : "";
+      return picked[0].getAttribute("data-label");
+    }
+
+    function autoName() {
+      if (nameTouched) return;
+      var label = chosenPreset ? chosenPreset.label : "Message";
+      var place = placeName();
+      name.value = place ? label + " — " + place : label;
+    }
+
+    function variables() {
+      var v = {};
+      varsBox.querySelectorAll("input[data-variable]").forEach(function (i) { v[i.getAttribute("data-variable")] = i.value; });
+      return v;
+    }
+
+    function refreshVariables() {
+      var wanted = [], re = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, m, old = variables();
+      while ((m = re.exec(body.value)) !== null) {
+        if (TENANT_FIELDS.indexOf(m[1]) < 0 && wanted.indexOf(m[1]) < 0) wanted.push(m[1]);
+      }
+      varsBox.textContent = "";
+      wanted.forEach(function (v) {
+        var id = "var-" + v;
+        varsBox.appendChild(el("label", {"for": id}, (labels[v] || v) + " ({{ " + v + " }})"));
+        var input = el("input", {type: "text", id: id, "data-variable": v, required: "required"});
+        input.value = old[v] || "";
+        input.addEventListener("input", invalidate);
+        varsBox.appendChild(input);
+      });
+    }
+
+    function invalidate() {
+      lastPreview = null; launchBox.hidden = true; previewBox.textContent = "";
+    }
+
+    function scheduleCount() {
+      invalidate(); autoName();
+      clearTimeout(countTimer);
+      var a = audience();
+      if (!Object.keys(a).length) { countOut.textContent = "Aucun destinataire choisi."; return; }
+      countOut.textContent = "Calcul…";
+      countTimer = setTimeout(function () {
+        api("POST", "/api/v1/campaigns/audience-count", {audience: a, category: category.value,
+            urgent: urgent.checked}).then(function (r) {
+          countOut.textContent = plural(r.recipients, "destinataire", "destinataires") + " · " +
+            plural(r.excluded.no_mobile, "sans mobile", "sans mobile") + " · " +
+            plural(r.excluded.opted_out, "a refusé les SMS", "ont refusé les SMS") + " · " +
+            plural(r.excluded.duplicate_phone, "numéro en double", "numéros en double");
+        }).catch(function (e) { countOut.textContent = e.message; });
+      }, 250);
+    }
+
+    function pickPreset(code) {
+      chosenPreset = presets.filter(function (p) { return p.code === code; })[0] || null;
+      if (chosenPreset) {
+        category.value = chosenPreset.category;
+        body.value = chosenPreset.body;
+        body.dispatchEvent(new Event("input"));
+      }
+      syncUrgent(); refreshVariables(); autoName(); invalidate();
+    }
+
+    function syncUrgent() {
+      var isAlert = alerts.indexOf(category.value) >= 0;
+      urgent.disabled = !isAlert;
+      if (!isAlert) urgent.checked = false;
+      else if (category.value === "outage") urgent.checked = true;
+    }
+
+    function payload() {
+      var p = {name: name.value.trim(), category: category.value, body: body.value, audience: audience(),
+               urgent: urgent.checked, variables: variables()};
+      if (chosenPreset) p.preset = chosenPreset.code;
+      var sendAt = form.querySelector("#send_at").value;
+      if (sendAt) p.send_at = new Date(sendAt).toISOString();
+      return p;
+    }
+
+    function renderPreview(p) {
+      previewBox.textContent = "";
+      var dl = el("dl", {"class": "facts"});
+      function fact(k, v) { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, v)); }
+      fact("Destinataires", String(p.recipients));
+      fact("Non joignables par SMS", p.excluded.no_mobile + " sans mobile, " + p.excluded.opted_out +
+           " ont refusé les SMS, " + p.excluded.duplicate_phone + " numéro(s) en double (un seul SMS)");
+      fact("Encodage", p.encoding + (p.ucs2_characters.length ? " (à cause de : " + p.ucs2_characters.map(show).join(", ") + ")" : ""));
+      fact("Segments par SMS", String(p.segments_per_message));
+      fact("Total", p.total_segments + " segments, environ " + p.estimated_cost.toFixed(2).replace(".", ",") + " €");
+      fact("Premier envoi", fmtDate(p.first_send_at));
+      previewBox.appendChild(dl);
+      p.problems.forEach(function (t) { previewBox.appendChild(el("p", {"class": "error", role: "alert"}, t)); });
+      if (p.gsm_friendly_body) {
+        var b = el("button", {type: "button", id: "use-gsm"}, "Remplacer la typographie (’ « » …) pour rester en GSM-7");
+        b.addEventListener("click", function () { body.value = p.gsm_friendly_body; body.dispatchEvent(new Event("input")); invalidate(); });
+        previewBox.appendChild(b);
+      }
+      previewBox.appendChild(el("h3", {}, "Exemples"));
+      var ul = el("ul", {id: "samples"});
+      p.samples.forEach(function (s) { ul.appendChild(el("li", {}, s.text)); });
+      previewBox.appendChild(ul);
+    }
+
+    form.querySelectorAll("input[name=preset]").forEach(function (radio) {
+      radio.addEventListener("change", function () { pickPreset(radio.value); });
+    });
+    category.addEventListener("change", function () { syncUrgent(); scheduleCount(); });
+    urgent.addEventListener("change", scheduleCount);
+    body.addEventListener("input", function () { refreshVariables(); invalidate(); });
+    name.addEventListener("input", function () { nameTouched = true; });
+    form.querySelector("#send_at").addEventListener("change", invalidate);
+
+    form.querySelector("#estate-filter").addEventListener("input", function (ev) {
+      var q = ev.target.value.trim().toLowerCase();
+      tree.querySelectorAll("[data-residence]").forEach(function (node) {
+        node.hidden = q && node.getAttribute("data-residence").toLowerCase().indexOf(q) < 0;
+      });
+    });
+
+    form.querySelector("#preview-button").addEventListener("click", function () {
+      setStatus("Prévisualisation…");
+      api("POST", "/api/v1/campaigns/preview", payload()).then(function (p) {
+        lastPreview = p; renderPreview(p); setStatus("");
+        launchBox.hidden = p.problems.length > 0;
+        var needConfirm = p.recipients > threshold;
+        form.querySelector("#confirm-box").hidden = !needConfirm;
+        confirmInput.required = needConfirm; confirmInput.value = "";
+        launchBtn.textContent = "Envoyer à " + plural(p.recipients, "destinataire", "destinataires");
+        (launchBox.hidden ? previewBox : launchBtn).focus();
+      }).catch(function (e) { setStatus(e.message, "error"); });
+    });
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (!lastPreview) { setStatus("Prévisualisez d'abord le message.", "error"); return; }
+      if (lastPreview.recipients > threshold && parseInt(confirmInput.value, 10) !== lastPreview.recipients) {
+        setStatus("Tapez le nombre exact de destinataires (" + lastPreview.recipients + ") pour confirmer.", "error");
+        confirmInput.focus(); return;
+      }
+      launchBtn.disabled = true; setStatus("Lancement…");
+      api("POST", "/api/v1/campaigns", payload()).then(function (c) {
+        return api("POST", "/api/v1/campaigns/" + c.id + "/launch").then(function () {
+          window.location.href = "/campagnes/" + c.id;
+        });
+      }).catch(function (e) { launchBtn.disabled = false; setStatus(e.message, "error"); });
+    });
+
+    // The estate tree, from the API: one checkbox per residence, building and entrance.
+    var agencyParam = form.getAttribute("data-agency");
+    api("GET", "/api/v1/estate" + (agencyParam ? "?agency=" + agencyParam : "")).then(function (agencies) {
+      tree.textContent = "";
+      agencies.forEach(function (ag) {
+        var group = el("fieldset", {"class": "estate-agency"});
+        group.appendChild(el("legend", {}, "Agence " + ag.name));
+        group.appendChild(checkbox("agencies", ag.id, "Toute l'agence " + ag.name, "agence " + ag.name));
+        (ag.residences || []).forEach(function (res) {
+          var box = el("details", {"data-residence": res.name});
+          var summary = el("summary", {}, res.name);
+          box.appendChild(summary);
+          box.appendChild(checkbox("residences", res.id, "Toute la résidence", res.name));
+          (res.buildings || []).forEach(function (b) {
+            var line = el("div", {"class": "estate-building"});
+            line.appendChild(checkbox("buildings", b.id, "Bâtiment " + b.name, "immeuble " + b.name + " (" + res.name + ")"));
+            (b.entrances || []).forEach(function (e) {
+              line.appendChild(checkbox("entrances", e.id, "entrée " + e.name, "entrée " + e.name + ", immeuble " + b.name + " (" + res.name + ")"));
+            });
+            box.appendChild(line);
+          });
+          group.appendChild(box);
+        });
+        tree.appendChild(group);
+      });
+      if (!agencies.length) tree.textContent = "Aucun patrimoine importé.";
+    }).catch(function (e) { tree.textContent = e.message; });
+
+    function checkbox(kind, id, text, label) {
+      var wrap = el("label", {"class": "check"});
+      var box = el("input", {type: "checkbox", value: String(id), "data-kind": kind, "data-label": label});
+      box.addEventListener("change", scheduleCount);
+      wrap.appendChild(box);
+      wrap.appendChild(document.createTextNode(" " + text));
+      return wrap;
+    }
+
+    syncUrgent();
+  }
+
+  // --- campaign page: live progress --------------------------------------------------
+  function progress(root) {
+    var url = root.getAttribute("data-progress-url");
+    var live = ["scheduled", "sending"];
+    function tick() {
+      api("GET", url).then(function (c) {
+        Object.keys(c.counts).forEach(function (k) {
+          var cell = root.querySelector("[data-count=" + k + "]");
+          if (cell) cell.textContent = c.counts[k];
+        });
+        var bar = root.querySelector("progress");
+        if (bar) {
+          var done = c.counts.sent + c.counts.delivered + c.counts.undelivered + c.counts.failed + c.counts.unknown;
+          bar.max = Math.max(c.total - c.cancelled, 1); bar.value = done;
+        }
+        ["replies", "opt_outs"].forEach(function (k) {
+          var cell = root.querySelector("[data-field=" + k + "]");
+          if (cell) cell.textContent = c[k];
+        });
+        var st = root.querySelector("[data-field=status]");
+        if (st) st.textContent = root.getAttribute("data-label-" + c.status) || c.status;
+        var fails = root.querySelector("#failures tbody");
+        if (fails) {
+          fails.textContent = "";
+          c.failures.forEach(function (f) {
+            var tr = el("tr");
+            tr.appendChild(el("td", {}, f.reason)); tr.appendChild(el("td", {}, f.code === null ? "—" : String(f.code)));
+            tr.appendChild(el("td", {}, String(f.count)));
+            fails.appendChild(tr);
+          });
+        }
+        if (live.indexOf(c.status) >= 0) setTimeout(tick, 3000);
+      }).catch(function () { setTimeout(tick, 10000); });
+    }
+    if (live.indexOf(root.getAttribute("data-status")) >= 0) setTimeout(tick, 2000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    bindCounters(document);
+    var form = document.getElementById("campaign-wizard");
+    if (form) wizard(form);
+    var live = document.getElementById("campaign-progress");
+    if (live) progress(live);
+  });
+
+  window.crmSms = {analyse: analyse, gsmFriendly: gsmFriendly};
+})();
