@@ -20,6 +20,7 @@ the e-mails already known.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
@@ -32,10 +33,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.clock import Clock
@@ -219,7 +221,6 @@ class _Reader:
     """Header and rows of the file, with the file line where each row starts."""
 
     def __init__(self, binary: IO[bytes]) -> None:
-        self.binary = binary
         sample = binary.read(SAMPLE_SIZE)
         if not sample.strip():
             raise ImportFileError("Le fichier est vide.")
@@ -228,8 +229,8 @@ class _Reader:
         if _looks_binary(text_sample):
             raise ImportFileError("Ce fichier n'est pas un fichier CSV (contenu binaire).")
         binary.seek(0)
-        # The sample decided the encoding; a stray byte further down becomes "?" rather
-        # than failing an import half-way through.
+        # The sample decided the encoding; a stray byte further down becomes "\ufffd"
+        # rather than failing an import half-way through.
         self.text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")  # type: ignore[arg-type]
         self.line = 0  # lines consumed so far
         try:
@@ -354,7 +355,7 @@ class _Row:
     values: dict[str, Any]  # field -> cleaned value, only for the columns of the file
     phones: list[PhoneResult]  # the valid numbers of the row, mobile column first
     phones_complete: bool  # False when a number was refused: keep the ones on record
-    tenant: Tenant | None = None
+    tenant: Any = None  # Tenant, or a household created in the current batch
     estate: dict[str, int | None] = field(default_factory=dict)
 
 
@@ -364,6 +365,9 @@ def _clean(text: str) -> str:
 
 def _parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
                warnings: list[RowIssue]) -> _Row:
+    """The row's values, checked and converted; raises _RowError for a blocking problem.
+    Warnings are added to ``warnings`` only for a row that is kept."""
+    found: list[RowIssue] = []
     if cells is None:
         raise _RowError("Ligne illisible (guillemets mal fermés ?).")
     raw: dict[str, str] = {f: (_clean(cells[i]) if i < len(cells) else "") for f, i in columns.items()}
@@ -387,18 +391,20 @@ def _parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
         elif f in ("reduced_mobility", "sms_opt_out"):
             parsed = parse_bool(value) if value else None
             if value and parsed is None:
-                warnings.append(RowIssue(line, f"{COLUMNS[f][0]} « {value} » illisible "
-                                               "(attendu oui/non, 1/0) : ignoré."))
+                # Unreadable: what is on record stays (left out of the values compared).
+                found.append(RowIssue(line, f"{COLUMNS[f][0]} « {value} » illisible "
+                                            "(attendu oui/non, 1/0) : ignoré."))
+                continue
             values[f] = bool(parsed) if f == "reduced_mobility" else parsed
         else:
             values[f] = value or None
     if values.get("lease_end") and values["lease_end"] < values["lease_start"]:
         raise _RowError("La date de sortie précède la date d'entrée.")
     if values.get("entrance") and not values.get("building"):
-        warnings.append(RowIssue(line, f"Escalier « {values['entrance']} » ignoré : pas de bâtiment."))
+        found.append(RowIssue(line, f"Escalier « {values['entrance']} » ignoré : pas de bâtiment."))
         values["entrance"] = None
     if values.get("email") and "@" not in values["email"]:
-        warnings.append(RowIssue(line, f"Courriel « {values['email']} » invalide : ignoré."))
+        found.append(RowIssue(line, f"Courriel « {values['email']} » invalide : ignoré."))
         values["email"] = None
     phones: list[PhoneResult] = []
     complete = True
@@ -408,10 +414,11 @@ def _parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
             continue
         if not result.ok:
             complete = False
-            warnings.append(RowIssue(line, f"{COLUMNS[f][0].capitalize()} « {result.raw} » ignoré : "
-                                           f"{result.error}."))
+            found.append(RowIssue(line, f"{COLUMNS[f][0].capitalize()} « {result.raw} » ignoré : "
+                                        f"{result.error}."))
         elif all(p.e164 != result.e164 for p in phones):
             phones.append(result)
+    warnings.extend(found)
     return _Row(line, values, phones, complete)
 
 
@@ -456,8 +463,8 @@ class _Estate:
         for row in rows:
             k = _key(row.values["agency"])
             if k not in self.agencies and k not in new:
-                new[k] = Agency(name=row.values["agency"])
-        await self._flush(session, new, self.agencies, "agency")
+                new[k] = {"name": row.values["agency"], "code": None, "phone": None, "department": None}
+        await self._flush(session, Agency, new, self.agencies, "agency")
 
         offices: dict[tuple[int, str], Any] = {}
         residences: dict[tuple[int, str], Any] = {}
@@ -468,20 +475,20 @@ class _Estate:
             if office:
                 k2 = (agency_id, _key(office))
                 if k2 not in self.offices and k2 not in offices:
-                    offices[k2] = LocalOffice(agency_id=agency_id, name=office)
-        await self._flush(session, offices, self.offices, "local_office")
+                    offices[k2] = {"agency_id": agency_id, "name": office}
+        await self._flush(session, LocalOffice, offices, self.offices, "local_office")
         for row in rows:
             agency_id = row.estate["agency"]
             office = row.values.get("local_office")
             row.estate["local_office"] = self.offices[(agency_id, _key(office))] if office else None  # type: ignore[index]
             k2 = (agency_id, _key(row.values["residence"]))  # type: ignore[arg-type]
             if k2 not in self.residences and k2 not in residences:
-                residences[k2] = Residence(
-                    agency_id=agency_id, name=row.values["residence"],
-                    local_office_id=row.estate["local_office"],
-                    postcode=row.values.get("postcode"), city=row.values.get("city"),
-                )
-        await self._flush(session, residences, self.residences, "residence")
+                residences[k2] = {
+                    "agency_id": agency_id, "name": row.values["residence"],
+                    "local_office_id": row.estate["local_office"],
+                    "postcode": row.values.get("postcode"), "city": row.values.get("city"),
+                }
+        await self._flush(session, Residence, residences, self.residences, "residence")
 
         buildings: dict[tuple[int, str], Any] = {}
         for row in rows:
@@ -489,8 +496,8 @@ class _Estate:
             row.estate["residence"] = residence_id
             name = row.values.get("building")
             if name and (residence_id, _key(name)) not in self.buildings:
-                buildings.setdefault((residence_id, _key(name)), Building(residence_id=residence_id, name=name))
-        await self._flush(session, buildings, self.buildings, "building")
+                buildings.setdefault((residence_id, _key(name)), {"residence_id": residence_id, "name": name})
+        await self._flush(session, Building, buildings, self.buildings, "building")
 
         entrances: dict[tuple[int, str], Any] = {}
         for row in rows:
@@ -500,8 +507,8 @@ class _Estate:
             entrance = row.values.get("entrance")
             if building_id and entrance and (building_id, _key(entrance)) not in self.entrances:
                 entrances.setdefault((building_id, _key(entrance)),
-                                     Entrance(building_id=building_id, name=entrance))
-        await self._flush(session, entrances, self.entrances, "entrance")
+                                     {"building_id": building_id, "name": entrance})
+        await self._flush(session, Entrance, entrances, self.entrances, "entrance")
         for row in rows:
             building_id = row.estate["building"]
             entrance = row.values.get("entrance")
@@ -509,15 +516,12 @@ class _Estate:
                 self.entrances[(building_id, _key(entrance))] if building_id and entrance else None
             )
 
-    async def _flush(self, session: AsyncSession, new: dict[Any, Any], cache: dict[Any, int],
-                     kind: str) -> None:
-        if not new:
-            return
-        session.add_all(new.values())
-        await session.flush()
-        for k, obj in new.items():
-            cache[k] = obj.id
-            self.names[(kind, obj.id)] = obj.name
+    async def _flush(self, session: AsyncSession, model: Any, new: dict[Any, dict[str, Any]],
+                     cache: dict[Any, int], kind: str) -> None:
+        ids = await _insert_numbered(session, model, list(new.values()))
+        for (k, values), id_ in zip(new.items(), ids, strict=True):
+            cache[k] = id_
+            self.names[(kind, id_)] = values["name"]
 
     def name(self, kind: str, id_: int | None) -> str | None:
         return None if id_ is None else self.names.get((kind, id_))
@@ -552,6 +556,10 @@ class _Importer:
         self.estate = _Estate()
         self.seen_contracts: dict[str, int] = {}  # contract_ref -> line, to refuse duplicates
         self.seen_tenants: set[Any] = set()  # households whose fields a row already set
+        # "refus SMS", settled over the whole file: number -> (tenant id, line)
+        self.opt_outs: dict[str, tuple[int, int]] = {}
+        self.opt_ins: dict[str, tuple[int, int]] = {}
+        self.objecting: set[str] = set()  # numbers some row says "oui" for
 
     async def start(self) -> None:
         async with self.db.session() as session:
@@ -581,7 +589,7 @@ class _Importer:
             tenant_ids = {lease.tenant_id for lease in leases.values()}
             tenant_refs = {r.values["tenant_ref"] for r in rows if r.values.get("tenant_ref")}
             tenants: dict[int, Tenant] = {}
-            by_ref: dict[str, Tenant] = {}
+            by_ref: dict[str, Any] = {}  # Tenant, or a household created in this batch
             if tenant_ids or tenant_refs:
                 found = await session.scalars(select(Tenant).where(
                     Tenant.id.in_(tenant_ids) | Tenant.tenant_ref.in_(tenant_refs)))
@@ -595,48 +603,39 @@ class _Importer:
                     phones.setdefault(p.tenant_id, []).append(p)
             opt_states = await self._opt_out_states(session, rows)
 
-            new_tenants: list[Tenant] = []
-            new_leases: list[tuple[_Row, Lease]] = []
-            phones_after_flush: list[_Row] = []  # owners of households created in this batch
+            # New rows are plain records inserted in bulk: building ORM objects for them
+            # costs more than the database does.
+            new_tenants: list[SimpleNamespace] = []
+            new_leases: list[tuple[_Row, SimpleNamespace]] = []
+            new_phones: list[tuple[Any, str, str]] = []  # (household, e164, kind)
             changed_ids: list[int] = []  # a corrected start date or a new number matters to calls
-            opt_changes: list[tuple[_Row, str, bool]] = []
             for row in rows:
                 v = row.values
-                lease = leases.get(v["contract_ref"])
+                lease: Any = leases.get(v["contract_ref"])
                 changes: dict[str, list[Any]] = {}
                 if lease is None:
                     tenant = by_ref.get(v.get("tenant_ref") or "")
                     if tenant is None:
-                        tenant = Tenant(tenant_ref=v.get("tenant_ref"), last_name=v["last_name"],
-                                        created_at=now, updated_at=now)
+                        tenant = _new_tenant(v.get("tenant_ref"), v["last_name"], now)
                         new_tenants.append(tenant)
                         if tenant.tenant_ref:
                             by_ref[tenant.tenant_ref] = tenant
-                    row.tenant = tenant
-                    lease = Lease(contract_ref=v["contract_ref"], tenant_id=0,
-                                  lease_start=v["lease_start"], created_at=now, updated_at=now)
-                    self._apply_lease(row, lease, {})
+                    lease = _new_lease(v["contract_ref"], v["lease_start"], now)
                     new_leases.append((row, lease))
                 else:
                     tenant = tenants[lease.tenant_id]
-                    row.tenant = tenant
-                    self._apply_lease(row, lease, changes)
                     ref = v.get("tenant_ref")
                     if ref and tenant.tenant_ref is None and ref not in by_ref:
                         changes["tenant_ref"] = [None, ref]
                         tenant.tenant_ref = ref
                         by_ref[ref] = tenant
-                if self._owns_household(row):
+                row.tenant = tenant
+                self._apply_lease(row, lease, changes)
+                # An anonymised household (RGPD) is never refilled from the landlord's file.
+                if self._owns_household(row) and not _anonymised(tenant):
                     self._apply_tenant(row, changes, now)
-                    if tenant.id is None:
-                        phones_after_flush.append(row)
-                    else:
-                        self._sync_phones(session, row, phones.get(tenant.id, []), changes, now)
-                opt = self._opt_decision(row, opt_states)
-                if opt is not None:
-                    opt_changes.append((row, opt[0], opt[1]))
-                    if lease.id is not None:
-                        changes["sms_opt_out"] = [not opt[1], opt[1]]
+                    existing = phones.get(tenant.id, []) if tenant.id is not None else []
+                    self._sync_phones(session, row, existing, changes, new_phones)
                 if lease.id is None:
                     self.report.created += 1
                 elif changes:
@@ -651,24 +650,25 @@ class _Importer:
                 else:
                     self.report.unchanged += 1
 
-            if new_tenants:
-                session.add_all(new_tenants)
-                await session.flush()
+            await session.flush()  # the updates and removed numbers of existing rows
+            _number(new_tenants, await _insert_numbered(session, Tenant, [_values(t) for t in new_tenants]))
             for row, lease in new_leases:
-                lease.tenant_id = row.tenant.id  # type: ignore[union-attr,assignment]
-            session.add_all(lease for _, lease in new_leases)
-            for row in phones_after_flush:
-                self._sync_phones(session, row, [], {}, now)
-            await session.flush()
-            for row, e164, opted_out in opt_changes:
-                await record_opt_change(session, e164, opted_out=opted_out, at=now,
-                                        source=OptOutSource.IMPORT, tenant_id=row.tenant.id,  # type: ignore[union-attr]
-                                        note=f"Import du fichier locataires, ligne {row.line}")
+                lease.tenant_id = row.tenant.id  # type: ignore[union-attr]
+            _number([lease for _, lease in new_leases],
+                    await _insert_numbered(session, Lease, [_values(lease) for _, lease in new_leases]))
+            if new_phones:
+                await session.execute(insert(Phone.__table__), [
+                    {"tenant_id": household.id, "e164": e164, "kind": kind, "valid": True,
+                     "source": "import", "created_at": now}
+                    for household, e164, kind in new_phones
+                ])
             await session.commit()
+            for row in rows:  # households now all have their ids
+                self._note_opt_out_wish(row, opt_states)
             call_ids = [lease.id for _, lease in new_leases] + changed_ids
             if call_ids:
                 today = now.astimezone(self.tz).date()
-                await _create_call_tasks(session, today, call_ids)  # type: ignore[arg-type]
+                await _create_call_tasks(session, today, call_ids)
                 await session.commit()
 
     def _owns_household(self, row: _Row) -> bool:
@@ -712,7 +712,7 @@ class _Importer:
         tenant = row.tenant
         assert tenant is not None
         for f in TENANT_FIELDS:
-            if f not in self.present:
+            if f not in row.values:  # column absent from the file, or unreadable cell
                 continue
             old, new = getattr(tenant, f), row.values[f]
             if old != new:
@@ -722,21 +722,18 @@ class _Importer:
                 setattr(tenant, f, new)
 
     def _sync_phones(self, session: AsyncSession, row: _Row, existing: list[Phone],
-                     changes: dict[str, list[Any]], now: Any) -> None:
+                     changes: dict[str, list[Any]], new_phones: list[tuple[Any, str, str]]) -> None:
         """The file owns the numbers it brought (source "import"); numbers added by advisers
         stay. A refused number in the row keeps the ones on record: a typo must not cost a
         tenant the phone that worked."""
         if not ({"mobile_phone", "landline_phone"} & self.present):
             return
-        tenant = row.tenant
-        assert tenant is not None and tenant.id is not None
         wanted = {p.e164: p.kind for p in row.phones}
         known = {p.e164 for p in existing}
         before = {p.e164 for p in existing if p.source == "import"}
         added = {number for number in wanted if number not in known}
-        for number in added:
-            session.add(Phone(tenant_id=tenant.id, e164=number, kind=wanted[number],  # type: ignore[arg-type]
-                              source="import", created_at=now))
+        for number in sorted(added):
+            new_phones.append((row.tenant, number, wanted[number]))
         removed: set[str] = set()
         if row.phones_complete:
             for p in existing:
@@ -766,33 +763,100 @@ class _Importer:
             states[e.e164] = _OptOutState(e.opted_out, e.id in latest_ids)
         return states
 
-    def _opt_decision(self, row: _Row, states: dict[str, _OptOutState]) -> tuple[str, bool] | None:
-        """What the file's "refus SMS" asks for this row's mobile, if anything.
+    def _note_opt_out_wish(self, row: _Row, states: dict[str, _OptOutState]) -> None:
+        """Remember what the file's "refus SMS" asks for this row's mobile; ``finish`` records
+        it once the whole file is read.
 
-        Only a change of the file's own value is recorded, so a later STOP or START by the
-        tenant is never overwritten by importing the same file again. "oui" records an
-        objection; "non" withdraws only an objection that came from the file and that
-        nothing has superseded since (never a STOP sent by the tenant)."""
+        A number may be shared by two households whose rows disagree: deciding row by row
+        would flip it at every import, so the file's wish for a number is settled over the
+        whole file ("oui" anywhere wins). Only a change of the file's own value is recorded,
+        so a later STOP or START by the tenant is never overwritten by importing the same
+        file again: "oui" records an objection unless the last import already did; "non"
+        withdraws only an objection that came from the file and that nothing (STOP, START,
+        an adviser) has superseded since.
+        """
         wanted = row.values.get("sms_opt_out")
         mobile = _mobile(row)
-        if wanted is None or mobile is None:
-            return None
+        if wanted is None or mobile is None or _anonymised(row.tenant):
+            return
         state = states.get(mobile, _OptOutState(None, False))
-        if wanted and state.last_import is not True:
-            decision = (mobile, True)
-        elif not wanted and state.last_import is True and state.import_is_latest:
-            decision = (mobile, False)
-        else:
-            return None
-        states[mobile] = _OptOutState(wanted, True)  # a second row for the same number: done
-        return decision
+        note = (row.tenant.id, row.line)  # type: ignore[union-attr]
+        if wanted:
+            self.objecting.add(mobile)
+            if state.last_import is not True:
+                self.opt_outs.setdefault(mobile, note)
+        elif state.last_import is True and state.import_is_latest:
+            self.opt_ins.setdefault(mobile, note)
+
+    async def _record_opt_outs(self) -> None:
+        now = self.clock.now()
+        changes = [(e164, True, note) for e164, note in self.opt_outs.items()]
+        changes += [(e164, False, note) for e164, note in self.opt_ins.items() if e164 not in self.objecting]
+        for start in range(0, len(changes), BATCH_SIZE):
+            async with self.db.session() as session:
+                for e164, opted_out, (tenant_id, line) in changes[start:start + BATCH_SIZE]:
+                    await record_opt_change(session, e164, opted_out=opted_out, at=now,
+                                            source=OptOutSource.IMPORT, tenant_id=tenant_id,
+                                            user_id=self.user_id,
+                                            note=f"Import du fichier locataires, ligne {line}")
+                await session.commit()
 
     async def finish(self) -> ImportReport:
+        await self._record_opt_outs()
         async with self.db.session() as session:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
         return self.report
+
+
+def _new_tenant(tenant_ref: str | None, last_name: str, now: Any) -> SimpleNamespace:
+    return SimpleNamespace(id=None, tenant_ref=tenant_ref, civility=None, first_name=None, last_name=last_name,
+                           email=None, reduced_mobility=False, created_at=now, updated_at=now,
+                           anonymized_at=None)
+
+
+def _new_lease(contract_ref: str, lease_start: date, now: Any) -> SimpleNamespace:
+    return SimpleNamespace(id=None, contract_ref=contract_ref, tenant_id=None, agency_id=None,
+                           local_office_id=None, residence_id=None, building_id=None,
+                           entrance_id=None, floor=None, dwelling_ref=None, address=None,
+                           postcode=None, city=None, lease_start=lease_start, lease_end=None,
+                           created_at=now, updated_at=now)
+
+
+async def _insert_numbered(session: AsyncSession, model: Any, values: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in bulk; their ids, in the order of ``values``.
+
+    A Core insert of plain dicts (every dict with the same keys) goes out as a few
+    multi-row INSERTs; the ORM would split them wherever a value is None. PostgreSQL:
+    SQLAlchemy ties the RETURNING rows to the parameters itself. SQLite: asking it to would
+    insert row by row (8x slower), but SQLite numbers the rows of one INSERT in the order of
+    its VALUES while it holds the write lock, so the sorted ids are the rows' ids; the
+    contiguity check guards that assumption.
+    """
+    if not values:
+        return []
+    table = model.__table__
+    if session.bind.dialect.name == "sqlite":
+        ids = sorted((await session.scalars(insert(table).returning(table.c.id), values)).all())
+        if len(ids) != len(values) or ids[-1] - ids[0] != len(ids) - 1:
+            raise RuntimeError(f"unexpected {model.__name__} ids from a bulk insert")
+        return ids
+    return list((await session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values)).all())
+
+
+def _number(records: list[SimpleNamespace], ids: list[int]) -> None:
+    for record, id_ in zip(records, ids, strict=True):
+        record.id = id_
+
+
+def _values(record: SimpleNamespace) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k != "id"}  # the database numbers it
+
+
+def _anonymised(tenant: Any) -> bool:
+    return getattr(tenant, "anonymized_at", None) is not None
 
 
 def _mobile(row: _Row) -> str | None:
@@ -842,6 +906,8 @@ async def import_tenants(
             row = importer.accept(line, cells, columns)
             if row is not None:
                 batch.append(row)
+            if line % 250 == 0:
+                await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
             if len(batch) >= batch_size:
                 await importer.write_batch(batch)
                 batch = []

@@ -48,11 +48,16 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def _kind(number: phonenumbers.PhoneNumber) -> str:
-    kind = phonenumbers.number_type(number)
-    if kind in _MOBILE_TYPES:
+def _type(number: phonenumbers.PhoneNumber | None) -> int:
+    """The number's type; UNKNOWN when it is not a valid number (one metadata scan, where
+    ``is_valid_number`` then ``number_type`` would take two)."""
+    return PhoneNumberType.UNKNOWN if number is None else phonenumbers.number_type(number)
+
+
+def _kind(number_type: int) -> str:
+    if number_type in _MOBILE_TYPES:
         return PhoneKind.MOBILE
-    if kind in _LANDLINE_TYPES:
+    if number_type in _LANDLINE_TYPES:
         return PhoneKind.LANDLINE
     return PhoneKind.OTHER  # VoIP (09), free and shared-cost numbers: calls only
 
@@ -89,23 +94,19 @@ def normalise_phone(raw: str | None) -> PhoneResult | None:
     if not text.startswith(("+", "0")) and len(digits) == 9:
         text = "0" + digits  # Excel dropped the leading zero: 612345678
     number = _parse(text, "FR")
-    if number is not None and not phonenumbers.is_valid_number(number) and text.startswith("0"):
+    number_type = _type(number)
+    if number_type == PhoneNumberType.UNKNOWN and text.startswith("0"):
         for region in _OVERSEAS:
             overseas = _parse(text, region)
-            if overseas is not None and phonenumbers.is_valid_number(overseas):
-                number = overseas
+            if (overseas_type := _type(overseas)) != PhoneNumberType.UNKNOWN:
+                number, number_type = overseas, overseas_type
                 break
     if number is not None and phonenumbers.region_code_for_country_code(number.country_code) not in FRENCH_REGIONS:
         return PhoneResult(
             raw=original,
             error=f"numéro étranger (+{number.country_code}) : seuls les numéros français sont acceptés",
         )
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or number_type == PhoneNumberType.UNKNOWN:
         return PhoneResult(raw=original, error=_invalid_reason(text, number))
-    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
-        return PhoneResult(
-            raw=original,
-            error=f"numéro étranger (+{number.country_code}) : seuls les numéros français sont acceptés",
-        )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return PhoneResult(raw=original, e164=e164, kind=_kind(number))
+    return PhoneResult(raw=original, e164=e164, kind=_kind(number_type))

@@ -25,3 +25,19 @@ def test_sensitive_words(text, expected):
 
 def test_words_found_in_several_notes_are_listed_once():
     assert sensitive_words("cancer", "Cancer du voisin", None) == ["cancer"]
+
+
+async def test_an_attempt_note_with_an_insult_is_refused_unless_confirmed(client, db):
+    from tests.calls_helpers import attempts_of, new_task
+    from tests.factories import api_user
+
+    task = await new_task(db)
+    headers = await api_user(client, db)
+    body = {"outcome": "refused", "note": "Locataire agressif, traité de connard"}
+    resp = await client.post(f"/api/v1/calls/{task.id}/attempts", json=body, headers=headers)
+    assert resp.status == 422
+    assert (await resp.json())["error"]["details"]["words"] == ["connard"]
+    assert await attempts_of(db, task.id) == []
+    resp = await client.post(f"/api/v1/calls/{task.id}/attempts", json={**body, "confirm_sensitive": True}, headers=headers)
+    assert resp.status == 200
+    assert [a.note for a in await attempts_of(db, task.id)] == [body["note"]]

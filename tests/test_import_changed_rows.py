@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from crm.imports import import_tenants
 from crm.models import LeaseChange, Phone, Residence, Tenant
-from tests.import_helpers import csv_bytes, lease_by_ref, row, table_counts, write_csv
+from crm.retention import anonymize_tenant
+from tests.import_helpers import SAMPLE, csv_bytes, lease_by_ref, row, table_counts, write_csv
 
 
 async def _changes(db) -> list[tuple[int, dict]]:
@@ -128,3 +129,38 @@ async def test_columns_absent_from_the_file_are_left_as_they_are(db, clock, tmp_
     async with db.session() as s:
         tenant = await s.get(Tenant, lease.tenant_id)
     assert tenant.email == "m@example.fr" and lease.building_id is not None
+
+
+async def test_an_unreadable_pmr_value_keeps_what_is_on_record(db, clock):
+    header = ["N° contrat", "Nom", "Date d'entrée", "Agence", "Groupe", "PMR"]
+    await import_tenants(db, io.BytesIO(csv_bytes([["P-1", "Martin", "03/11/2026", "Blois", "A", "oui"]], header=header)),
+                         clock=clock)
+
+    report = await import_tenants(
+        db, io.BytesIO(csv_bytes([["P-1", "Martin", "03/11/2026", "Blois", "A", "peut-être"]], header=header)),
+        clock=clock)
+
+    assert report.unchanged == 1
+    assert [w.reason for w in report.warnings] == ["PMR « peut-être » illisible (attendu oui/non, 1/0) : ignoré."]
+    lease = await lease_by_ref(db, "P-1")
+    async with db.session() as s:
+        assert (await s.get(Tenant, lease.tenant_id)).reduced_mobility is True
+
+
+async def test_an_anonymised_household_is_not_refilled_by_a_re_import(db, clock):
+    await import_tenants(db, SAMPLE, clock=clock)
+    lease = await lease_by_ref(db, "B-2026-00412")
+    async with db.session() as s:
+        await anonymize_tenant(s, await s.get(Tenant, lease.tenant_id), clock.now())
+        await s.commit()
+        before = (await s.get(Tenant, lease.tenant_id)).last_name, sorted((await s.scalars(
+            select(Phone.e164).where(Phone.tenant_id == lease.tenant_id))).all())
+
+    report = await import_tenants(db, SAMPLE, clock=clock)
+
+    assert report.unchanged == 6
+    async with db.session() as s:
+        tenant = await s.get(Tenant, lease.tenant_id)
+        phones = sorted((await s.scalars(select(Phone.e164).where(Phone.tenant_id == tenant.id))).all())
+    assert (tenant.last_name, phones) == before
+    assert tenant.last_name != "Lefèvre" and "+33612345678" not in phones

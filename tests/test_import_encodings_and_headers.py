@@ -99,3 +99,15 @@ async def test_an_existing_agency_is_found_by_its_code(db, clock):
     assert report.created == 1
     async with db.session() as s:
         assert (await s.scalars(select(Agency.name))).all() == ["Agence de Blois"]
+
+
+async def test_excel_unicode_text_utf16_with_tabs_imports(db, clock):
+    header = ["N° contrat", "Nom", "Date d'entrée", "Agence", "Résidence"]
+    data = csv_bytes([["X-1", "Lefèvre", "03/11/2026", "Blois", "Les Érables"]], header=header,
+                     sep="\t", encoding="utf-16")
+
+    report = await import_tenants(db, io.BytesIO(data), clock=clock)
+
+    assert report.created == 1
+    async with db.session() as s:
+        assert (await s.scalars(select(Residence.name))).one() == "Les Érables"

@@ -59,3 +59,12 @@ async def test_an_invalid_phone_is_a_warning_and_the_lease_is_imported(db, clock
     assert "étranger" in report.warnings[1].reason
     counts = await table_counts(db)
     assert (counts["Lease"], counts["Phone"]) == (2, 1)  # W-1 keeps its landline
+
+
+async def test_a_rejected_row_carries_no_warnings(db, clock, tmp_path):
+    path = write_csv(tmp_path, [row("R-1", mobile="06 12", start="31/02/2026"), row("R-2", mobile="06 12")])
+
+    report = await import_tenants(db, path, clock=clock)
+
+    assert [r.line for r in report.rejected] == [2]
+    assert [w.line for w in report.warnings] == [3]

@@ -67,7 +67,7 @@ async def test_the_file_can_withdraw_its_own_objection(db, clock, tmp_path):
 
     report = await import_tenants(db, write_csv(tmp_path, [row("O-1", opt_out="0")]), clock=clock)
 
-    assert report.updated == 1
+    assert report.unchanged == 1  # the lease itself did not change
     assert not await _opted_out(db)
     assert await _events(db) == [(True, "import"), (False, "import")]
 
@@ -80,3 +80,17 @@ async def test_an_objection_on_file_for_a_tenant_who_already_sent_stop_changes_n
     await import_tenants(db, write_csv(tmp_path, [row("O-1", opt_out="oui")]), clock=clock)
 
     assert not await _opted_out(db)  # the START stands
+
+
+async def test_a_number_shared_by_two_households_that_disagree_settles_on_the_objection(db, clock, tmp_path):
+    path = write_csv(tmp_path, [row("S-1", last_name="Martin", opt_out="non"),
+                                row("S-2", last_name="Petit", opt_out="oui")])
+    await import_tenants(db, path, clock=clock)
+    first = await _events(db)
+
+    report = await import_tenants(db, path, clock=clock)
+
+    assert report.unchanged == 2
+    assert first == [(True, "import")]
+    assert await _events(db) == first  # no flip-flop at each import
+    assert await _opted_out(db)

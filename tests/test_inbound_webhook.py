@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from twilio.request_validator import RequestValidator
 
 from crm.models import Agency
 from tests.factories import make_lease
@@ -174,3 +173,35 @@ async def test_without_a_thread_a_shared_number_goes_to_the_household_with_the_a
     assert m.tenant_id == current.tenant_id != gone.tenant_id
     async with db.session() as session:
         assert (await session.get(Agency, m.agency_id)).name == "Blois"
+
+
+async def test_concurrent_deliveries_of_the_same_sid_store_one_row_and_all_get_200(client, db):
+    import asyncio
+
+    await make_lease(db, mobile="+33612345678")
+    params = twilio_params("Toujours pas d'eau")
+    answers = await asyncio.gather(*(post_sms(client, "", params=params) for _ in range(4)))
+    assert [r.status for r in answers] == [200] * 4
+    [m] = await inbound(db)
+    assert m.provider_sid == params["MessageSid"]
+
+
+async def test_a_body_with_a_nul_character_is_refused_with_400_not_a_server_error(client, db):
+    params = twilio_params("STOP\x00")
+    resp = await post_sms(client, "", params=params)
+    assert resp.status == 400
+    assert await inbound(db) == []
+
+
+async def test_an_oversized_chunked_request_without_length_is_refused_with_413(client, db):
+    params = twilio_params("x" * 40_000)
+    payload = urlencode(params).encode()
+
+    async def chunks():
+        for i in range(0, len(payload), 4096):
+            yield payload[i:i + 4096]
+
+    resp = await client.post("/webhooks/twilio/sms", data=chunks(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(params)})
+    assert resp.status == 413
+    assert await inbound(db) == []

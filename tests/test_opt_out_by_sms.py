@@ -134,3 +134,23 @@ async def test_a_campaign_launched_after_stop_skips_the_number(client, db):
         numbers = set(await session.scalars(
             select(OutboxMessage.e164).where(OutboxMessage.campaign_id == campaign_id)))
     assert numbers == {"+33698765432"}
+
+
+async def test_after_stop_the_dispatcher_sends_nothing_more_to_that_number(client, db, clock, app):
+    from crm.campaigns.dispatcher import dispatch_once
+    from crm.sms.models import LocalSms
+
+    await make_lease(db, mobile=NUMBER, building="B")
+    await make_lease(db, mobile="+33698765432", building="B")
+    headers = await api_user(client, db, role="manager")
+    place = await ids(db, building="B")
+    resp = await client.post("/api/v1/campaigns", headers=headers, json={
+        "name": "Ascenseur", "category": "outage", "body": "L'ascenseur du bâtiment B est arrêté.",
+        "audience": {"buildings": [place["building"]]}})
+    campaign_id = (await resp.json())["id"]
+    await client.post(f"/api/v1/campaigns/{campaign_id}/launch", headers=headers)
+    await post_sms(client, "STOP")  # lands before the dispatcher's next tick
+    await dispatch_once(app)
+    async with db.session() as session:
+        sent_to = set(await session.scalars(select(LocalSms.to)))
+    assert sent_to == {"+33698765432"}

@@ -99,3 +99,17 @@ async def test_the_year_defaults_to_the_current_one_and_must_be_a_year(client, d
     assert (await resp.json())["error"]["code"] == "invalid_parameter"
     resp = await client.get("/api/v1/surveys/comparison?agency=Atlantide", headers=headers)
     assert resp.status == 404
+
+
+async def test_the_agency_may_be_given_by_its_code(client, db):
+    from crm.models import Agency
+
+    ids = await _data(db)
+    async with db.session() as s:
+        (await s.get(Agency, ids["Vendôme"])).code = "041"
+        await s.commit()
+    headers = await api_user(client, db, "admin", None)
+    body = await (await client.get("/api/v1/surveys/comparison?year=2026&agency=041", headers=headers)).json()
+    assert _item(body, "cleanliness", "2026-Q3")["agency"] == {"id": ids["Vendôme"], "name": "Vendôme"}
+    resp = await client.get("/api/v1/surveys/comparison?year=2026&agency=999", headers=headers)
+    assert resp.status == 404

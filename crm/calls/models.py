@@ -52,8 +52,10 @@ class CallTask(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("lease_id", "kind", name="uq_call_task_lease_kind"),
         Index("ix_call_task_agency_status", "agency_id", "status"),
-        # The queue: open tasks of an agency whose window contains the day.
-        Index("ix_call_task_queue", "status", "agency_id", "window_end"),
+        # The queue: open tasks of an agency whose window contains the day; the other
+        # columns let the count and the ordering run on the index alone.
+        Index("ix_call_task_queue", "status", "agency_id", "window_end", "window_start",
+              "next_attempt_at", "callback_at", "no_phone", "attempts"),
     )
     id: int | None = Field(default=None, primary_key=True)
     lease_id: int = Field(foreign_key="lease.id", index=True)

@@ -401,6 +401,7 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
         "fu_status": iv.FOLLOW_UP_STATUS_LABELS, "form": {}, "sensitive": [],
         "error": request.query.get("erreur"), "message": request.query.get("message"),
         "min_callback": now.astimezone(_tz(request)).strftime("%Y-%m-%dT%H:%M"),
+        "focus_callback": request.query.get("rappel") == "1",
     }
 
 
@@ -520,7 +521,8 @@ async def followups_page(request: web.Request) -> web.Response:
     p = principal(request)
     status = request.query.get("status") or "pending"
     kind = request.query.get("kind") or None
-    page = max(1, int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1)
+    raw_page = request.query.get("page", "1")
+    page = max(1, int(raw_page)) if raw_page.isdigit() else 1
     items, total = await _follow_ups(request, status=status, kind=kind, page=page, per_page=100)
     async with request.app[DB].session() as session:
         agencies = await _agencies(session) if p.is_admin else []

@@ -39,6 +39,7 @@ CONCURRENCY = 20  # provider calls in flight
 # Rows are claimed a few at a time, when the workers run short: a crash then leaves at most
 # about 2 × CONCURRENCY rows "sending" (shown "unknown"), not a whole batch.
 CLAIM_CHUNK = CONCURRENCY
+LOW_WATER = CONCURRENCY // 2  # claim more when fewer rows than this wait for a worker
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
@@ -203,25 +204,38 @@ async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
     campaigns: dict[int, Campaign] = {}
     writer = _Writer(app, campaigns)
     queue: deque[outbox.Claimed] = deque()
-    claim_lock = asyncio.Lock()
+    refill_task: asyncio.Task[None] | None = None
     claimed = 0
     exhausted = False
 
-    async def next_row() -> outbox.Claimed | None:
+    async def refill() -> None:
         nonlocal claimed, exhausted
+        try:
+            rows, n = await _claim(app, min(CLAIM_CHUNK, limit - claimed), campaigns)
+        except BaseException:
+            exhausted = True  # finish what is in hand; the loop logs and tries again later
+            raise
+        claimed += n
+        if not n or claimed >= limit:
+            exhausted = True
+        queue.extend(rows)
+
+    def refilling() -> bool:
+        return refill_task is not None and not refill_task.done()
+
+    async def next_row() -> outbox.Claimed | None:
+        nonlocal refill_task
         while True:
+            # Claim the next rows while the workers still have some: they never wait idle
+            # for a claim, and only a few rows sit "sending" ahead of the calls.
+            if not exhausted and not refilling() and len(queue) < LOW_WATER:
+                refill_task = asyncio.create_task(refill())
             if queue:
                 return queue.popleft()
-            if exhausted:
+            if refilling():
+                await asyncio.shield(refill_task)  # type: ignore[arg-type]
+            elif exhausted:
                 return None
-            async with claim_lock:  # one worker refills for all
-                if queue or exhausted:
-                    continue
-                rows, n = await _claim(app, min(CLAIM_CHUNK, limit - claimed), campaigns)
-                claimed += n
-                if not n or claimed >= limit:
-                    exhausted = True
-                queue.extend(rows)
 
     async def worker() -> None:
         while (row := await next_row()) is not None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 
-CHUNK = 1000  # rows per INSERT: 9 parameters each stays under SQLite's and asyncpg's limits
+CHUNK = 1000  # rows per executemany: bounded memory for a 100,000-recipient launch
 
 _table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
@@ -47,16 +47,18 @@ async def write_outbox_rows(
     """
     now = now or campaign.launched_at or campaign.created_at
     default_try = next_try_at or now
-    stmt = _insert_ignoring_duplicates(session)
+    # executemany + RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues")
+    # with one cached compilation; the ids returned are those of the rows really inserted.
+    stmt = _insert_ignoring_duplicates(session).returning(_table.c.id)
     inserted = 0
     chunk: list[dict[str, Any]] = []
 
     async def flush() -> int:
         if not chunk:
             return 0
-        result = await session.execute(stmt.values(chunk))
+        result = await session.execute(stmt, chunk)
         chunk.clear()
-        return max(result.rowcount or 0, 0)
+        return len(result.all())
 
     def row_of(r: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -108,15 +110,12 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Cl
         .with_for_update(skip_locked=True)
         .correlate(None)  # a subquery of its own, not tied to the UPDATE's table
     )
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()),
-               OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, updated_at=now)
-        .returning(OutboxMessage.id, OutboxMessage.campaign_id, OutboxMessage.tenant_id,
-                   OutboxMessage.e164, OutboxMessage.body, OutboxMessage.segments,
-                   OutboxMessage.attempts)
-        .execution_options(synchronize_session=False)
+    t = _table.c
+    result = await session.execute(  # Core, not ORM: no identity-map work on the hot path
+        _table.update()
+        .where(t.id.in_(due.scalar_subquery()), t.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, attempts=t.attempts + 1, updated_at=now)
+        .returning(t.id, t.campaign_id, t.tenant_id, t.e164, t.body, t.segments, t.attempts)
     )
     claimed = [Claimed(*row) for row in result.all()]
     claimed.sort(key=lambda c: c.id)

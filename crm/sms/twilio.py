@@ -33,6 +33,7 @@ DEFAULT_TIMEOUT = 15.0  # seconds for one API call, connection included
 
 # The SDK's exceptions carry no response headers; Retry-After is read here instead. Each
 # send() puts a fresh dict in the context of its own task, so concurrent sends never mix.
+_BODY = "x-crm-response-body"
 _last_headers: ContextVar[dict[str, str] | None] = ContextVar("twilio_last_headers", default=None)
 
 
@@ -83,6 +84,8 @@ class RebasingHttpClient(AsyncTwilioHttpClient):
             if holder is not None:
                 holder.clear()
                 holder.update({k.lower(): v for k, v in response.headers.items()})
+                if response.status >= 400:  # kept for the error message (e.g. Prism's 422)
+                    holder[_BODY] = text[:1000]
             return Response(response.status, text, response.headers)
 
 
@@ -139,8 +142,11 @@ class TwilioTransport:
         try:
             message = await client.messages.create_async(**kwargs)
         except TwilioRestException as exc:
+            message = _message(exc.msg)
+            if exc.code is None or exc.code == exc.status:  # not a Twilio error body
+                message = f"{message}: {headers.get(_BODY, '')}"
             raise twilio_errors.classify(
-                exc.status, _int(exc.code), _message(exc.msg),
+                exc.status, _int(exc.code), message,
                 retry_after_seconds(headers.get("retry-after")),
             ) from exc
         except TwilioServiceException as exc:

@@ -57,7 +57,7 @@ class Understanding:
 # SMS spellings and abbreviations, replaced word by word before the rules run.
 _SMS_WORDS = {
     "tjrs": "toujours", "tjr": "toujours", "tjs": "toujours", "toujour": "toujours",
-    "tjours": "toujours", "tjrs.": "toujours",
+    "tjours": "toujours",
     "pb": "probleme", "pbs": "problemes", "pbm": "probleme", "prob": "probleme",
     "pblm": "probleme", "prblm": "probleme",
     "svp": "s'il vous plait", "stp": "s'il te plait", "svpl": "s'il vous plait",
@@ -69,19 +69,22 @@ _SMS_WORDS = {
     "dc": "donc", "ds": "dans", "ms": "mais", "tt": "tout", "tte": "toute", "ts": "tous",
     "jsp": "je ne sais pas", "chui": "je suis", "jsuis": "je suis", "chuis": "je suis",
     "ya": "il y a", "yapa": "il n'y a pas", "yen": "il y en", "g": "j'ai", "c": "c'est",
-    "ct": "c'etait", "pa": "pas", "pas.": "pas", "mm": "meme", "mn": "maintenant",
+    "ct": "c'etait", "pa": "pas", "mm": "meme", "mn": "maintenant",
     "mtn": "maintenant", "now": "maintenant", "auj": "aujourd'hui", "ajd": "aujourd'hui",
     "rdv": "rendez-vous", "asc": "ascenseur", "ascenceur": "ascenseur",
-    "chauffag": "chauffage", "rapl": "rappel", "rapel": "rappel", "rapellez": "rappelez",
-    "rappeler": "rappeler", "rapeler": "rappeler", "rapelez": "rappelez", "ok": "ok",
+    "rapl": "rappel", "rapel": "rappel", "rapellez": "rappelez",
+    "rapeler": "rappeler", "rapelez": "rappelez",
     "okk": "ok", "oki": "ok", "dacc": "d'accord", "dac": "d'accord", "daccord": "d'accord",
     "bjr": "bonjour", "bsr": "bonsoir", "slt": "salut", "cc": "coucou", "nn": "non",
-    "vs": "vous", "ns": "nous", "bat": "batiment", "bât": "batiment", "bt": "batiment",
-    "appart": "appartement", "apart": "appartement", "tel": "telephone", "tél": "telephone",
+    "vs": "vous", "ns": "nous", "bat": "batiment", "bt": "batiment",
+    "appart": "appartement", "apart": "appartement", "tel": "telephone",
     "rep": "reponse", "pr": "pour", "ptn": "", "mdr": "", "lol": "",
-    "nikel": "nickel", "nickel": "nickel", "impec": "impeccable",
-    "toujours.": "toujours", "marche.": "marche",
+    "nikel": "nickel", "impec": "impeccable",
 }
+
+# Words after which a lone letter names a place rather than abbreviating a verb.
+_PLACE_WORDS = frozenset({"batiment", "bat", "bt", "entree", "escalier", "bloc", "immeuble",
+                          "cage", "allee", "porte", "residence", "tour", "hall"})
 
 _POSITIVE_EMOJI = set("👍🙏😊🙂😀😃😄😁👌❤💚💙🥰😍🤗✅☺👏🌞💐")
 _NEGATIVE_EMOJI = set("😡😠🤬😤👎😞😢😭😩😫😒🙄💩❌😖😣☹🥶")
@@ -92,17 +95,17 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-_WORD = re.compile(r"[a-z0-9']+|[?!]")
-
-
 def normalise(text: str) -> str:
     """Lower case, no accents, one kind of apostrophe, SMS spellings expanded."""
     t = _strip_accents(text.lower())
     t = t.replace("’", "'").replace("`", "'").replace("œ", "oe")
     t = re.sub(r"(.)\1{2,}", r"\1\1", t)  # "merciiii" -> "mercii", "!!!!" -> "!!"
-    words = []
+    words: list[str] = []
     for token in re.findall(r"[a-z0-9']+|[?!.,;:]", t):
-        words.append(_SMS_WORDS.get(token, token))
+        if token in ("c", "g") and words and words[-1] in _PLACE_WORDS:
+            words.append(token)  # "bâtiment C", "entrée G": a name, not "c'est" / "j'ai"
+        else:
+            words.append(_SMS_WORDS.get(token, token))
     out = " ".join(w for w in words if w)
     # "n'" / "l'" / "d'" glued to the next word: keep the apostrophe as a separate mark.
     out = re.sub(r"\b([nldjmcstqu]+)'\s*", r"\1' ", out)
@@ -115,7 +118,6 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
-_NEG = r"(?:ne |n' )?"
 _VERBS_WORK = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|refonctionne|va|vont|chauffe|chauffent|coule|coulent|s'allume|s' allume)"
 
 _CALLBACK = _rx(
@@ -203,6 +205,10 @@ _THANKS = _rx(
 # Words that turn a question into a complaint about something lasting.
 _INSISTS = re.compile(r"\b(?:toujours|encore|de nouveau|depuis|rien n' ?a|persiste|continue|jamais|toujours pas)\b")
 
+# Set phrases scored as one word ("RAS" in a summary means nothing to report, not "ras le bol").
+_PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout se passe bien", "toutvabien"),
+            ("sans souci", "sanssouci"), ("sans probleme", "sansprobleme"))
+
 _NEGATORS = {"pas", "plus", "jamais", "aucun", "aucune", "rien", "sans", "ni", "personne"}
 
 # Word polarity for sentiment (normalised words). Kept small and domain-specific.
@@ -213,7 +219,7 @@ _POLARITY = {
     "coupee": -0.4, "coupure": -0.5, "coupures": -0.5, "bloque": -0.5, "bloquee": -0.5,
     "inadmissible": -0.9, "inacceptable": -0.9, "scandale": -0.9, "scandaleux": -0.9,
     "honte": -0.9, "honteux": -0.9, "nul": -0.7, "nuls": -0.7, "nulle": -0.7, "marre": -0.8,
-    "ras": -0.3, "bol": -0.3, "colere": -0.8, "enerve": -0.7, "enervee": -0.7, "furieux": -0.9,
+    "raslebol": -0.8, "toutvabien": 0.6, "sanssouci": 0.4, "colere": -0.8, "enerve": -0.7, "enervee": -0.7, "furieux": -0.9,
     "furieuse": -0.9, "decu": -0.7, "decue": -0.7, "deception": -0.7, "mecontent": -0.7,
     "mecontente": -0.7, "insupportable": -0.8, "lamentable": -0.9, "catastrophe": -0.8,
     "catastrophique": -0.9, "grave": -0.4, "urgent": -0.3, "urgence": -0.4, "malade": -0.5,
@@ -244,7 +250,7 @@ _POLARITY = {
     "plaisir": 0.5, "heureux": 0.7, "heureuse": 0.7, "aimable": 0.6, "serviable": 0.6,
     "encombrants": -0.4, "squat": -0.6, "squattent": -0.6, "squatteurs": -0.6,
     "arretez": -0.4, "force": -0.3, "forcee": -0.4, "tiede": -0.2,
-    "apprecie": 0.5, "top!": 0.7, "fonctionne": 0.2, "marche": 0.1, "tranquille": 0.3,
+    "apprecie": 0.5, "fonctionne": 0.2, "marche": 0.1, "tranquille": 0.3,
 }
 
 
@@ -277,6 +283,8 @@ def pattern_polarity(text: str) -> float:
 
 def _lexicon_score(norm: str) -> tuple[float, int]:
     """Sum of word polarities with negation (a negator within three words flips and damps)."""
+    for phrase, word in _PHRASES:
+        norm = norm.replace(phrase, word)
     tokens = re.findall(r"[a-z0-9]+", norm)
     total = 0.0
     hits = 0

@@ -15,6 +15,7 @@ from crm import auth
 from crm.auth import Principal
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
+from crm.models import Agency
 from crm.optouts import is_opted_out
 from crm.sms.inbound import receive, tenant_names
 from crm.sms.models import InboundMessage, InboundStatus
@@ -60,7 +61,9 @@ async def twilio_sms(request: web.Request) -> web.Response:
     # A chunked body has no Content-Length: the clone caps what post() will read.
     params = await verified_form(request.clone(client_max_size=MAX_WEBHOOK_BYTES))
     sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
-    if not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_BODY_CHARS:
+    # PostgreSQL refuses NUL characters in text; nothing legitimate sends them.
+    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_BODY_CHARS
+            or "\x00" in body or len(params.get("To", "")) > 32):
         raise ApiError("Webhook SMS incomplet ou invalide (MessageSid, From, Body).",
                        code="malformed_webhook")
     received = await receive(request.app[DB], params, now=request.app[CLOCK].now(),
@@ -211,9 +214,11 @@ async def inbox_page(request: web.Request) -> web.Response:
     status = request.query.get("status") or InboundStatus.OPEN
     intent = request.query.get("intent") or None
     campaign = int_param(request, "campaign")
-    where = _filters(p, agency=None, status=status, intent=intent, campaign=campaign)
+    agency = int_param(request, "agency") if p.is_admin else None
+    where = _filters(p, agency=agency, status=status, intent=intent, campaign=campaign)
     async with request.app[DB].session() as session:
         items, total = await _list(session, where, page, per_page)
+        agencies = list(await session.scalars(select(Agency).order_by(Agency.name))) if p.is_admin else []
         alerts = await _alerts(session, p)
         campaign_ids = {c for c in (await session.scalars(
             select(InboundMessage.campaign_id).where(
@@ -225,7 +230,8 @@ async def inbox_page(request: web.Request) -> web.Response:
     return await render("inbox/list.html", request, {
         "items": items, "total": total, "page": page, "per_page": per_page,
         "status": status, "intent": intent, "campaign": campaign, "alerts": alerts,
-        "campaigns": campaigns, "intents": Intent.ALL, **_labels(),
+        "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies, "agency": agency,
+        **_labels(),
     })
 
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.calls.models import Interview
@@ -127,14 +127,17 @@ async def _call_scores(session: AsyncSession, year: int, agency_id: int | None, 
 
 
 async def _survey_scores(session: AsyncSession, year: int, agency_id: int | None) -> Scores:
-    stmt = select(SurveyAnswer.theme, SurveyAnswer.period, SurveyAnswer.score).where(
-        SurveyAnswer.period.in_(quarters(year))  # type: ignore[attr-defined]
+    # Counted by the database: a federation's year of surveys is many rows, few groups.
+    stmt = (
+        select(SurveyAnswer.theme, SurveyAnswer.period, SurveyAnswer.score, func.count())
+        .where(SurveyAnswer.period.in_(quarters(year)))  # type: ignore[attr-defined]
+        .group_by(SurveyAnswer.theme, SurveyAnswer.period, SurveyAnswer.score)
     )
     if agency_id is not None:
         stmt = stmt.where(SurveyAnswer.agency_id == agency_id)
     found: Scores = defaultdict(list)
-    for theme, period, score in (await session.execute(stmt)).all():
-        found[(theme, period)].append(score)
+    for theme, period, score, count in (await session.execute(stmt)).all():
+        found[(theme, period)] += [score] * count
     return found
 
 

@@ -40,7 +40,7 @@ REQUIRED = tuple(COLUMNS)
 LABELS = {"survey": "enquête", "period": "période", "respondent_ref": "n° répondant",
           "agency": "agence", "theme": "thème", "score": "note"}
 
-DONT_KNOW = {"", "nsp", "ne sait pas", "ne se prononce pas", "sans avis", "dk"}
+DONT_KNOW_WORDS = {"", "nsp", "ne sait pas", "ne se prononce pas", "sans avis", "dk"}
 _SCORE_LABELS = {fold(label): score for score, label in SCALE.items()}
 
 Source = bytes | str | os.PathLike[str] | IO[bytes]
@@ -75,7 +75,7 @@ def _read(source: Source) -> bytes:
 
 def parse_score(value: str) -> int | None:
     folded = fold(value)
-    if folded in DONT_KNOW:
+    if folded in DONT_KNOW_WORDS:
         return None
     if folded in _SCORE_LABELS:
         return _SCORE_LABELS[folded]

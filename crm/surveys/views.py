@@ -43,11 +43,9 @@ async def _requested_agency(session: AsyncSession, raw: str | None) -> int | Non
     raw = (raw or "").strip()
     if not raw:
         return None
-    if raw.isdigit():
-        if await session.get(Agency, int(raw)) is None:
-            raise NotFound("Agence inconnue.", code="agency_not_found")
+    if raw.isdigit() and await session.get(Agency, int(raw)) is not None:
         return int(raw)
-    wanted = fold(raw)
+    wanted = fold(raw)  # agency codes may be digits too ("041")
     for agency in (await session.execute(select(Agency))).scalars():
         if fold(agency.name) == wanted or (agency.code and fold(agency.code) == wanted):
             return agency.id

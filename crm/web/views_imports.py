@@ -23,6 +23,8 @@ from crm.web.render import render
 
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
 CHUNK = 256 * 1024
+# Same ceiling as the app's client_max_size, which a streamed body does not go through.
+MAX_FILE = 200 * 1024 * 1024
 
 
 @asynccontextmanager
@@ -38,7 +40,11 @@ async def _uploaded_file(request: web.Request) -> AsyncIterator[IO[bytes]]:
         yield upload.file
         return
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spooled:
+        size = 0
         while chunk := await request.content.read(CHUNK):
+            size += len(chunk)
+            if size > MAX_FILE:
+                raise web.HTTPRequestEntityTooLarge(max_size=MAX_FILE, actual_size=size)
             spooled.write(chunk)
         spooled.seek(0)
         yield spooled  # type: ignore[misc]
