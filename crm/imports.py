@@ -15,7 +15,13 @@ row of the file that names it: the other rows of the same household leave them a
 two rows that disagree cannot flip them back and forth at every import.
 
 Only the columns present in the file are compared: an export without e-mails does not wipe
-the e-mails already known.
+the e-mails already known. Phones: the file owns the numbers it brought (source "import");
+advisers' numbers stay, and a refused number never removes the one on record. An anonymised
+household is never refilled. "refus SMS" is settled per number over the whole file and only
+recorded when it differs from what the last import recorded (see ``_note_opt_out_wish``).
+
+Batches are committed as they go: a failure half-way (the database going away) leaves the
+first batches in place, and importing the file again completes it without duplicates.
 """
 
 from __future__ import annotations

@@ -59,3 +59,18 @@ async def test_a_closed_task_cannot_be_claimed(client, db):
     resp = await client.post(f"/api/v1/calls/{task.id}/claim", headers=headers)
     assert resp.status == 409
     assert (await resp.json())["error"]["code"] == "task_closed"
+
+
+async def test_two_advisers_claiming_at_the_same_moment_get_one_200_and_one_409(client, db):
+    import asyncio
+
+    task = await new_task(db)
+    first = await api_user(client, db, "adviser", "Blois")
+    second = await api_user(client, db, "adviser", "Blois")
+    responses = await asyncio.gather(
+        client.post(f"/api/v1/calls/{task.id}/claim", headers=first),
+        client.post(f"/api/v1/calls/{task.id}/claim", headers=second),
+    )
+    assert sorted(r.status for r in responses) == [200, 409]
+    winner = (await next(r for r in responses if r.status == 200).json())["claimed_by"]
+    assert (await task_of(db, task.id)).claimed_by == winner

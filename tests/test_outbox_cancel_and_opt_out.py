@@ -79,3 +79,34 @@ async def test_an_urgent_outage_alert_reaches_an_opted_out_number_only_when_allo
     assert [r.to for r in twilio_standin.accepted] == [phone]
     assert (await rows(db, allowed.id))[0].status == OutboxStatus.SENT
     assert (await rows(db, works.id))[0].status == OutboxStatus.CANCELLED
+
+
+async def test_a_message_in_flight_when_its_campaign_is_cancelled_is_not_retried(
+        settings, db, clock, twilio_standin: TwilioStandin) -> None:
+    import asyncio
+
+    from crm.campaigns.outbox import claim_due, complete_campaigns
+
+    campaign = await make_campaign(db, clock.now(), numbers(1))
+    twilio_standin.fail_next(1, status=500, code=None)
+    twilio_standin.delay = 0.3  # the cancel lands while the provider call is in flight
+    app = twilio_app(settings, db, clock, twilio_standin.url, sms_rate=0)
+    try:
+        dispatching = asyncio.create_task(dispatch_once(app))
+        while not twilio_standin.requests:
+            await asyncio.sleep(0.01)
+        assert (await rows(db, campaign.id))[0].status == OutboxStatus.SENDING
+        async with db.session() as session:
+            await session.execute(update(Campaign).where(Campaign.id == campaign.id)
+                                  .values(status=CampaignStatus.CANCELLED))
+            await session.commit()
+        await dispatching
+    finally:
+        await app[SMS].close()
+    [row] = await rows(db, campaign.id)
+    assert row.status == OutboxStatus.CANCELLED
+    clock.advance(hours=3)
+    async with db.session() as session:
+        assert await claim_due(session, clock.now(), 10) == []
+        assert await complete_campaigns(session, [campaign.id]) == 0
+    assert len(twilio_standin.requests) == 1

@@ -123,5 +123,7 @@ async def _play(session: Any, task: CallTask, rng: random.Random, staff: list[in
         if task.next_attempt_at is None:
             break
         moment = task.next_attempt_at + timedelta(minutes=rng.randint(0, 150))
+        if not calendar.is_calling_time(moment, PARIS):
+            moment = task.next_attempt_at  # the rules only ever give a calling time
     await session.flush()
 

@@ -149,6 +149,9 @@ class _Writer:
                                  (outbox.MARK_FAILED, failed)):
                 if params:
                     await session.execute(stmt, params)
+            if retry:
+                await outbox.cancel_if_campaign_cancelled(
+                    session, [p["b_id"] for p in retry], results[-1].at)
             for r in opted_out:
                 # Twilio knows the number replied STOP to our sender: keep that in our records.
                 await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,

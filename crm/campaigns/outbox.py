@@ -155,6 +155,22 @@ MARK_CANCELLED = (
 )
 
 
+async def cancel_if_campaign_cancelled(session: AsyncSession, ids: list[int], now: datetime) -> int:
+    """Rows put back to ``pending`` for a retry after their campaign was cancelled (the
+    cancel only touches rows pending at that moment) are cancelled too."""
+    if not ids:
+        return 0
+    cancelled = exists().where(Campaign.id == OutboxMessage.campaign_id,
+                               Campaign.status == CampaignStatus.CANCELLED)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING, cancelled)
+        .values(status=OutboxStatus.CANCELLED, error_reason="Campagne annulée.", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return max(result.rowcount or 0, 0)
+
+
 async def mark_interrupted_unknown(session: AsyncSession, now: datetime,
                                    older_than: timedelta | None = None) -> int:
     """Rows left ``sending`` by a process that died become ``unknown``: the provider may or
