@@ -234,6 +234,12 @@
         b.addEventListener("click", function () { body.value = p.gsm_friendly_body; body.dispatchEvent(new Event("input")); invalidate(); });
         previewBox.appendChild(b);
       }
+      if (p.to_call && p.to_call.length) {
+        previewBox.appendChild(el("h3", {}, "À appeler (mobilité réduite) : " + p.to_call.length));
+        var calls = el("ul", {id: "to-call"});
+        p.to_call.forEach(function (t) { calls.appendChild(el("li", {}, t.name + (t.phone ? " — " + t.phone : " — pas de téléphone"))); });
+        previewBox.appendChild(calls);
+      }
       previewBox.appendChild(el("h3", {}, "Exemples"));
       var ul = el("ul", {id: "samples"});
       p.samples.forEach(function (s) { ul.appendChild(el("li", {}, s.text)); });

@@ -13,8 +13,9 @@ from crm.db import Database
 from crm.models import Lease, LeaseChange, Phone, Tenant, User
 from tests.factories import PASSWORD
 
-# The specification's sample, kept in shared/ beside this checkout.
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_tenants.csv"
+# The specification's sample (../shared/data/sample_tenants.csv), copied byte for byte
+# (UTF-8 BOM, CRLF) so the tests do not depend on a directory outside the repository.
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample_tenants.csv"
 
 FRENCH_HEADER = ["N° contrat", "Civilité", "Nom", "Prénom", "Tél. portable", "Téléphone fixe",
                  "Date d'entrée", "Date de sortie", "Agence", "Groupe", "Bâtiment", "Escalier",

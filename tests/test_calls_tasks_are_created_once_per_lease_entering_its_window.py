@@ -73,3 +73,19 @@ async def test_a_lease_that_ends_has_its_open_task_cancelled_by_the_daily_job(ap
         task = await s.get(CallTask, task.id)
     assert task.status == TaskStatus.CANCELLED
     assert task.closed_at is not None
+
+
+async def test_a_re_import_refreshes_the_open_task_number_flag_and_window(db):
+    from crm.models import Phone
+
+    task = await new_task(db, mobile=None, lease_start=date(2026, 11, 3))
+    assert task.no_phone
+    async with db.session() as s:
+        s.add(Phone(tenant_id=task.tenant_id, e164="+33611111111", kind="mobile", created_at=task.created_at))
+        (await s.get(Lease, task.lease_id)).lease_start = date(2026, 11, 5)
+        await s.commit()
+        assert await ensure_call_tasks(s, today=TODAY, lease_ids=[task.lease_id]) == 0
+        await s.commit()
+        task = await s.get(CallTask, task.id)
+    assert task.no_phone is False
+    assert (task.window_start, task.window_end) == (date(2026, 11, 12), date(2026, 12, 5))

@@ -103,3 +103,19 @@ async def test_another_agencys_manager_can_neither_see_nor_launch_it(client, db)
     assert (await resp.json())["total"] == 0
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_a_draft_belongs_to_the_managers_agency_and_outages_default_to_urgent(client, db):
+    await building_b(db, 1)
+    headers = await api_user(client, db, "manager", "Blois")
+    building = (await ids(db, building="B"))["building"]
+    resp = await client.post("/api/v1/campaigns", headers=headers, json=lift_campaign(building))
+    created = await resp.json()
+    assert created["urgent"] is True and created["agency_id"] == (await ids(db))["agency"]
+    resp = await client.post("/api/v1/campaigns", headers=headers,
+                             json=lift_campaign(building, category="works"))
+    assert (await resp.json())["urgent"] is False
+    resp = await client.post("/api/v1/campaigns", headers=headers,
+                             json=lift_campaign(building, category="party"))
+    assert resp.status == 422
+    assert (await resp.json())["error"]["code"] == "validation_error"

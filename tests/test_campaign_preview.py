@@ -136,3 +136,16 @@ async def test_the_wizard_previews_an_unsaved_campaign_without_storing_it(client
     assert (await resp.json())["samples"][0]["text"] == "Panne B"
     resp = await client.get("/api/v1/campaigns", headers=manager)
     assert (await resp.json())["total"] == 0
+
+
+async def test_a_lift_outage_lists_reduced_mobility_tenants_to_call(client, db, manager):
+    await building_b(db, 1)
+    await make_lease(db, building="B", mobile=None, landline="+33254222222", reduced_mobility=True,
+                     last_name="Fauteuil")
+    place = await ids(db, building="B")
+    p = await create_and_preview(client, manager, category="outage", preset="lift_outage",
+                                 audience={"buildings": [place["building"]]})
+    assert [(t["name"], t["phone"]) for t in p["to_call"]] == [("Mme Sandrine Fauteuil", "+33254222222")]
+    p = await create_and_preview(client, manager, category="outage", preset="water_cut",
+                                 body="Coupure d'eau.", audience={"buildings": [place["building"]]})
+    assert p["to_call"] == []

@@ -60,8 +60,8 @@ async def ensure_call_tasks(
     Every active lease whose window (lease_start+7 .. lease_start+30) has not closed by
     ``today`` gets one task, flagged ``no_phone`` when no valid number is known (it stays
     in the denominators and in sight). The unique (lease, kind) key makes this idempotent,
-    even when two processes run it at once. Existing open tasks of the leases considered get
-    their ``no_phone`` flag refreshed (a re-import may have brought a number).
+    even when two processes run it at once. Open tasks of the leases given get their
+    ``no_phone`` flag, window and agency refreshed (a re-import may have changed them).
     """
     conditions = [
         Lease.lease_start >= today - timedelta(days=WINDOW_CLOSES_AFTER),
@@ -102,18 +102,23 @@ async def ensure_call_tasks(
             )
             created += max(result.rowcount or 0, 0)
         if chunk is not None:
-            await _refresh_no_phone(session, [r.id for r in rows], phones)
+            await _refresh_open_tasks(session, {r.id: r for r in rows}, phones)
     await session.flush()
     return created
 
 
-async def _refresh_no_phone(session: AsyncSession, lease_ids: list[int],
-                            phones: dict[int, list[Phone]]) -> None:
+async def _refresh_open_tasks(session: AsyncSession, leases: dict[int, Any],
+                              phones: dict[int, list[Phone]]) -> None:
+    """A re-import may bring a number, correct the move-in date or move the lease."""
     tasks = await session.scalars(
-        select(CallTask).where(CallTask.lease_id.in_(lease_ids), CallTask.status == TaskStatus.OPEN)
+        select(CallTask).where(CallTask.lease_id.in_(list(leases)), CallTask.status == TaskStatus.OPEN,
+                               CallTask.kind == TaskKind.COURTESY)
     )
     for task in tasks:
+        lease = leases[task.lease_id]
         task.no_phone = task.tenant_id not in phones
+        task.window_start, task.window_end = window_for(lease.lease_start)
+        task.agency_id = lease.agency_id
 
 
 async def request_callback_from_sms(

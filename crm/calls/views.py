@@ -51,6 +51,8 @@ OUTCOME_KEYS = {
     Outcome.WRONG_NUMBER: "4", Outcome.CALLBACK_REQUESTED: "5", Outcome.REFUSED: "6",
     Outcome.REACHED: "7",
 }
+# The interview starts with the move-in, then follows the survey's chapters.
+INTERVIEW_ORDER = [("move_in", THEMES["move_in"])] + [(c, l) for c, l in THEMES.items() if c != "move_in"]
 STATUS_LABELS = {
     TaskStatus.OPEN: "À appeler", TaskStatus.REACHED: "Joint, entretien à saisir",
     TaskStatus.COMPLETED: "Entretien fait", TaskStatus.REFUSED: "Refus",
@@ -397,6 +399,7 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
         "claimer": claimer, "claimed_by_other": claimed_by_other,
         "status_label": STATUS_LABELS.get(task.status, task.status),
         "outcomes": OUTCOME_LABELS, "keys": OUTCOME_KEYS, "themes": THEMES, "scale": SCALE,
+        "interview_themes": INTERVIEW_ORDER,
         "dont_know": DONT_KNOW, "fu_kinds": iv.FOLLOW_UP_KINDS, "fu_categories": iv.FOLLOW_UP_CATEGORIES,
         "fu_status": iv.FOLLOW_UP_STATUS_LABELS, "form": {}, "sensitive": [],
         "error": request.query.get("erreur"), "message": request.query.get("message"),

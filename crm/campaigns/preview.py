@@ -51,7 +51,7 @@ async def preview(session: AsyncSession, campaign: Campaign, settings: Settings,
     """The preview of API.md, plus ``problems`` (refused at launch), ``too_long`` and a
     ``gsm_friendly_body`` when only typography forces UCS-2."""
     template = MessageTemplate(campaign.body, campaign.variables)
-    scan = scan_for(campaign, settings, now)
+    scan = scan_for(campaign, settings, now, collect_reduced_mobility=bool(campaign.lift))
     ucs2: list[str] = []
     samples: list[dict[str, Any]] = []
     longest_chars = longest_segments = total_segments = 0
@@ -94,4 +94,7 @@ async def preview(session: AsyncSession, campaign: Campaign, settings: Settings,
         "too_long": longest_chars > MAX_CHARACTERS or longest_segments > MAX_SEGMENTS,
         "problems": problems,
         "gsm_friendly_body": friendly,
+        # Lift outages: reduced-mobility tenants are called and helped, not only texted.
+        "to_call": [{"tenant_id": c.tenant_id, "name": c.name, "phone": c.mobile or c.landline}
+                    for c in scan.reduced_mobility[:200]],
     }

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth import Principal
-from crm.campaigns.audience import Audience, AudienceScan, check_scope
+from crm.campaigns.audience import Audience, check_scope
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, first_send_at, scan_for
@@ -20,6 +20,7 @@ from crm.campaigns.templating import MessageTemplate, check_template
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import AuditEvent, Lease
 from crm.sms.encoding import analyse
+from crm.config import Settings
 from crm.sms.models import InboundMessage
 from crm.web.keys import CLOCK, DB, SETTINGS
 
@@ -62,19 +63,19 @@ def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
 
 
 async def _infer_agency(session: AsyncSession, campaign: Campaign, now: datetime,
-                        settings: Any) -> None:
+                        settings: Settings) -> None:
     """An admin's campaign aimed at one agency belongs to it, so its manager sees it."""
     if campaign.agency_id is not None:
         return
     scan = scan_for(campaign, settings, now)
     agencies = (await session.scalars(
-        select(Lease.agency_id).where(*scan._conditions()).group_by(Lease.agency_id).limit(2))).all()
+        select(Lease.agency_id).where(*scan.lease_conditions()).group_by(Lease.agency_id).limit(2))).all()
     if len(agencies) == 1:
         campaign.agency_id = agencies[0]
 
 
 async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
-                  settings: Any) -> Campaign:
+                  settings: Settings) -> Campaign:
     await check_scope(session, data.audience, p)
     campaign = build_campaign(data, p, now)
     await _infer_agency(session, campaign, now, settings)
@@ -82,7 +83,7 @@ async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: da
 
 
 async def create(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
-                 settings: Any) -> Campaign:
+                 settings: Settings) -> Campaign:
     campaign = await prepare(session, data, p, now, settings)
     session.add(campaign)
     await session.commit()
@@ -131,7 +132,7 @@ async def launch(app: web.Application, campaign_id: int, p: Principal) -> str:
     return status
 
 
-async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Any,
+async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Settings,
                       now: datetime) -> int:
     from crm.campaigns.outbox import write_outbox_rows
 

@@ -1,0 +1,405 @@
+"""Benchmark of the two Twilio webhooks over real HTTP: requests per second and latency.
+
+    .venv/bin/python bench/webhooks.py                      # SQLite file in a temp directory
+    .venv/bin/python bench/webhooks.py --n 500 --concurrency 50
+    .venv/bin/python bench/webhooks.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/crm_bench
+
+A fresh database (SQLite file, or on PostgreSQL a database ``crm_bench_webhooks_<hex>``
+created on the given server and dropped at the end) gets the schema and a realistic estate
+by direct inserts: a few thousand tenants with a mobile and an active lease, an outage
+campaign whose N outbox rows went out an hour ago (status "sent", a provider sid each).
+The real app (``create_app``, scheduler off, a Twilio auth token, ``public_url`` = the
+server's address) then listens on a 127.0.0.1 port, and a client in a separate process
+(so that its work does not eat the server's event loop) sends, with bounded concurrency,
+requests signed exactly as Twilio signs them:
+
+  a. N incoming SMS, each with its own MessageSid and Twilio's full parameter set, bodies
+     drawn from a realistic mix (STOP, "toujours en panne", "merci", "rappelez-moi svp",
+     questions), mostly from tenants the campaign went to, some from unknown numbers;
+  b. N delivery status callbacks moving the seeded messages from "sent" to "delivered";
+  c. a replay burst: N incoming SMS made of N/R MessageSids each sent R times back to back,
+     as Twilio does when it retries (the copies of one sid race each other).
+
+Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count; then
+checks that the database holds exactly the expected inbound rows (replays stored once) and
+delivered rows, and prints the server process' peak memory (ru_maxrss). Exits 1 when a check
+fails. Everything stays on loopback; the run stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import secrets
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select, text  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
+from crm.config import load_settings  # noqa: E402
+from crm.db import Database  # noqa: E402
+from crm.models import Agency, Lease, Phone, Residence, Tenant  # noqa: E402
+from crm.sms.models import InboundMessage  # noqa: E402
+
+AUTH_TOKEN = "bench0123456789abcdef0123456789ab"
+ACCOUNT_SID = "AC" + "5e" * 16
+SERVICE_SID = "MG" + "7c" * 16
+SERVICE_NUMBER = "+33644600000"
+SMS_PATH = "/webhooks/twilio/sms"
+STATUS_PATH = "/webhooks/twilio/status"
+AGENCIES = [("Blois", "41"), ("Vendôme", "41"), ("Romorantin", "41"), ("Mer", "41"), ("Montoire", "41")]
+CHUNK = 2000
+CAMPAIGN_BODY = ("Coupure d'eau chaude dans votre résidence : nos équipes interviennent, retour "
+                 "prévu ce soir. Votre agence.")
+# (weight, bodies): what tenants answer an outage SMS, roughly in these proportions.
+REPLIES: list[tuple[int, list[str]]] = [
+    (10, ["STOP", "Stop", "STOP "]),
+    (25, ["toujours en panne", "Toujours pas d'eau chaude au 3e étage", "tjrs en panne",
+          "Toujours rien ici, ça fait 2 jours 😡"]),
+    (25, ["merci", "Merci pour l'info", "ok merci 👍", "Merci beaucoup, bonne journée"]),
+    (10, ["rappelez-moi svp", "Pouvez-vous me rappeler svp ?", "Rappelez moi au plus vite"]),
+    (30, ["Bonjour, à quelle heure passe le technicien ?", "C'est pour tout le bâtiment ?",
+          "Quand est-ce que l'eau revient ?", "Est-ce que je dois être présent ?"]),
+]
+
+
+# --- client side (a separate process) -------------------------------------------------------
+
+@dataclass
+class PhaseResult:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # a few non-2xx answers, for the report
+
+
+def run_phase(base_url: str, requests: list[tuple[str, bytes, str]], concurrency: int,
+              warmup: list[tuple[str, bytes, str]]) -> PhaseResult:
+    """Send ``requests`` (path, body, signature) with ``concurrency`` workers; in a child process."""
+    return asyncio.run(_send_all(base_url, requests, concurrency, warmup))
+
+
+async def _send_all(base_url: str, requests: list[tuple[str, bytes, str]], concurrency: int,
+                    warmup: list[tuple[str, bytes, str]]) -> PhaseResult:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=120)
+    result = PhaseResult(len(requests), 0.0, [0.0] * len(requests))
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as http:
+
+        async def send(path: str, body: bytes, signature: str) -> tuple[int, str]:
+            async with http.post(path, data=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}) as resp:
+                return resp.status, await resp.text()
+
+        # Open the connections outside the timing (callbacks for an unknown sid change nothing).
+        await asyncio.gather(*(send(*w) for w in warmup))
+        next_index = iter(range(len(requests)))
+
+        async def worker() -> None:
+            for i in next_index:
+                start = time.perf_counter()
+                status, answer = await send(*requests[i])
+                result.latencies[i] = time.perf_counter() - start
+                if not 200 <= status < 300:
+                    result.statuses[status] += 1
+                    if len(result.errors) < 5:
+                        result.errors.append(f"{status}: {answer[:300]}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+# --- requests, signed as Twilio signs them --------------------------------------------------
+
+def new_sid() -> str:
+    return "SM" + secrets.token_hex(16)
+
+
+def sms_params(sid: str, sender: str, body: str) -> dict[str, str]:
+    """Every parameter Twilio posts for an incoming SMS."""
+    return {
+        "ToCountry": "FR", "ToState": "", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "",
+        "FromZip": "", "SmsSid": sid, "FromState": "", "SmsStatus": "received", "FromCity": "",
+        "Body": body, "FromCountry": "FR", "To": SERVICE_NUMBER, "MessagingServiceSid": SERVICE_SID,
+        "ToZip": "", "NumSegments": "1", "ReferralNumMedia": "0", "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID, "From": sender, "ApiVersion": "2010-04-01",
+    }
+
+
+def status_params(sid: str, to: str, status: str) -> dict[str, str]:
+    """What Twilio posts to the StatusCallback of an outgoing SMS."""
+    return {
+        "SmsSid": sid, "SmsStatus": status, "MessageStatus": status, "To": to,
+        "MessagingServiceSid": SERVICE_SID, "MessageSid": sid, "AccountSid": ACCOUNT_SID,
+        "From": SERVICE_NUMBER, "ApiVersion": "2010-04-01", "RawDlrDoneDate": "2611161000",
+    }
+
+
+def signed(public_url: str, path: str, params: dict[str, str]) -> tuple[str, bytes, str]:
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(public_url + path, params)
+    return path, urlencode(params).encode(), signature
+
+
+def mobile(i: int) -> str:
+    return f"+336{10_000_000 + i:08d}"
+
+
+def reply_body(rng: random.Random) -> str:
+    weights = [w for w, _ in REPLIES]
+    bodies = rng.choices([b for _, b in REPLIES], weights=weights)[0]
+    return rng.choice(bodies)
+
+
+def sender(rng: random.Random, tenants: int) -> str:
+    # About 5% of replies come from numbers the landlord does not know.
+    if rng.random() < 0.05:
+        return f"+337{rng.randrange(10_000_000, 99_999_999)}"
+    return mobile(rng.randrange(tenants))
+
+
+# --- database -------------------------------------------------------------------------------
+
+async def fresh_database(url: str | None) -> tuple[str, str | None]:
+    """A new empty database: SQLite file, or a PostgreSQL database created for the run."""
+    if not url:
+        path = Path(tempfile.mkdtemp(prefix="crm-bench-webhooks-")) / "crm.db"
+        return f"sqlite+aiosqlite:///{path}", None
+    import asyncpg
+
+    base, _, _ = url.rpartition("/")
+    name = f"crm_bench_webhooks_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{base}/{name}", name
+
+
+async def drop_database(url: str | None, name: str | None) -> None:
+    if url and name:
+        import asyncpg
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def _bulk(db: Database, model: type, rows: list[dict[str, Any]]) -> None:
+    async with db.engine.begin() as conn:
+        for i in range(0, len(rows), CHUNK):
+            await conn.execute(insert(model), rows[i:i + CHUNK])
+
+
+async def seed(db: Database, tenants: int, sent: int, now: datetime, rng: random.Random) -> tuple[int, list[tuple[str, str]]]:
+    """The estate and a sent outage campaign; returns its id and its (sid, number) pairs."""
+    stamp = now - timedelta(days=400)
+    await _bulk(db, Agency, [{"id": a + 1, "name": name, "department": dep, "phone": "0254000000"}
+                             for a, (name, dep) in enumerate(AGENCIES)])
+    await _bulk(db, Residence, [{"id": r + 1, "agency_id": r % len(AGENCIES) + 1,
+                                 "name": f"Résidence {r + 1}", "postcode": "41000", "city": "Blois"}
+                                for r in range(len(AGENCIES) * 10)])
+    await _bulk(db, Tenant, [{"id": i + 1, "last_name": f"Locataire{i + 1}", "first_name": "Camille",
+                              "civility": "Mme", "reduced_mobility": False, "created_at": stamp,
+                              "updated_at": stamp} for i in range(tenants)])
+    residence = [rng.randrange(len(AGENCIES) * 10) + 1 for _ in range(tenants)]
+    await _bulk(db, Lease, [{"id": i + 1, "contract_ref": f"B{i + 1:07d}", "tenant_id": i + 1,
+                             "agency_id": (residence[i] - 1) % len(AGENCIES) + 1,
+                             "residence_id": residence[i],
+                             "lease_start": date(2020, 1, 1) + timedelta(days=rng.randrange(2000)),
+                             "created_at": stamp, "updated_at": stamp} for i in range(tenants)])
+    await _bulk(db, Phone, [{"id": i + 1, "tenant_id": i + 1, "e164": mobile(i), "kind": "mobile",
+                             "valid": True, "source": "import", "created_at": stamp}
+                            for i in range(tenants)])
+    went = now - timedelta(hours=1)
+    await _bulk(db, Campaign, [{"id": 1, "name": "Coupure d'eau chaude", "kind": "campaign",
+                                "category": Category.OUTAGE, "urgent": True, "body": CAMPAIGN_BODY,
+                                "variables": {}, "audience": {}, "agency_id": None, "lift": False,
+                                "status": CampaignStatus.DONE, "created_at": went - timedelta(minutes=5),
+                                "launched_at": went, "problem_persists_count": 0}])
+    # The campaign went to every tenant; beyond ``tenants`` rows go to numbers without a tenant.
+    pairs = [(new_sid(), mobile(i)) for i in range(sent)]
+    await _bulk(db, OutboxMessage, [{"id": i + 1, "campaign_id": 1, "tenant_id": i + 1 if i < tenants else None,
+                                     "e164": e164, "body": CAMPAIGN_BODY, "segments": 1,
+                                     "status": OutboxStatus.SENT, "attempts": 1, "provider_sid": sid,
+                                     "created_at": went, "sent_at": went, "updated_at": went}
+                                    for i, (sid, e164) in enumerate(pairs)])
+    if db.is_postgres:
+        # Rows were inserted with their ids: move the sequences past them.
+        async with db.engine.begin() as conn:
+            for table in ("agency", "residence", "tenant", "lease", "phone", "campaign", "outbox_message"):
+                await conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    return 1, pairs
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def report(name: str, r: PhaseResult) -> None:
+    lat = sorted(r.latencies)
+    non_2xx = sum(r.statuses.values())
+    print(f"{name:<22} {r.requests:>8} {r.seconds:>8.2f} {r.requests / r.seconds:>8.0f} "
+          f"{percentile(lat, 0.50) * 1000:>8.1f} {percentile(lat, 0.95) * 1000:>8.1f} {non_2xx:>8}")
+    for status, count in sorted(r.statuses.items()):
+        print(f"    {count} × HTTP {status}")
+    for e in r.errors:
+        print(f"    e.g. {e}")
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="PostgreSQL server URL (default: a SQLite file)")
+    parser.add_argument("--n", type=int, default=2000, help="requests per phase (default 2000)")
+    parser.add_argument("--tenants", type=int, default=3000, help="seeded tenants (default 3000)")
+    parser.add_argument("--concurrency", type=int, default=20, help="requests in flight (default 20)")
+    parser.add_argument("--replays", type=int, default=10,
+                        help="copies of each MessageSid in the replay burst (default 10)")
+    parser.add_argument("--seed", type=int, default=20261116)
+    args = parser.parse_args()
+    n, rng = args.n, random.Random(args.seed)
+    replays = max(1, min(args.replays, n))
+
+    from aiohttp import web
+
+    from crm.app import create_app
+    from crm.calls.models import CallTask
+
+    db_url, pg_name = await fresh_database(args.database_url)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    runner: web.AppRunner | None = None
+    failed = False
+    try:
+        db = Database(db_url)
+        await db.create_all()
+        now = datetime.now(UTC)
+        start = time.perf_counter()
+        campaign_id, pairs = await seed(db, args.tenants, n, now, rng)
+        seed_s = time.perf_counter() - start
+
+        sock = free_socket()
+        port = sock.getsockname()[1]
+        public_url = f"http://127.0.0.1:{port}"
+        settings = load_settings(database_url=db_url, sms_backend="local", scheduler_enabled=False,
+                                 public_url=public_url, twilio_account_sid=None,
+                                 twilio_auth_token=AUTH_TOKEN)
+        app = create_app(settings, db=db)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        kind = "PostgreSQL" if pg_name else "SQLite"
+        print(f"database: {kind}; server {public_url}; client in its own process, "
+              f"concurrency {args.concurrency}")
+        print(f"seeded {args.tenants} tenants and {n} sent outbox rows in {seed_s:.1f} s")
+
+        # Everything is built and signed before the timing starts.
+        inbound_reqs = [signed(public_url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
+                                                                  reply_body(rng)))
+                        for _ in range(n)]
+        order = list(pairs)
+        rng.shuffle(order)
+        status_reqs = [signed(public_url, STATUS_PATH, status_params(sid, e164, "delivered"))
+                       for sid, e164 in order]
+        distinct_replayed = -(-n // replays)
+        replay_reqs: list[tuple[str, bytes, str]] = []
+        for _ in range(distinct_replayed):
+            one = signed(public_url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
+                                                          reply_body(rng)))
+            replay_reqs += [one] * replays
+        replay_reqs = replay_reqs[:n]
+        warmup = [signed(public_url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
+                  for _ in range(args.concurrency)]
+
+        loop = asyncio.get_running_loop()
+        print()
+        print(f"{'phase':<22} {'requests':>8} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} "
+              f"{'p95 ms':>8} {'non-2xx':>8}")
+        for name, reqs in (("a. incoming SMS", inbound_reqs), ("b. status callbacks", status_reqs),
+                           (f"c. replays (×{replays})", replay_reqs)):
+            result = await loop.run_in_executor(pool, run_phase, public_url, reqs, args.concurrency, warmup)
+            report(name, result)
+            failed |= bool(result.statuses)
+
+        await runner.cleanup()  # closes the app's database too
+        runner = None
+        check = Database(db_url)
+        async with check.session() as session:
+            stored = await session.scalar(select(func.count()).select_from(InboundMessage)) or 0
+            delivered = await session.scalar(
+                select(func.count()).select_from(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.DELIVERED)) or 0
+            intents = dict((await session.execute(
+                select(InboundMessage.intent, func.count()).group_by(InboundMessage.intent))).all())
+            persists = await session.scalar(
+                select(func.count()).select_from(InboundMessage)
+                .where(InboundMessage.intent == "problem_persists",
+                       InboundMessage.campaign_id == campaign_id)) or 0
+            flagged = await session.scalar(
+                select(Campaign.problem_persists_count).where(Campaign.id == campaign_id)) or 0
+            callbacks = await session.scalar(select(func.count()).select_from(CallTask)) or 0
+        await check.dispose()
+
+        expected_inbound = n + distinct_replayed
+        print()
+        checks = [
+            (f"inbound rows: {stored} (expected {n} + {distinct_replayed} replayed sids = {expected_inbound})",
+             stored == expected_inbound),
+            (f"delivered outbox rows: {delivered} (expected {n})", delivered == n),
+            (f"campaign problem_persists_count: {flagged} (replies saying so: {persists})",
+             flagged == persists),
+        ]
+        for line, ok in checks:
+            print(("ok    " if ok else "WRONG ") + line)
+            failed |= not ok
+        print("intents: " + ", ".join(f"{k} {v}" for k, v in sorted(intents.items()))
+              + f"; callback call tasks: {callbacks}")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"server process peak memory (ru_maxrss): {peak:.0f} MB")
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        pool.shutdown()
+        await drop_database(args.database_url, pg_name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
