@@ -20,7 +20,9 @@ requests signed exactly as Twilio signs them:
   c. a replay burst: N incoming SMS made of N/R MessageSids each sent R times back to back,
      as Twilio does when it retries (the copies of one sid race each other).
 
-Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count; then
+Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count, and
+the server process' CPU time per request (steadier than wall-clock figures when other work
+shares the machine; the load average is printed at both ends for the same reason); then
 checks that the database holds exactly the expected inbound rows (replays stored once) and
 delivered rows, and prints the server process' peak memory (ru_maxrss). Exits 1 when a check
 fails. Everything stays on loopback; the run stops by itself.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import secrets
@@ -274,11 +277,17 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-def report(name: str, r: PhaseResult) -> None:
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report(name: str, r: PhaseResult, cpu: float) -> None:
     lat = sorted(r.latencies)
     non_2xx = sum(r.statuses.values())
     print(f"{name:<22} {r.requests:>8} {r.seconds:>8.2f} {r.requests / r.seconds:>8.0f} "
-          f"{percentile(lat, 0.50) * 1000:>8.1f} {percentile(lat, 0.95) * 1000:>8.1f} {non_2xx:>8}")
+          f"{percentile(lat, 0.50) * 1000:>8.1f} {percentile(lat, 0.95) * 1000:>8.1f} {non_2xx:>8} "
+          f"{cpu / r.requests * 1000:>10.2f}")
     for status, count in sorted(r.statuses.items()):
         print(f"    {count} × HTTP {status}")
     for e in r.errors:
@@ -328,7 +337,8 @@ async def main() -> int:
         kind = "PostgreSQL" if pg_name else "SQLite"
         print(f"database: {kind}; server {public_url}; client in its own process, "
               f"concurrency {args.concurrency}")
-        print(f"seeded {args.tenants} tenants and {n} sent outbox rows in {seed_s:.1f} s")
+        print(f"seeded {args.tenants} tenants and {n} sent outbox rows in {seed_s:.1f} s; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
         # Everything is built and signed before the timing starts.
         inbound_reqs = [signed(public_url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
@@ -351,11 +361,12 @@ async def main() -> int:
         loop = asyncio.get_running_loop()
         print()
         print(f"{'phase':<22} {'requests':>8} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} "
-              f"{'p95 ms':>8} {'non-2xx':>8}")
+              f"{'p95 ms':>8} {'non-2xx':>8} {'cpu ms/req':>10}")
         for name, reqs in (("a. incoming SMS", inbound_reqs), ("b. status callbacks", status_reqs),
                            (f"c. replays (×{replays})", replay_reqs)):
+            cpu = cpu_seconds()
             result = await loop.run_in_executor(pool, run_phase, public_url, reqs, args.concurrency, warmup)
-            report(name, result)
+            report(name, result, cpu_seconds() - cpu)
             failed |= bool(result.statuses)
 
         await runner.cleanup()  # closes the app's database too
@@ -392,7 +403,8 @@ async def main() -> int:
         print("intents: " + ", ".join(f"{k} {v}" for k, v in sorted(intents.items()))
               + f"; callback call tasks: {callbacks}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"server process peak memory (ru_maxrss): {peak:.0f} MB")
+        print(f"server process peak memory (ru_maxrss): {peak:.0f} MB; "
+              f"load average {os.getloadavg()[0]:.1f}")
     finally:
         if runner is not None:
             await runner.cleanup()

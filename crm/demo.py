@@ -88,12 +88,16 @@ class DemoSummary:
 
 async def _insert(session: Any, model: type, rows: list[dict[str, Any]]) -> list[int]:
     """Bulk insert, returning the new ids in the order of ``rows``."""
-    if not rows:
-        return []
-    result = await session.scalars(
-        insert(model).returning(model.id, sort_by_parameter_order=True), rows  # type: ignore[attr-defined]
-    )
-    return list(result.all())
+    ids: list[int] = []
+    # Chunks: SQLAlchemy splices each batch's RETURNING rows into one result, which grows
+    # quadratically over a single huge call.
+    for start in range(0, len(rows), 1000):
+        result = await session.scalars(
+            insert(model).returning(model.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
+            rows[start:start + 1000],
+        )
+        ids.extend(result.all())
+    return ids
 
 
 def _number(rng: random.Random, prefix: str, used: set[str]) -> str:

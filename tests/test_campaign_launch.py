@@ -119,3 +119,18 @@ async def test_a_draft_belongs_to_the_managers_agency_and_outages_default_to_urg
                              json=lift_campaign(building, category="party"))
     assert resp.status == 422
     assert (await resp.json())["error"]["code"] == "validation_error"
+
+
+async def test_two_launches_racing_write_the_rows_once(client, db):
+    import asyncio
+
+    await building_b(db, 5)
+    headers = await api_user(client, db, "manager", "Blois")
+    campaign_id = await draft(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    answers = await asyncio.gather(*(client.post(f"/api/v1/campaigns/{campaign_id}/launch",
+                                                 headers=headers) for _ in range(3)))
+    assert [a.status for a in answers] == [202, 202, 202], [await a.text() for a in answers]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 5
+        assert await s.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "campaign_launch")) == 1

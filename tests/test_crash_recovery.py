@@ -121,7 +121,6 @@ async def test_a_killed_service_resumes_without_sending_anything_twice(tmp_path,
         assert at_kill[OutboxStatus.SENT] < RECIPIENTS and at_kill[OutboxStatus.PENDING] > 0, at_kill
         # Rows are claimed a few at a time: only those in flight or just claimed are at stake.
         assert 0 < at_kill[OutboxStatus.SENDING] <= 80, at_kill
-        print("at kill:", at_kill)
         requests_before_restart = len(standin.requests())
 
         service = _start_service(env, log)

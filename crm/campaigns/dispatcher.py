@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
-from collections.abc import Awaitable, Callable
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,8 +39,7 @@ BATCH = 1000  # rows one dispatch_once() handles at most before looking around a
 CONCURRENCY = 20  # provider calls in flight
 # Rows are claimed a few at a time, when the workers run short: a crash then leaves at most
 # about 2 × CONCURRENCY rows "sending" (shown "unknown"), not a whole batch.
-CLAIM_CHUNK = CONCURRENCY
-LOW_WATER = CONCURRENCY // 2  # claim more when fewer rows than this wait for a worker
+CLAIM_CHUNK = CONCURRENCY  # claim more when fewer than half of this wait for a worker
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
@@ -51,6 +51,7 @@ BACKOFF_CAP = 3600.0
 MAX_ATTEMPTS = 8  # then the message is given up as failed
 
 _WAKE = "dispatcher_wake"
+_STOPPING = "dispatcher_stopping"
 _BUCKET = "sms_bucket"
 
 OPTED_OUT_REASON = "Le destinataire a demandé l'arrêt des SMS (STOP)."
@@ -210,11 +211,21 @@ async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
     refill_task: asyncio.Task[None] | None = None
     claimed = 0
     exhausted = False
+    # Under a rate limit, claim and hold no more than about a second's worth of rows: a row
+    # waiting for its turn is "sending" already, and a crash would turn it "unknown".
+    chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
+    low_water = max(1, chunk // 2)
+    # Enough workers to keep the rate with provider calls of up to 2 s, no more.
+    workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
 
     async def refill() -> None:
         nonlocal claimed, exhausted
+        print("refill", claimed, app[BACKGROUND].get(_STOPPING), flush=True)
+        if app[BACKGROUND].get(_STOPPING):
+            exhausted = True  # shutting down: finish what is in hand, claim nothing more
+            return
         try:
-            rows, n = await _claim(app, min(CLAIM_CHUNK, limit - claimed), campaigns)
+            rows, n = await _claim(app, min(chunk, limit - claimed), campaigns)
         except BaseException:
             exhausted = True  # finish what is in hand; the loop logs and tries again later
             raise
@@ -231,7 +242,7 @@ async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
         while True:
             # Claim the next rows while the workers still have some: they never wait idle
             # for a claim, and only a few rows sit "sending" ahead of the calls.
-            if not exhausted and not refilling() and len(queue) < LOW_WATER:
+            if not exhausted and not refilling() and len(queue) < low_water:
                 refill_task = asyncio.create_task(refill())
             if queue:
                 return queue.popleft()
@@ -255,7 +266,7 @@ async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
                 writer.add(_Result(row, clock.now(), error=SmsError(
                     str(exc), permanent=False, reason=twilio_errors.UNAVAILABLE)))
 
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(workers)))
     await writer.flush()
     if campaigns:
         async with app[DB].session() as session:
@@ -318,7 +329,8 @@ async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]
     task = asyncio.create_task(loop(), name="outbox-dispatcher")
 
     async def stop() -> None:
-        # Let the batch in hand finish (its rows would otherwise end up "unknown").
+        # Let the rows in hand finish (they would otherwise end up "unknown").
+        app[BACKGROUND][_STOPPING] = True
         stopping.set()
         event.set()
         try:
@@ -330,5 +342,6 @@ async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]
             except asyncio.CancelledError:
                 pass
         app[BACKGROUND].pop(_WAKE, None)
+        app[BACKGROUND].pop(_STOPPING, None)
 
     return stop

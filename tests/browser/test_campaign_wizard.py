@@ -57,3 +57,18 @@ async def test_a_manager_announces_a_lift_outage_to_one_building(logged_in_page,
     async with db.session() as s:
         assert sorted((await s.scalars(select(LocalSms.to))).all()) == [
             "+33611000000", "+33611000001", "+33611000002"]
+
+
+async def test_the_pages_counter_counts_like_the_server(logged_in_page):
+    from crm.sms.encoding import analyse, make_gsm_friendly
+
+    texts = ["Bonjour", "é" * 160, "é" * 161, "€" * 80, "€" * 81, "L’eau", "a" * 70 + "’",
+             "Coupure d'eau «demain»\u00a0!", "🙂" * 35, "🙂" * 36, "x" * 1530 + "{[]}"]
+    page = await logged_in_page(role="manager", agency="Blois")
+    await page.goto("/campagnes/nouvelle")
+    got = await page.evaluate(
+        "texts => texts.map(t => { const a = window.crmSms.analyse(t);"
+        " return [a.encoding, a.units, a.segments, a.ucs2, window.crmSms.gsmFriendly(t)]; })", texts)
+    expected = [[a.encoding, a.units, a.segments, a.ucs2_characters, make_gsm_friendly(t)]
+                for t, a in ((t, analyse(t)) for t in texts)]
+    assert got == expected
