@@ -84,7 +84,9 @@ async def _campaign(db: Database, n: int, offset: int = 0) -> Campaign:
         return campaign
 
 
-async def bench_dispatch(db_url: str, standin_url: str, n: int) -> tuple[float, float]:
+async def bench_dispatch(db_url: str, standin_url: str, n: int, rounds: int) -> tuple[float, float]:
+    """Best rate of each over ``rounds`` alternating runs (the machine is shared: alternating
+    keeps a burst of outside load from favouring one side)."""
     settings = load_settings(
         database_url=db_url, sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN, twilio_from=FROM, twilio_api_base_url=standin_url,
@@ -93,16 +95,7 @@ async def bench_dispatch(db_url: str, standin_url: str, n: int) -> tuple[float, 
     db = Database(db_url)
     transport = TwilioTransport(settings)
     app = create_app(settings, sms=transport, db=db)
-    campaign = await _campaign(db, n)
     await transport.send("+33600000000", "chauffe")  # open the connection pool outside the timing
-
-    start = time.perf_counter()
-    while await dispatcher.dispatch_once(app):
-        pass
-    dispatch_s = time.perf_counter() - start
-    async with db.session() as session:
-        counts = await counts_by_status(session, campaign.id)  # type: ignore[arg-type]
-    assert counts == {"sent": n}, counts
 
     # The raw SDK: same client class, same concurrency, no database.
     from twilio.rest import Client
@@ -117,13 +110,24 @@ async def bench_dispatch(db_url: str, standin_url: str, n: int) -> tuple[float, 
                                                status_callback="https://crm.example.fr/webhooks/twilio/status")
 
     await client.messages.create_async(to="+33600000000", from_=FROM, body="chauffe")
-    start = time.perf_counter()
-    await asyncio.gather(*(one(e, i) for i, e in enumerate(_numbers(n, 500000))))
-    raw_s = time.perf_counter() - start
+    best_dispatch = best_raw = 0.0
+    for r in range(rounds):
+        campaign = await _campaign(db, n, offset=r * n)
+        start = time.perf_counter()
+        while await dispatcher.dispatch_once(app):
+            pass
+        best_dispatch = max(best_dispatch, n / (time.perf_counter() - start))
+        async with db.session() as session:
+            counts = await counts_by_status(session, campaign.id)  # type: ignore[arg-type]
+        assert counts == {"sent": n}, counts
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(e, i) for i, e in enumerate(_numbers(n, 500000 + r * n))))
+        best_raw = max(best_raw, n / (time.perf_counter() - start))
     await http.close()
     await transport.close()
     await db.dispose()
-    return n / dispatch_s, n / raw_s
+    return best_dispatch, best_raw
 
 
 async def bench_launch_memory(db_url: str, n: int) -> tuple[float, float, int]:
@@ -158,6 +162,7 @@ async def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: a SQLite file)")
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--launch-recipients", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs; the best counts")
     args = parser.parse_args()
 
     db_url, pg_name = await _fresh_database(args.database_url)
@@ -168,9 +173,10 @@ async def main() -> None:
         await db.dispose()
         kind = "PostgreSQL" if pg_name else "SQLite"
         print(f"database: {kind}; stand-in: {standin.url}; concurrency {dispatcher.CONCURRENCY}")
-        via_outbox, raw = await bench_dispatch(db_url, standin.url, args.recipients)
-        print(f"dispatcher: {via_outbox:8.0f} messages/s handed over ({args.recipients} recipients)")
-        print(f"raw SDK:    {raw:8.0f} messages/s (same stand-in, same concurrency)")
+        via_outbox, raw = await bench_dispatch(db_url, standin.url, args.recipients,
+                                              args.rounds)
+        print(f"dispatcher: {via_outbox:8.0f} messages/s handed over ({args.recipients} recipients; best of {args.rounds})")
+        print(f"raw SDK:    {raw:8.0f} messages/s (same stand-in, same concurrency; best of {args.rounds})")
         print(f"ratio dispatcher / raw SDK: {via_outbox / raw:.2f}")
         peak, elapsed, written = await bench_launch_memory(db_url, args.launch_recipients)
         print(f"launch of {written} outbox rows: {elapsed:.1f} s, "

@@ -22,7 +22,8 @@ requests signed exactly as Twilio signs them:
 
 Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count, and
 the server process' CPU time per request (steadier than wall-clock figures when other work
-shares the machine; the load average is printed at both ends for the same reason); then
+shares the machine; the load average is printed at both ends for the same reason) and the
+database connections the app's pool opened during the phase (pool churn); then
 checks that the database holds exactly the expected inbound rows (replays stored once) and
 delivered rows, and prints the server process' peak memory (ru_maxrss). Exits 1 when a check
 fails. Everything stays on loopback; the run stops by itself.
@@ -53,7 +54,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
@@ -282,12 +283,12 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def report(name: str, r: PhaseResult, cpu: float) -> None:
+def report(name: str, r: PhaseResult, cpu: float, connections: int) -> None:
     lat = sorted(r.latencies)
     non_2xx = sum(r.statuses.values())
     print(f"{name:<22} {r.requests:>8} {r.seconds:>8.2f} {r.requests / r.seconds:>8.0f} "
           f"{percentile(lat, 0.50) * 1000:>8.1f} {percentile(lat, 0.95) * 1000:>8.1f} {non_2xx:>8} "
-          f"{cpu / r.requests * 1000:>10.2f}")
+          f"{cpu / r.requests * 1000:>10.2f} {connections:>8}")
     for status, count in sorted(r.statuses.items()):
         print(f"    {count} × HTTP {status}")
     for e in r.errors:
@@ -331,6 +332,8 @@ async def main() -> int:
                                  public_url=public_url, twilio_account_sid=None,
                                  twilio_auth_token=AUTH_TOKEN)
         app = create_app(settings, db=db)
+        opened = [0]  # database connections opened by the app's pool (churn shows here)
+        event.listen(db.engine.sync_engine, "connect", lambda *_: opened.__setitem__(0, opened[0] + 1))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.SockSite(runner, sock).start()
@@ -361,12 +364,12 @@ async def main() -> int:
         loop = asyncio.get_running_loop()
         print()
         print(f"{'phase':<22} {'requests':>8} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} "
-              f"{'p95 ms':>8} {'non-2xx':>8} {'cpu ms/req':>10}")
+              f"{'p95 ms':>8} {'non-2xx':>8} {'cpu ms/req':>10} {'db conns':>8}")
         for name, reqs in (("a. incoming SMS", inbound_reqs), ("b. status callbacks", status_reqs),
                            (f"c. replays (×{replays})", replay_reqs)):
-            cpu = cpu_seconds()
+            cpu, connections = cpu_seconds(), opened[0]
             result = await loop.run_in_executor(pool, run_phase, public_url, reqs, args.concurrency, warmup)
-            report(name, result, cpu_seconds() - cpu)
+            report(name, result, cpu_seconds() - cpu, opened[0] - connections)
             failed |= bool(result.statuses)
 
         await runner.cleanup()  # closes the app's database too

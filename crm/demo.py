@@ -86,18 +86,29 @@ class DemoSummary:
     users: list[tuple[str, str, str | None]] = field(default_factory=list)  # (email, role, agency)
 
 
-async def _insert(session: Any, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk insert, returning the new ids in the order of ``rows``."""
-    ids: list[int] = []
-    # Chunks: SQLAlchemy splices each batch's RETURNING rows into one result, which grows
-    # quadratically over a single huge call.
-    for start in range(0, len(rows), 1000):
-        result = await session.scalars(
-            insert(model).returning(model.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
-            rows[start:start + 1000],
-        )
-        ids.extend(result.all())
-    return ids
+async def _insert(session: Any, model: Any, rows: list[dict[str, Any]],
+                  key: tuple[str, ...] = ()) -> list[int]:
+    """Bulk insert (one executemany); with ``key`` (a natural key), return the ids in the
+    order of ``rows``, reusing rows already there (e.g. an agency made by create-user).
+
+    Ids are read back by key in one query: RETURNING through aiosqlite costs one thread
+    round trip per row, which made 200,000 leases take minutes."""
+    if not key:
+        if rows:
+            await session.execute(insert(model), rows)
+        return []
+    columns = [getattr(model, k) for k in key]
+
+    async def known() -> dict[tuple[Any, ...], int]:
+        result = await session.execute(select(model.id, *columns))
+        return {tuple(r[1:]): r[0] for r in result.all()}
+
+    existing = await known()
+    missing = [r for r in rows if tuple(r[k] for k in key) not in existing]
+    if missing:
+        await session.execute(insert(model), missing)
+        existing = await known()
+    return [existing[tuple(r[k] for k in key)] for r in rows]
 
 
 def _number(rng: random.Random, prefix: str, used: set[str]) -> str:
@@ -121,13 +132,13 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         agency_ids = await _insert(session, Agency, [
             {"name": name, "code": code, "phone": phone, "department": "41"}
             for name, code, phone, _, _ in AGENCIES
-        ])
+        ], key=("name",))
         office_rows, office_meta = [], []
         for agency_id, (_, _, _, _, offices) in zip(agency_ids, AGENCIES):
             for name, postcode, city in offices:
                 office_rows.append({"agency_id": agency_id, "name": name})
                 office_meta.append((agency_id, postcode, city))
-        office_ids = await _insert(session, LocalOffice, office_rows)
+        office_ids = await _insert(session, LocalOffice, office_rows, key=("agency_id", "name"))
 
         # 20 residences per agency, spread over its local offices.
         residence_rows, residence_meta = [], []
@@ -138,20 +149,20 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
                 residence_rows.append({"agency_id": agency_id, "local_office_id": office_id,
                                        "name": word, "postcode": postcode, "city": city})
                 residence_meta.append((agency_id, office_id, postcode, city, fake.street_name()))
-        residence_ids = await _insert(session, Residence, residence_rows)
+        residence_ids = await _insert(session, Residence, residence_rows, key=("agency_id", "name"))
 
         building_rows, building_res = [], []
         for rid in residence_ids:
             for name in "ABCD"[: rng.randint(1, 4)]:
                 building_rows.append({"residence_id": rid, "name": name})
                 building_res.append(rid)
-        building_ids = await _insert(session, Building, building_rows)
+        building_ids = await _insert(session, Building, building_rows, key=("residence_id", "name"))
         entrance_rows, entrance_bld = [], []
         for bid in building_ids:
             for name in "123"[: rng.randint(1, 3)]:
                 entrance_rows.append({"building_id": bid, "name": name})
                 entrance_bld.append(bid)
-        entrance_ids = await _insert(session, Entrance, entrance_rows)
+        entrance_ids = await _insert(session, Entrance, entrance_rows, key=("building_id", "name"))
         # A dwelling's place: (residence index, building id, entrance id)
         places = []
         res_index = {rid: i for i, rid in enumerate(residence_ids)}
@@ -184,7 +195,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         for row in tenant_rows:
             if rng.random() < 0.6:
                 row["email"] = fake.free_email()
-        tenant_ids = await _insert(session, Tenant, tenant_rows)
+        tenant_ids = await _insert(session, Tenant, tenant_rows, key=("tenant_ref",))
 
         lease_rows = []
         for n, (tid, (start, end)) in enumerate(zip(tenant_ids, lease_plans)):
@@ -236,7 +247,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
                                   "agency_id": agency_id, "full_name": fake.name(), "active": True,
                                   "created_at": now})
                 summary.users.append((email, role, name))
-        await _insert(session, User, user_rows)
+        await _insert(session, User, user_rows, key=("email",))
         await session.commit()
 
     summary.agencies, summary.local_offices = len(agency_ids), len(office_ids)

@@ -69,3 +69,27 @@ async def page_login(client: Any, user: Any) -> str:
     assert resp.status == 302, await resp.text()
     html = await (await client.get("/sms-simulation")).text()
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def bulk_building(db: Database, n: int, building: str = "Tour") -> None:
+    """``n`` tenants with a mobile each in one new building of Blois, inserted in bulk."""
+    from datetime import date
+
+    from sqlalchemy import func, insert
+
+    from crm.models import Lease, Phone, Tenant
+    from tests.factories import NOW
+
+    first = await make_lease(db, building=building, mobile="+33700000000")
+    async with db.session() as s:
+        base = (await s.scalar(select(func.max(Tenant.id)))) + 1
+        ids_ = range(base, base + n - 1)
+        await s.execute(insert(Tenant), [dict(id=i, civility="M.", first_name="Paul", last_name=f"Nom{i}",
+                                              created_at=NOW, updated_at=NOW) for i in ids_])
+        await s.execute(insert(Lease), [dict(contract_ref=f"BULK-{i}", tenant_id=i, agency_id=first.agency_id,
+                                             residence_id=first.residence_id, building_id=first.building_id,
+                                             lease_start=date(2020, 1, 1), created_at=NOW, updated_at=NOW)
+                                        for i in ids_])
+        await s.execute(insert(Phone), [dict(tenant_id=i, e164=f"+3370{i:07d}", kind="mobile", created_at=NOW)
+                                        for i in ids_])
+        await s.commit()

@@ -134,3 +134,23 @@ async def test_two_launches_racing_write_the_rows_once(client, db):
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 5
         assert await s.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "campaign_launch")) == 1
+
+
+async def test_an_admins_campaign_for_one_agency_is_that_agencys(client, db):
+    await building_b(db, 2)
+    await make_lease(db, agency="Vendôme", residence="Le Temple", building="A", mobile="+33622000000")
+    admin = await api_user(client, db, "admin", None)
+    blois = await api_user(client, db, "manager", "Blois")
+    vendome = await api_user(client, db, "manager", "Vendôme")
+    campaign_id = await draft(client, admin, lift_campaign((await ids(db, building="B"))["building"]))
+    assert (await (await client.get(f"/api/v1/campaigns/{campaign_id}", headers=blois)).json())[
+        "agency_id"] == (await ids(db))["agency"]
+    assert (await client.get(f"/api/v1/campaigns/{campaign_id}", headers=vendome)).status == 403
+    both = await draft(client, admin, lift_campaign(0, audience={
+        "agencies": [(await ids(db))["agency"], (await ids(db, "Vendôme", "Le Temple"))["agency"]]}))
+    resp = await client.post(f"/api/v1/campaigns/{both}/launch", headers=admin)
+    assert resp.status == 202
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.campaign_id == both)) == 3
+    assert (await client.get(f"/api/v1/campaigns/{both}", headers=blois)).status == 403

@@ -14,6 +14,16 @@ from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
 from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 
+async def test_a_claim_takes_at_most_its_limit(db, clock) -> None:
+    await make_campaign(db, clock.now(), numbers(50))
+    async with db.session() as session:
+        first = await claim_due(session, clock.now(), 20)
+        await session.commit()
+    assert len(first) == 20
+    statuses = [r.status for r in await rows(db)]
+    assert statuses.count(OutboxStatus.SENDING) == 20 and statuses.count(OutboxStatus.PENDING) == 30
+
+
 async def test_concurrent_claims_return_disjoint_batches(db, clock) -> None:
     await make_campaign(db, clock.now(), numbers(300))
 
@@ -25,6 +35,9 @@ async def test_concurrent_claims_return_disjoint_batches(db, clock) -> None:
         return [c.id for c in got]
 
     batches = await asyncio.gather(*(claim() for _ in range(3)))
+    # Each claim takes at most its limit (PostgreSQL must not re-run the LIMIT … SKIP
+    # LOCKED subquery and take more), and together they take every row once.
+    assert sorted(len(batch) for batch in batches) == [60, 120, 120]
     claimed = [i for batch in batches for i in batch]
     assert len(claimed) == len(set(claimed)) == 300
     assert {r.status for r in await rows(db)} == {OutboxStatus.SENDING}

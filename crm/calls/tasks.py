@@ -17,19 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import calendar
 from crm.calls.models import CallTask, TaskKind, TaskStatus
 from crm.calls.rules import CALLBACK_TASK_DAYS, PARIS, WINDOW_CLOSES_AFTER, window_for
+from crm.db import dialect_insert
 from crm.models import Lease, Phone, PhoneKind
 
 _CHUNK = 5000
 _PHONE_RANK = {PhoneKind.MOBILE: 0, PhoneKind.LANDLINE: 1, PhoneKind.OTHER: 2}
-
-
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 async def callable_phones(session: AsyncSession, tenant_ids: Iterable[int]) -> dict[int, list[Phone]]:
@@ -75,7 +67,7 @@ async def ensure_call_tasks(
         chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     created = 0
     stamp = now or calendar.at_local(today, calendar.CALL_PERIODS[0][0], PARIS)
-    insert = _insert(session)
+    insert = dialect_insert(session)
     for chunk in chunks:
         where = list(conditions)
         if chunk is not None:
@@ -146,10 +138,19 @@ async def request_callback_from_sms(
         phones = await callable_phones(session, [tenant_id])
         task = tasks.get(TaskKind.CALLBACK)
         if task is None:
-            task = CallTask(lease_id=lease.id, kind=TaskKind.CALLBACK, tenant_id=tenant_id,
-                            agency_id=lease.agency_id, window_start=today,
-                            window_end=today, created_at=at)
-            session.add(task)
+            # Two texts from one tenant may arrive at once: insert-or-ignore on the unique
+            # (lease, kind), then read back, so neither request fails (and loses its SMS).
+            await session.execute(
+                dialect_insert(session)(CallTask).values(
+                    lease_id=lease.id, kind=TaskKind.CALLBACK, tenant_id=tenant_id,
+                    agency_id=lease.agency_id, window_start=today, window_end=today,
+                    status=TaskStatus.OPEN, no_phone=tenant_id not in phones, attempts=0,
+                    requested_by_sms=True, created_at=at,
+                ).on_conflict_do_nothing(index_elements=["lease_id", "kind"])
+            )
+            task = (await session.scalars(
+                select(CallTask).where(CallTask.lease_id == lease.id, CallTask.kind == TaskKind.CALLBACK)
+            )).one()
         if task.status != TaskStatus.OPEN:
             task.status, task.attempts, task.closed_at, task.last_outcome = TaskStatus.OPEN, 0, None, None
         task.window_start = today

@@ -39,7 +39,7 @@ BATCH = 1000  # rows one dispatch_once() handles at most before looking around a
 CONCURRENCY = 20  # provider calls in flight
 # Rows are claimed a few at a time, when the workers run short: a crash then leaves at most
 # about 2 × CONCURRENCY rows "sending" (shown "unknown"), not a whole batch.
-CLAIM_CHUNK = CONCURRENCY  # claim more when fewer than half of this wait for a worker
+CLAIM_CHUNK = 50  # claim more when fewer than half of this wait for a worker
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
@@ -220,7 +220,6 @@ async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
 
     async def refill() -> None:
         nonlocal claimed, exhausted
-        print("refill", claimed, app[BACKGROUND].get(_STOPPING), flush=True)
         if app[BACKGROUND].get(_STOPPING):
             exhausted = True  # shutting down: finish what is in hand, claim nothing more
             return

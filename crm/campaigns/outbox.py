@@ -108,12 +108,16 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Cl
         .order_by(OutboxMessage.next_try_at)  # the index order: no sort of every due row
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .correlate(None)  # a subquery of its own, not tied to the UPDATE's table
+        .cte("due")
     )
+    if session.bind.dialect.name == "postgresql":
+        # Evaluated once. As a plain subquery of "id IN (…)" PostgreSQL may run the
+        # LIMIT … SKIP LOCKED select again for every row it scans and claim far more.
+        due = due.prefix_with("MATERIALIZED")
     t = _table.c
     result = await session.execute(  # Core, not ORM: no identity-map work on the hot path
         _table.update()
-        .where(t.id.in_(due.scalar_subquery()), t.status == OutboxStatus.PENDING)
+        .where(t.id.in_(select(due.c.id)), t.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, attempts=t.attempts + 1, updated_at=now)
         .returning(t.id, t.campaign_id, t.tenant_id, t.e164, t.body, t.segments, t.attempts)
     )

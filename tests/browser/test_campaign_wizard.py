@@ -72,3 +72,30 @@ async def test_the_pages_counter_counts_like_the_server(logged_in_page):
     expected = [[a.encoding, a.units, a.segments, a.ucs2_characters, make_gsm_friendly(t)]
                 for t, a in ((t, analyse(t)) for t in texts)]
     assert got == expected
+
+
+async def test_above_500_recipients_the_manager_types_the_number_to_launch(logged_in_page, db):
+    from tests.campaign_helpers import bulk_building
+
+    await bulk_building(db, 501, building="Tour")
+    page = await logged_in_page(role="manager", agency="Blois")
+    await page.goto("/campagnes/nouvelle")
+    await page.get_by_label("Coupure d'eau").check()
+    await page.get_by_text("Les Provinces", exact=True).click()
+    await page.get_by_label("Bâtiment Tour").check()
+    await expect(page.locator("#audience-count")).to_contain_text("501 destinataires")
+    await page.get_by_label(re.compile("^Date")).fill("mardi 24")
+    await page.get_by_label(re.compile("^Heure de début")).fill("9h")
+    await page.get_by_label(re.compile("^Heure de fin")).fill("12h")
+    await page.get_by_role("button", name="Prévisualiser").click()
+    await expect(page.locator("#samples li").first).to_contain_text("le mardi 24 de 9h à 12h")
+
+    confirm = page.get_by_label(re.compile("tapez le nombre de destinataires"))
+    await confirm.fill("500")
+    await page.get_by_role("button", name="Envoyer à 501 destinataires").click()
+    await expect(page.locator("#wizard-status")).to_contain_text("Tapez le nombre exact")
+    await expect(page).to_have_url(re.compile(r"/campagnes/nouvelle$"))
+    await confirm.fill("501")
+    await page.get_by_role("button", name="Envoyer à 501 destinataires").click()
+    await expect(page).to_have_url(re.compile(r"/campagnes/\d+$"))
+    await expect(page.locator("[data-count=pending]")).to_have_text("501")
