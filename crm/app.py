@@ -14,7 +14,7 @@ from aiohttp import web
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
-from crm.metrics import Metrics
+from crm.metrics import Metrics, install_queue_probes
 from crm.scheduler import scheduler_ctx
 from crm.web import keys
 from crm.web.middlewares import (
@@ -89,7 +89,8 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
     app[keys.DB] = db
-    app[keys.METRICS] = Metrics()
+    app[keys.METRICS] = metrics = Metrics()
+    install_queue_probes(metrics, db)
     app[keys.PAGE_CONTEXT] = []
     app[keys.BACKGROUND] = {}
     app[keys.SMS] = sms if sms is not None else _build_sms(settings, db, clock)

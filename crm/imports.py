@@ -875,13 +875,8 @@ def _mobile(row: _Row) -> str | None:
 async def _create_call_tasks(session: AsyncSession, today: date, lease_ids: list[int]) -> int:
     """Courtesy-call tasks for the new and changed leases: the calls module decides which
     qualify (window, ended leases) and refreshes the "no phone" flag of open tasks."""
-    try:
-        from crm.calls.tasks import ensure_call_tasks
-    except ModuleNotFoundError as exc:
-        # The calls feature is written in parallel; until it lands, imports still work.
-        if exc.name not in ("crm.calls.tasks", "crm.calls"):
-            raise
-        return 0
+    from crm.calls.tasks import ensure_call_tasks
+
     return await ensure_call_tasks(session, today=today, lease_ids=lease_ids)
 
 

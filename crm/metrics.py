@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from crm.db import Database
 
 Probe = Callable[[], Awaitable[float]]
 
@@ -36,3 +40,29 @@ class Metrics:
         for gauge, probe in self._gauges.values():
             gauge.set(await probe())
         return generate_latest(self.registry)
+
+
+def install_queue_probes(metrics: Metrics, db: "Database") -> None:
+    """Queue sizes read from the database at scrape time: what waits for people or for the
+    provider."""
+    from sqlalchemy import func, select
+
+    from crm.calls.models import CallTask, TaskStatus
+    from crm.campaigns.models import OutboxMessage, OutboxStatus
+    from crm.sms.models import InboundMessage, InboundStatus
+
+    def counter(model: type, column: object, value: str) -> Probe:
+        async def probe() -> float:
+            async with db.session() as session:
+                return float(await session.scalar(
+                    select(func.count()).select_from(model).where(column == value)) or 0)
+        return probe
+
+    metrics.add_probe("crm_call_tasks_open", "Courtesy-call tasks waiting in the queues",
+                      counter(CallTask, CallTask.status, TaskStatus.OPEN))
+    metrics.add_probe("crm_outbox_pending", "SMS waiting in the outbox",
+                      counter(OutboxMessage, OutboxMessage.status, OutboxStatus.PENDING))
+    metrics.add_probe("crm_outbox_unknown", "SMS whose fate is unknown after a crash",
+                      counter(OutboxMessage, OutboxMessage.status, OutboxStatus.UNKNOWN))
+    metrics.add_probe("crm_inbox_open", "Incoming SMS waiting for an adviser",
+                      counter(InboundMessage, InboundMessage.status, InboundStatus.OPEN))

@@ -158,12 +158,8 @@ async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime
 
 
 def _wake(app: web.Application) -> None:
-    try:
-        from crm.campaigns.dispatcher import wake
-    except ModuleNotFoundError as exc:  # pragma: no cover - dispatcher not installed
-        if exc.name != "crm.campaigns.dispatcher":
-            raise
-        return
+    from crm.campaigns.dispatcher import wake
+
     wake(app)
 
 

@@ -201,11 +201,8 @@ async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:
 async def _request_callback(session: AsyncSession, tenant_id: int, now: datetime, tz: ZoneInfo) -> bool:
     """A call task for today at the top of the adviser queue (crm.calls.tasks); False when
     the tenant has no active lease to call about."""
-    try:
-        from crm.calls.tasks import request_callback_from_sms
-    except ImportError:  # the call queue is not installed in this build
-        log.warning("callback requested by tenant %s but crm.calls.tasks is missing", tenant_id)
-        return False
+    from crm.calls.tasks import request_callback_from_sms
+
     return await request_callback_from_sms(session, tenant_id=tenant_id, at=now, tz=tz) is not None
 
 
