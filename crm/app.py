@@ -40,7 +40,7 @@ def _build_sms(settings: Settings, db: Database, clock: Clock) -> Any:
         return TwilioTransport(settings)
     from crm.sms.local import LocalTransport
 
-    return LocalTransport(db, clock)
+    return LocalTransport(db, clock, delivery_after=settings.local_delivery_seconds)
 
 
 async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     alerts_ignore_opt_out: bool = Field(
         False, validation_alias=_env("CRM_ALERTS_IGNORE_OPT_OUT")
     )
+    # The local backend reports each SMS delivered after this many seconds (0 = never), so a
+    # trial shows deliveries coming in as production does.
+    local_delivery_seconds: float = Field(
+        2.0, ge=0, validation_alias=_env("CRM_LOCAL_DELIVERY_SECONDS")
+    )
     # Off in tests and in one-shot CLI commands; on for `serve`.
     scheduler_enabled: bool = Field(True, validation_alias=_env("CRM_SCHEDULER"))
     retention_years: int = Field(3, ge=1, validation_alias=_env("CRM_RETENTION_YEARS"))

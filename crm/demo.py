@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from faker import Faker

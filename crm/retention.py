@@ -41,9 +41,9 @@ def _feature_models() -> dict[str, Any]:
         if exc.name != "crm.calls.models":
             raise
     try:
-        from crm.campaigns.models import OutboxMessage
+        from crm.campaigns.models import Campaign, OutboxMessage
 
-        found["OutboxMessage"] = OutboxMessage
+        found.update(Campaign=Campaign, OutboxMessage=OutboxMessage)
     except ModuleNotFoundError as exc:
         if exc.name != "crm.campaigns.models":
             raise
@@ -111,6 +111,11 @@ async def anonymize_tenant(session: AsyncSession, tenant: Tenant, now: datetime)
     if "OutboxMessage" in m:
         Outbox = m["OutboxMessage"]
         stmts["outbox_messages"] = [update(Outbox).where(Outbox.tenant_id == tid).values(body=ANONYMIZED)]
+        # A "direct" campaign is one SMS to one tenant: its template is that SMS's text.
+        Campaign = m["Campaign"]
+        stmts["direct_sms"] = [update(Campaign).where(
+            Campaign.kind == "direct",
+            Campaign.id.in_(select(Outbox.campaign_id).where(Outbox.tenant_id == tid))).values(body=ANONYMIZED)]
         stmts["outbox_numbers"] = [update(Outbox).where(Outbox.e164 == old, Outbox.tenant_id == tid)
                                    .values(e164=new) for old, new in mapping.items()]
     if "InboundMessage" in m:
@@ -187,6 +192,11 @@ async def purge(session: AsyncSession, now: datetime, years: int) -> int:
         stmts.append(update(Outbox).where(
             or_(Outbox.tenant_id.in_(dormant), and_(Outbox.tenant_id.is_(None), Outbox.created_at < cutoff)),
             Outbox.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED))
+        Campaign = m["Campaign"]
+        stmts.append(update(Campaign).where(
+            Campaign.kind == "direct", Campaign.created_at < cutoff,
+            Campaign.id.in_(select(Outbox.campaign_id).where(Outbox.tenant_id.in_(dormant))),
+            Campaign.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED))
     if "InboundMessage" in m:
         Inbound = m["InboundMessage"]
         stmts.append(update(Inbound).where(

@@ -12,7 +12,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import phonenumbers
@@ -118,16 +117,17 @@ def query_phone(q: str) -> str | None:
 
 
 def _name_matches(column: Any, word: str, dialect: str) -> ColumnElement[bool]:
+    """``word`` (folded) in the name. The costly accent folding only runs for names with
+    non-ASCII letters (more bytes than characters); plain names are matched directly
+    (SQLite's LIKE ignores ASCII case by itself)."""
     pattern = f"%{_like_escape(word)}%"
     if dialect == "postgresql":
-        return _fold_sql(column, dialect).like(pattern, escape="\\")
-    # SQLite's LIKE ignores ASCII case by itself; the costly folding only runs for names
-    # with non-ASCII letters (more bytes than characters).
-    return or_(
-        column.like(pattern, escape="\\"),
-        and_(func.length(column) != func.length(cast(column, LargeBinary)),
-             _fold_sql(column, dialect).like(pattern, escape="\\")),
-    )
+        plain = func.lower(column).like(pattern, escape="\\")
+        non_ascii = func.octet_length(column) != func.length(column)
+    else:
+        plain = column.like(pattern, escape="\\")
+        non_ascii = func.length(cast(column, LargeBinary)) != func.length(column)
+    return or_(plain, and_(non_ascii, _fold_sql(column, dialect).like(pattern, escape="\\")))
 
 
 def _search_condition(q: str, dialect: str) -> ColumnElement[bool]:
@@ -137,7 +137,8 @@ def _search_condition(q: str, dialect: str) -> ColumnElement[bool]:
     rather than once per lease."""
     conditions: list[ColumnElement[bool]] = []
     words = [fold(w) for w in q.split() if w]
-    if words:
+    # A word without letters ("06", "12") is in no name: skip the name scan altogether.
+    if words and all(any(c.isalpha() for c in w) for w in words):
         t = aliased(Tenant)
         conditions.append(Tenant.id.in_(select(t.id).where(*[
             or_(_name_matches(t.last_name, w, dialect), _name_matches(t.first_name, w, dialect))
@@ -340,7 +341,3 @@ async def _extras(session: AsyncSession, tenant_id: int, leases: list[dict[str, 
         ],
         "timeline": [entry.as_json() for entry in timeline],
     }
-
-
-def is_active(lease_end: date | None, today: date) -> bool:
-    return lease_end is None or lease_end >= today

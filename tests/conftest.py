@@ -100,6 +100,7 @@ def settings(database_url: str) -> Settings:
         scheduler_enabled=False,
         public_url="http://testserver.local",
         twilio_account_sid=None,
+        local_delivery_seconds=0,
     )
 
 

@@ -31,8 +31,14 @@ async def add_history(db: Database, lease: Lease, e164: str, at: datetime = AT, 
                              created_at=at, updated_at=at)
         campaign = Campaign(name="Coupure d'eau", category="outage", body="Bonjour {{ first_name }}",
                             created_at=at)
-        s.add_all([follow_up, campaign])
+        direct = Campaign(name="SMS à un locataire", kind="direct", category="information",
+                          body="Hélène, votre rendez-vous est confirmé", created_at=at)
+        s.add_all([follow_up, campaign, direct])
         await s.flush()
+        direct_out = OutboxMessage(campaign_id=direct.id, tenant_id=lease.tenant_id, e164=e164,
+                                   body=direct.body, status="sent", provider_sid=f"{sid}-direct",
+                                   created_at=at)
+        s.add(direct_out)
         outbox = OutboxMessage(campaign_id=campaign.id, tenant_id=lease.tenant_id, e164=e164,
                                body="Bonjour Hélène, coupure d'eau demain", status="delivered",
                                provider_sid=f"{sid}-out", created_at=at)
@@ -45,4 +51,4 @@ async def add_history(db: Database, lease: Lease, e164: str, at: datetime = AT, 
         s.add_all([inbound, local])
         await s.commit()
         return {"task": task.id, "attempt": attempt.id, "interview": interview.id, "follow_up": follow_up.id,
-                "outbox": outbox.id, "inbound": inbound.id, "local": local.id}
+                "outbox": outbox.id, "direct": direct.id, "inbound": inbound.id, "local": local.id}

@@ -82,3 +82,20 @@ async def test_another_agencys_tenant_page_is_a_403_page(client, db):
 async def test_without_a_session_the_pages_redirect_to_login(client, db):
     resp = await client.get("/locataires", allow_redirects=False)
     assert resp.status == 302 and resp.headers["Location"].startswith("/login")
+
+
+async def test_an_admin_can_download_the_export_from_the_tenant_page(client, db):
+    lease = await make_lease(db, last_name="Lefèvre")
+    await page_login(client, await make_user(db, "admin", None))
+    html = await (await client.get(f"/locataires/{lease.tenant_id}")).text()
+    link = f"/api/v1/tenants/{lease.tenant_id}/export"
+    assert link in html
+    resp = await client.get(link)  # the session cookie opens it
+    assert resp.status == 200 and (await resp.json())["tenant"]["last_name"] == "Lefèvre"
+
+
+async def test_advisers_get_no_export_link(client, db):
+    lease = await make_lease(db, last_name="Lefèvre")
+    await page_login(client, await make_user(db, "adviser", "Blois"))
+    html = await (await client.get(f"/locataires/{lease.tenant_id}")).text()
+    assert "/export" not in html

@@ -4,7 +4,7 @@ rows stay so that indicators keep counting."""
 from sqlalchemy import func, select
 
 from crm.calls.models import CallAttempt, FollowUp, Interview
-from crm.campaigns.models import OutboxMessage
+from crm.campaigns.models import Campaign, OutboxMessage
 from crm.models import AuditEvent, OptOutEvent, Phone, Tenant
 from crm.sms.models import InboundMessage, LocalSms
 from tests.factories import api_user, make_lease
@@ -36,6 +36,8 @@ async def test_anonymising_replaces_identity_numbers_notes_and_sms_texts(client,
         assert "Lefèvre" not in (await s.get(FollowUp, ids["follow_up"])).description
         outbox = await s.get(OutboxMessage, ids["outbox"])
         assert "Hélène" not in outbox.body and outbox.e164 in numbers and outbox.status == "delivered"
+        assert "Hélène" not in (await s.get(Campaign, ids["direct"])).body
+        assert (await s.get(Campaign, neighbour_ids["direct"])).body.startswith("Hélène")
         inbound = await s.get(InboundMessage, ids["inbound"])
         assert "Hélène" not in inbound.body and inbound.from_e164 in numbers
         local = await s.get(LocalSms, ids["local"])

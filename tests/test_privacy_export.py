@@ -21,6 +21,10 @@ async def test_the_export_holds_identity_leases_phones_opt_outs_and_timeline(cli
     assert [p["e164"] for p in body["phones"]] == ["+33612345678"]
     assert [e["opted_out"] for e in body["opt_out_history"]] == [True]
     assert {"lease_start", "opt_out"} <= {e["kind"] for e in body["timeline"]}
+    # The features' tables come through their timeline providers: call note, reply text.
+    details = {e["detail"] for e in body["timeline"]}
+    assert "Mme Lefèvre dit que son fils Kevin passe le samedi" in details
+    assert "Toujours pas d'eau, Hélène L." in details
     async with db.session() as s:
         audit = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "export"))).all()
     assert [(a.object_type, a.object_id) for a in audit] == [("tenant", str(lease.tenant_id))]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from crm.calls.models import CallAttempt, Interview
-from crm.campaigns.models import OutboxMessage
+from crm.campaigns.models import Campaign, OutboxMessage
 from crm.models import AuditEvent
 from crm.retention import JOBS, PURGED, purge_old_data
 from crm.sms.models import InboundMessage
@@ -21,6 +21,7 @@ async def _texts(db, ids):
             (await s.get(Interview, ids["interview"])).summary,
             (await s.get(OutboxMessage, ids["outbox"])).body,
             (await s.get(InboundMessage, ids["inbound"])).body,
+            (await s.get(Campaign, ids["direct"])).body,
         )
 
 
@@ -39,7 +40,7 @@ async def test_texts_of_households_gone_for_3_years_are_blanked_and_rows_kept(ap
     # The household gone: call note, interview summary, follow-up, SMS sent, reply (5);
     # plus the local backend's simulated SMS older than 3 years, whoever they went to (2).
     assert count == 7
-    assert await _texts(db, gone_ids) == (None, PURGED, PURGED, PURGED)
+    assert await _texts(db, gone_ids) == (None, PURGED, PURGED, PURGED, PURGED)
     assert (await _texts(db, recent_ids))[0].startswith("Mme")
     assert (await _texts(db, living_ids))[3].startswith("Toujours")
     async with db.session() as s:
@@ -53,7 +54,7 @@ async def test_texts_of_households_gone_for_3_years_are_blanked_and_rows_kept(ap
     # A year later, the household last contacted in January 2024 is out of the period too.
     clock.advance(days=366)
     assert await purge_old_data(app) == 6
-    assert await _texts(db, recent_ids) == (None, PURGED, PURGED, PURGED)
+    assert await _texts(db, recent_ids) == (None, PURGED, PURGED, PURGED, PURGED)
     assert (await _texts(db, living_ids))[0].startswith("Mme")
 
 

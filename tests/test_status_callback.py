@@ -125,3 +125,22 @@ async def test_a_callback_can_resolve_an_unknown_message(app, client, db, clock)
         await session.commit()
     await _post(client, _params(row.provider_sid, "delivered"))
     assert (await rows(db))[0].status == OutboxStatus.DELIVERED
+
+
+async def test_racing_delivered_and_undelivered_reports_never_move_a_message_backwards(app, client, db, clock) -> None:
+    import asyncio
+
+    campaign = await make_campaign(db, clock.now(), numbers(20))
+    await dispatch_once(app)
+    sent = await rows(db, campaign.id)
+    calls = []
+    for row in sent:
+        calls += [_post(client, _params(row.provider_sid, "delivered")),
+                  _post(client, _params(row.provider_sid, "sent")),
+                  _post(client, _params(row.provider_sid, "undelivered", ErrorCode="30003"))]
+    answers = await asyncio.gather(*calls)
+    assert {a.status for a in answers} == {200}
+    final = await rows(db, campaign.id)
+    # Each row ends at the highest report it got (delivered outranks undelivered), whatever
+    # the order in which the reports were processed.
+    assert {r.status for r in final} == {OutboxStatus.DELIVERED}

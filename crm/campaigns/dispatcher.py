@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from crm.calendar import next_sms_sending_time
 from crm.campaigns import outbox
-from crm.campaigns.models import Campaign, Category, OutboxStatus
+from crm.campaigns.models import Campaign, Category
 from crm.campaigns.ratelimit import TokenBucket
 from crm.optouts import opted_out_numbers, record_opt_change
 from crm.sms import twilio_errors
@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000  # rows one dispatch_once() handles at most before looking around again
 CONCURRENCY = 20  # provider calls in flight
-# Rows are claimed a few at a time, when the workers run short: a crash then leaves at most
-# about 2 × CONCURRENCY rows "sending" (shown "unknown"), not a whole batch.
-CLAIM_CHUNK = 50  # claim more when fewer than half of this wait for a worker
+# Rows are claimed a few dozen at a time, when fewer than half a chunk wait for a worker: a
+# crash then leaves at most CONCURRENCY + 1.5 × CLAIM_CHUNK rows "sending" (then shown
+# "unknown"), never a whole campaign. Bigger chunks: fewer claim transactions, more at stake.
+CLAIM_CHUNK = 50
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand

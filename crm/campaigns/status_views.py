@@ -8,12 +8,10 @@ for hours (e.g. messages of a purged campaign).
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
-
 from crm import auth
-from crm.campaigns.models import OutboxMessage, OutboxStatus
+from crm.campaigns.delivery import apply_delivery_status
+from crm.campaigns.models import OutboxStatus
 from crm.sms.signature import verified_form
-from crm.sms.twilio_errors import reason_for
 from crm.web.keys import CLOCK, DB
 
 # Twilio's MessageStatus → ours. Twilio's own "queued/sending/sent" all mean the provider has it.
@@ -36,28 +34,9 @@ async def twilio_status(request: web.Request) -> web.Response:
     new = TWILIO_STATUS.get((params.get("MessageStatus") or params.get("SmsStatus") or "").lower())
     if not sid or new is None:
         return web.Response(status=200)
-    now = request.app[CLOCK].now()
     async with request.app[DB].session() as session:
-        message = await session.scalar(
-            select(OutboxMessage).where(OutboxMessage.provider_sid == sid).with_for_update())
-        if message is None:
-            return web.Response(status=200)
-        if OutboxStatus.RANK[new] <= OutboxStatus.RANK.get(message.status, 0) \
-                or message.status == OutboxStatus.CANCELLED:
-            return web.Response(status=200)  # a replay or a late, older status
-        message.status = new
-        message.updated_at = now
-        if new == OutboxStatus.DELIVERED:
-            message.delivered_at = now
-            message.error_code = None
-            message.error_reason = None
-        elif new in (OutboxStatus.UNDELIVERED, OutboxStatus.FAILED):
-            code = _int(params.get("ErrorCode"))
-            message.error_code = code
-            message.error_reason = (reason_for(code) or (
-                f"Message non remis (erreur {code})." if code else "Message non remis."))[:255]
-        if message.sent_at is None:
-            message.sent_at = now
+        await apply_delivery_status(session, sid, new, now=request.app[CLOCK].now(),
+                                    error_code=_int(params.get("ErrorCode")))
         await session.commit()
     return web.Response(status=200)
 

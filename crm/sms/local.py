@@ -1,20 +1,30 @@
-"""The embedded SMS backend: every message is stored in the database and shown on a page."""
+"""The embedded SMS backend: every message is stored in the database and shown on a page.
+
+So that a demo or a trial shows what production shows, it also reports each message
+"delivered" a moment later, through the same forward-only logic as Twilio's callbacks.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 
 from crm.clock import Clock
 from crm.db import Database
 from crm.sms.models import LocalSms
 
+log = logging.getLogger(__name__)
+
 
 class LocalTransport:
     name = "local"
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, delivery_after: float = 0) -> None:
         self._db = db
         self._clock = clock
+        self._delivery_after = delivery_after  # seconds; 0 = no simulated delivery reports
+        self._reports: set[asyncio.Task[None]] = set()
 
     async def send(self, to: str, body: str, *, status_callback: str | None = None) -> str:
         # Same shape as a Twilio sid so that everything downstream treats both alike.
@@ -23,7 +33,31 @@ class LocalTransport:
             session.add(LocalSms(sid=sid, to=to, body=body, status_callback=status_callback,
                                  at=self._clock.now()))
             await session.commit()
+        if self._delivery_after > 0:
+            task = asyncio.get_running_loop().create_task(self._report_delivered(sid))
+            self._reports.add(task)
+            task.add_done_callback(self._reports.discard)
         return sid
 
+    async def _report_delivered(self, sid: str) -> None:
+        from crm.campaigns.delivery import apply_delivery_status
+        from crm.campaigns.models import OutboxStatus
+
+        await asyncio.sleep(self._delivery_after)
+        try:
+            async with self._db.session() as session:
+                await apply_delivery_status(session, sid, OutboxStatus.DELIVERED, now=self._clock.now())
+                await session.commit()
+        except Exception:  # a simulated report must never break sending
+            log.exception("simulated delivery report for %s failed", sid)
+
+    async def reports_done(self) -> None:
+        """Wait for the simulated reports already scheduled (tests, orderly shutdown)."""
+        if self._reports:
+            await asyncio.gather(*list(self._reports), return_exceptions=True)
+
     async def close(self) -> None:
-        return None
+        for task in list(self._reports):
+            task.cancel()
+        if self._reports:
+            await asyncio.gather(*self._reports, return_exceptions=True)
