@@ -43,13 +43,20 @@ class LocalTransport:
         from crm.campaigns.delivery import apply_delivery_status
         from crm.campaigns.models import OutboxStatus
 
-        await asyncio.sleep(self._delivery_after)
-        try:
-            async with self._db.session() as session:
-                await apply_delivery_status(session, sid, OutboxStatus.DELIVERED, now=self._clock.now())
-                await session.commit()
-        except Exception:  # a simulated report must never break sending
-            log.exception("simulated delivery report for %s failed", sid)
+        # The outbox records the sid just after send() returns: a report that comes first
+        # finds nothing to move, so it tries again a few times.
+        for _ in range(10):
+            await asyncio.sleep(self._delivery_after)
+            try:
+                async with self._db.session() as session:
+                    moved = await apply_delivery_status(session, sid, OutboxStatus.DELIVERED,
+                                                        now=self._clock.now())
+                    await session.commit()
+            except Exception:  # a simulated report must never break sending
+                log.exception("simulated delivery report for %s failed", sid)
+                return
+            if moved:
+                return
 
     async def reports_done(self) -> None:
         """Wait for the simulated reports already scheduled (tests, orderly shutdown)."""
