@@ -55,17 +55,14 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     """Loops that every process runs (e.g. the outbox dispatcher), when the scheduler is on."""
-    starters = []
-    if app[keys.SETTINGS].scheduler_enabled:
-        try:
-            from crm.campaigns.dispatcher import start_dispatcher
-            starters.append(start_dispatcher)
-        except ModuleNotFoundError:
-            pass
-    stops = [await start(app) for start in starters]
+    if not app[keys.SETTINGS].scheduler_enabled:
+        yield
+        return
+    from crm.campaigns.dispatcher import start_dispatcher
+
+    stop = await start_dispatcher(app)
     yield
-    for stop in reversed(stops):
-        await stop()
+    await stop()
 
 
 def create_app(

@@ -64,7 +64,6 @@ class Settings(BaseSettings):
     port: int = Field(8080, validation_alias=_env("CRM_PORT"))
     public_url: str | None = Field(None, validation_alias=_env("CRM_PUBLIC_URL"))
     timezone: str = Field("Europe/Paris", validation_alias=_env("CRM_TIMEZONE"))
-    secret_key: SecretStr | None = Field(None, validation_alias=_env("CRM_SECRET_KEY"))
 
     sms_backend: Literal["local", "twilio"] | None = Field(
         None, validation_alias=_env("CRM_SMS_BACKEND")

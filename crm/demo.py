@@ -257,13 +257,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
     summary.phones, summary.opt_outs = len(phone_rows), len(optout_rows)
 
     for name in FEATURE_FILLERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not _is_missing(exc, name):
-                raise
-            continue
-        await module.fill(db, clock, rng)
+        await importlib.import_module(name).fill(db, clock, rng)
     return summary
 
 
@@ -298,8 +292,3 @@ async def run_demo_command(settings: Settings, only_if_empty: bool = False, *,
     for email, role, agency in summary.users:
         print(f"  {email:32} {role:8} {agency or 'toutes les agences'}")
     return 0
-
-
-def _is_missing(exc: ModuleNotFoundError, name: str) -> bool:
-    """True when ``name`` itself (or its package) is absent, not a module it imports."""
-    return exc.name is not None and (name == exc.name or name.startswith(exc.name + "."))

@@ -27,15 +27,10 @@ first batches in place, and importing the file again completes it without duplic
 from __future__ import annotations
 
 import asyncio
-import codecs
-import csv
-import io
 import os
 import re
 import sys
-import tempfile
-import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +42,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.clock import Clock
+from crm.csvfile import CsvFileError as ImportFileError
+from crm.csvfile import Reader, Source, header_key, open_source
 from crm.db import Database
 from crm.models import (
     Agency,
@@ -67,17 +64,9 @@ from crm.optouts import record_opt_change
 from crm.phones import PhoneResult, normalise_phone
 
 BATCH_SIZE = 1000
-SAMPLE_SIZE = 64 * 1024  # enough to decide the encoding and the separator
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
 
 Progress = Callable[[int, int | None], None]  # (bytes read, file size or None)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (not a CSV, empty, a required column missing).
-
-    Raised before anything is written. The message is French and says what to fix.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,160 +132,17 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...], int | None]] = {
 REQUIRED = ("contract_ref", "last_name", "lease_start", "agency", "residence")
 
 
-def _header_key(text: str) -> str:
-    """Header as compared: no accents, no case, punctuation as single spaces ("N° contrat" ->
-    "n contrat", "Date d'entrée" -> "date d entree", "contract_ref" -> "contract ref")."""
-    text = unicodedata.normalize("NFKD", text.strip().lstrip("\ufeff"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
-
-
 HEADERS: dict[str, str] = {}
 for _field, (_label, _aliases, _max) in COLUMNS.items():
     for _alias in (_field, *_aliases):
-        HEADERS.setdefault(_header_key(_alias), _field)
-
-
-# --- reading the file -----------------------------------------------------------------------
-
-def _detect_encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"  # Excel's "Unicode text" export
-    if sample.startswith(b"PK\x03\x04"):
-        raise ImportFileError("Ce fichier est un classeur Excel (.xlsx) : enregistrez-le au "
-                              "format « CSV (séparateur : point-virgule) » puis recommencez.")
-    if b"\x00" in sample:
-        raise ImportFileError("Ce fichier n'est pas un fichier CSV (contenu binaire).")
-    try:
-        # Incremental, so a character cut at the end of the sample is not an error.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("cp1252")  # Excel's "CSV" on a French Windows
-    except UnicodeDecodeError:
-        raise ImportFileError("Ce fichier n'est pas un fichier CSV lisible (encodage inconnu).") from None
-    return "cp1252"
-
-
-def _looks_binary(text: str) -> bool:
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\r\n")
-    return controls > max(2, len(text) // 100)
-
-
-def _detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: (counts[d], d == ";"))
-    return best if counts[best] else ";"
-
-
-@dataclass
-class _Source:
-    binary: IO[bytes]
-    size: int | None
-    close: bool
-
-
-def _open_source(source: str | os.PathLike[str] | IO[bytes]) -> _Source:
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            raise ImportFileError(f"Fichier introuvable : {path}") from None
-        except IsADirectoryError:
-            raise ImportFileError(f"{path} est un dossier, pas un fichier.") from None
-        return _Source(handle, path.stat().st_size, True)
-    binary = source
-    if not binary.seekable():
-        # Decide the encoding on a sample, then read from the start: needs seeking.
-        spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
-        while chunk := binary.read(1024 * 1024):
-            spooled.write(chunk)
-        binary = spooled  # type: ignore[assignment]
-    binary.seek(0, io.SEEK_END)
-    size = binary.tell()
-    binary.seek(0)
-    return _Source(binary, size, binary is not source)
-
-
-class _Reader:
-    """Header and rows of the file, with the file line where each row starts."""
-
-    def __init__(self, binary: IO[bytes]) -> None:
-        sample = binary.read(SAMPLE_SIZE)
-        if not sample.strip():
-            raise ImportFileError("Le fichier est vide.")
-        encoding = _detect_encoding(sample)
-        text_sample = sample.decode(encoding, errors="replace")
-        if _looks_binary(text_sample):
-            raise ImportFileError("Ce fichier n'est pas un fichier CSV (contenu binaire).")
-        binary.seek(0)
-        # The sample decided the encoding; a stray byte further down becomes "\ufffd"
-        # rather than failing an import half-way through.
-        self.text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")  # type: ignore[arg-type]
-        self.line = 0  # lines consumed so far
-        try:
-            self.delimiter, hint_line = self._delimiter(text_sample)
-            for _ in range(hint_line):
-                self.text.readline()
-                self.line += 1
-            self.csv = csv.reader(self._lines(), delimiter=self.delimiter)
-            self.header, self.header_line = self._header()
-        except BaseException:
-            self.text.detach()
-            raise
-
-    @staticmethod
-    def _delimiter(text: str) -> tuple[str, int]:
-        """The separator, from the first non-blank line of the sample; Excel's "sep=;" hint
-        line, when there, gives it and is skipped (second value: lines to skip)."""
-        for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-            stripped = line.strip()
-            hint = re.fullmatch(r'"?sep=(.)"?[;,]*', stripped, flags=re.IGNORECASE)
-            if hint:
-                return hint.group(1), number
-            if stripped.strip(";,\t"):
-                return _detect_delimiter(line), 0
-        return ";", 0
-
-    def _lines(self) -> Iterator[str]:
-        while line := self.text.readline():
-            self.line += 1
-            yield line
-
-    def _header(self) -> tuple[list[str], int]:
-        for line, cells in self.rows_raw():
-            if cells is None:
-                raise ImportFileError("La ligne d'en-tête est illisible : ce n'est pas un CSV valide.")
-            return cells, line
-        raise ImportFileError("Le fichier est vide.")
-
-    def rows_raw(self) -> Iterator[tuple[int, list[str] | None]]:
-        """(file line, cells) of every non-blank record, cells stripped; None for a record
-        the csv module cannot read."""
-        while True:
-            start = self.line + 1
-            try:
-                cells = next(self.csv)
-            except StopIteration:
-                return
-            except csv.Error:
-                yield start, None
-                continue
-            cells = [c.strip() for c in cells]
-            if any(cells):
-                yield start, cells
+        HEADERS.setdefault(header_key(_alias), _field)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
     """field -> cell index; the first column wins when two headers mean the same field."""
     found: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = _header_key(name)
+        key = header_key(name)
         if key in HEADERS and HEADERS[key] not in found:
             found[HEADERS[key]] = index
     return found
@@ -347,7 +193,7 @@ def parse_date(text: str, label: str) -> date:
 
 def parse_bool(text: str) -> bool | None:
     """1/0, oui/non, o/n, true/false (and a few more); None when empty or unreadable."""
-    value = _header_key(text)
+    value = header_key(text)
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -894,10 +740,10 @@ async def import_tenants(
 ) -> ImportReport:
     """Import a tenant file (a path or a binary file object). Structure problems raise
     ``ImportFileError`` before anything is written; row problems end up in the report."""
-    opened = _open_source(source)
-    reader: _Reader | None = None
+    opened = open_source(source)
+    reader: Reader | None = None
     try:
-        reader = _Reader(opened.binary)
+        reader = Reader(opened.binary)
         columns = _columns(reader.header)
         _check_columns(columns)
         importer = _Importer(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
@@ -924,7 +770,7 @@ async def import_tenants(
             opened.binary.close()
 
 
-def _report_progress(progress: Progress | None, opened: _Source) -> None:
+def _report_progress(progress: Progress | None, opened: Source) -> None:
     if progress is None:
         return
     try:

@@ -31,30 +31,14 @@ def placeholder_number(tenant_id: int, index: int) -> str:
 
 
 def _feature_models() -> dict[str, Any]:
-    """The feature tables holding free texts, when those features exist."""
-    found: dict[str, Any] = {}
-    try:
-        from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
+    """The feature tables holding free texts."""
+    from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
+    from crm.campaigns.models import Campaign, OutboxMessage
+    from crm.sms.models import InboundMessage, LocalSms
 
-        found.update(CallAttempt=CallAttempt, CallTask=CallTask, FollowUp=FollowUp, Interview=Interview)
-    except ModuleNotFoundError as exc:
-        if exc.name != "crm.calls.models":
-            raise
-    try:
-        from crm.campaigns.models import Campaign, OutboxMessage
-
-        found.update(Campaign=Campaign, OutboxMessage=OutboxMessage)
-    except ModuleNotFoundError as exc:
-        if exc.name != "crm.campaigns.models":
-            raise
-    try:
-        from crm.sms.models import InboundMessage, LocalSms
-
-        found.update(InboundMessage=InboundMessage, LocalSms=LocalSms)
-    except ModuleNotFoundError as exc:
-        if exc.name != "crm.sms.models":
-            raise
-    return found
+    return dict(CallAttempt=CallAttempt, CallTask=CallTask, FollowUp=FollowUp, Interview=Interview,
+                Campaign=Campaign, OutboxMessage=OutboxMessage, InboundMessage=InboundMessage,
+                LocalSms=LocalSms)
 
 
 def _rowcount(result: Any) -> int:

@@ -34,23 +34,11 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every periodic job of the service. Features add theirs here."""
-    found: list[Job] = []
-    try:
-        from crm.calls.jobs import JOBS as call_jobs
-        found += call_jobs
-    except ModuleNotFoundError:
-        pass
-    try:
-        from crm.campaigns.jobs import JOBS as campaign_jobs
-        found += campaign_jobs
-    except ModuleNotFoundError:
-        pass
-    try:
-        from crm.retention import JOBS as retention_jobs
-        found += retention_jobs
-    except ModuleNotFoundError:
-        pass
-    return found
+    from crm.calls.jobs import JOBS as call_jobs
+    from crm.campaigns.jobs import JOBS as campaign_jobs
+    from crm.retention import JOBS as retention_jobs
+
+    return [*call_jobs, *campaign_jobs, *retention_jobs]
 
 
 def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[None]]:

@@ -5,13 +5,10 @@ A feature that adds tables imports its models module here.
 
 from sqlmodel import SQLModel
 
+import crm.calls.models  # noqa: F401
+import crm.campaigns.models  # noqa: F401
 import crm.models  # noqa: F401
-
-for _module in ("crm.calls.models", "crm.campaigns.models", "crm.sms.models", "crm.surveys.models"):
-    try:
-        __import__(_module)
-    except ModuleNotFoundError as exc:  # a feature not written yet
-        if exc.name != _module:
-            raise
+import crm.sms.models  # noqa: F401
+import crm.surveys.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -51,16 +51,7 @@ def day_start(day: date) -> datetime:
 
 
 def _providers() -> list[Provider]:
-    found: list[Provider] = []
-    for name in PROVIDERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not _is_missing(exc, name):
-                raise
-            continue  # that feature has no timeline (yet)
-        found.append(module.entries)
-    return found
+    return [importlib.import_module(name).entries for name in PROVIDERS]
 
 
 async def own_entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
@@ -107,8 +98,3 @@ async def tenant_timeline(session: AsyncSession, tenant_id: int) -> list[Timelin
         entries.extend(await provider(session, tenant_id))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
-
-
-def _is_missing(exc: ModuleNotFoundError, name: str) -> bool:
-    """True when ``name`` itself (or its package) is absent, not a module it imports."""
-    return exc.name is not None and (name == exc.name or name.startswith(exc.name + "."))

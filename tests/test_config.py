@@ -110,8 +110,8 @@ def test_the_auth_token_is_read_from_a_file_and_never_shown(monkeypatch, tmp_pat
 
 
 def test_a_secret_file_that_cannot_be_read_is_refused(monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_SECRET_KEY_FILE", str(tmp_path / "missing"))
-    with pytest.raises(ConfigError, match="CRM_SECRET_KEY_FILE"):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN_FILE"):
         load_settings()
 
 

@@ -21,7 +21,7 @@ from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
 from crm.models import Agency, AuditEvent
-from crm.surveys.csvfile import SurveyFileError, decode, fold, read_rows
+from crm.surveys.csvfile import SurveyFileError, fold, read_rows
 from crm.surveys.models import SurveyAnswer
 from crm.surveys.periods import parse_period
 from crm.themes import SCALE, SURVEY_THEMES, THEMES, theme_code
@@ -141,14 +141,14 @@ async def import_surveys(
 ) -> ImportReport:
     """Import a survey file (path, bytes or binary file). Raises SurveyFileError (nothing
     written) when the file's structure is wrong."""
-    text = decode(_read(source))
+    raw = _read(source)
     report = ImportReport()
     now = clock.now()
     async with db.session() as session:
         agencies = await _agencies(session)
         wanted: dict[Key, Values] = {}
         first_line: dict[Key, int] = {}
-        for line, row in read_rows(text, COLUMNS, REQUIRED, LABELS):
+        for line, row in read_rows(raw, COLUMNS, REQUIRED, LABELS):
             try:
                 key, values = _parse(row, agencies)
             except RowError as exc:

@@ -6,6 +6,8 @@ enforces that. ``/api/openapi.json`` is generated from this table and the views'
 
 from __future__ import annotations
 
+import importlib
+
 from aiohttp import web
 
 from crm.web import views_core as core
@@ -63,12 +65,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.surveys.views",  # survey import and comparison
         "crm.web.views_privacy",  # personal data: export and anonymisation
     ):
-        try:
-            module = __import__(module_name, fromlist=["_"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(module_name)
         found += getattr(module, "API_ROUTES" if kind == "api" else "PAGE_ROUTES", [])
     return found
 

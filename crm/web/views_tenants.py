@@ -12,7 +12,7 @@ tenant page without editing this module or ``tenant.html``. Each module named in
 show nothing, or ``{"template": "calls/tenant_panel.html", ...context}``: that template is
 rendered with the returned context (plus ``tenant``, ``panel`` — the dict itself — and the
 usual page values such as ``user`` and ``csrf_token``) and shown after the page's own
-sections, in ``PANEL_MODULES`` order. A module that does not exist yet is skipped.
+sections, in ``PANEL_MODULES`` order.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
-PANEL_MODULES: tuple[str, ...] = ("crm.calls.panels", "crm.campaigns.panels", "crm.sms.panels")
+PANEL_MODULES: tuple[str, ...] = ("crm.calls.panels", "crm.campaigns.panels")
 
 
 def _filters(request: web.Request) -> TenantFilters:
@@ -140,12 +140,7 @@ async def feature_panels(request: web.Request, tenant: dict[str, Any]) -> list[M
     base = await page_context(request)
     panels: list[Markup] = []
     for name in PANEL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not _is_missing(exc, name):
-                raise
-            continue
+        module = importlib.import_module(name)
         panel = await module.tenant_panel(request, tenant)
         if panel:
             context = base | {"tenant": tenant, "panel": panel} | panel
@@ -159,8 +154,3 @@ async def tenant_page(request: web.Request) -> web.Response:
     return await render("tenant.html", request, {
         "tenant": tenant, "panels": await feature_panels(request, tenant),
     })
-
-
-def _is_missing(exc: ModuleNotFoundError, name: str) -> bool:
-    """True when ``name`` itself (or its package) is absent, not a module it imports."""
-    return exc.name is not None and (name == exc.name or name.startswith(exc.name + "."))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 280bbdee2999
+Revision ID: c2feed4b7a0e
 Revises: 
-Create Date: 2026-11-28 17:54:45.571027
+Create Date: 2026-11-28 18:14:31.223728
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlmodel
 import crm.db
 
 
-revision: str = '280bbdee2999'
+revision: str = 'c2feed4b7a0e'
 down_revision: Union[str, None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
