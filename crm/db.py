@@ -53,7 +53,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # A 100,000-recipient launch holds the write lock for seconds: wait rather than fail.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

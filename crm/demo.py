@@ -42,7 +42,7 @@ from crm.models import (
 
 SEED = 41
 DEMO_PASSWORD = "demo-crm-2026"
-FEATURE_FILLERS = ("crm.calls.demo", "crm.campaigns.demo", "crm.sms.demo")
+FEATURE_FILLERS = ("crm.calls.demo", "crm.surveys.demo", "crm.campaigns.demo", "crm.sms.demo")
 
 LEASES = 5000
 NEW_LEASES = 150  # started in the last 45 days: the courtesy-call programme's tenants

@@ -49,7 +49,7 @@
 
   function describe(a, length) {
     var s = length + " caractère" + (length > 1 ? "s" : "") + " · " + a.encoding + " · " +
-      a.segments + " segment" + (a.segments > 1 ? "s" : "") + " par SMS";
+      a.segments + " segment" + (a.segments > 1 ? "s" : "") + " par envoi";
     if (a.encoding === "UCS-2") s += " — caractères qui doublent le coût : " + a.ucs2.map(show).join(", ");
     if (length > 1600 || a.segments > 10) s += " — trop long (au plus 1600 caractères et 10 segments)";
     return s;
@@ -103,7 +103,9 @@
 
   function fmtDate(iso) {
     var d = new Date(iso);
-    return d.toLocaleString("fr-FR", {weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit"});
+    // Agencies are in metropolitan France: show Paris time whatever the PC's clock says.
+    return d.toLocaleString("fr-FR", {weekday: "long", day: "numeric", month: "long", hour: "2-digit",
+                                      minute: "2-digit", timeZone: "Europe/Paris"});
   }
 
   // --- the wizard --------------------------------------------------------------------
@@ -221,10 +223,11 @@
       var dl = el("dl", {"class": "facts"});
       function fact(k, v) { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, v)); }
       fact("Destinataires", String(p.recipients));
-      fact("Non joignables par SMS", p.excluded.no_mobile + " sans mobile, " + p.excluded.opted_out +
-           " ont refusé les SMS, " + p.excluded.duplicate_phone + " numéro(s) en double (un seul SMS)");
+      fact("Non joignables par SMS", plural(p.excluded.no_mobile, "sans mobile", "sans mobile") + ", " +
+           plural(p.excluded.opted_out, "a refusé les SMS", "ont refusé les SMS") + ", " +
+           plural(p.excluded.duplicate_phone, "numéro en double", "numéros en double") + " (un seul SMS par numéro)");
       fact("Encodage", p.encoding + (p.ucs2_characters.length ? " (à cause de : " + p.ucs2_characters.map(show).join(", ") + ")" : ""));
-      fact("Segments par SMS", String(p.segments_per_message));
+      fact("Segments par destinataire", String(p.segments_per_message));
       fact("Total", p.total_segments + " segments, environ " + p.estimated_cost.toFixed(2).replace(".", ",") + " €");
       fact("Premier envoi", fmtDate(p.first_send_at));
       previewBox.appendChild(dl);
@@ -351,6 +354,13 @@
         });
         var st = root.querySelector("[data-field=status]");
         if (st) st.textContent = root.getAttribute("data-label-" + c.status) || c.status;
+        if (live.indexOf(c.status) < 0) {
+          // Nothing left to send: the cancel button would do nothing.
+          var cancel = root.querySelector("#cancel-campaign");
+          if (cancel) cancel.closest("form").hidden = true;
+        }
+        var none = root.querySelector("#no-failures"), table = root.querySelector("#failures");
+        if (none && table) { none.hidden = c.failures.length > 0; table.hidden = !c.failures.length; }
         var fails = root.querySelector("#failures tbody");
         if (fails) {
           fails.textContent = "";
@@ -361,10 +371,23 @@
             fails.appendChild(tr);
           });
         }
+        // Delivery receipts keep arriving after the last SMS has left ("done"): keep
+        // following them for a few minutes so "Remis à l'opérateur" moves to "Reçus".
         if (live.indexOf(c.status) >= 0) setTimeout(tick, 3000);
+        else if (awaiting(c.counts) && receiptTicks++ < 100) setTimeout(tick, 3000);
       }).catch(function () { setTimeout(tick, 10000); });
     }
-    if (live.indexOf(root.getAttribute("data-status")) >= 0) setTimeout(tick, 2000);
+    var receiptTicks = 0;
+    function awaiting(counts) { return counts.pending + counts.sending + counts.sent > 0; }
+    function shownCounts() {
+      var counts = {};
+      ["pending", "sending", "sent"].forEach(function (k) {
+        var cell = root.querySelector("[data-count=" + k + "]");
+        counts[k] = cell ? parseInt(cell.textContent, 10) || 0 : 0;
+      });
+      return counts;
+    }
+    if (live.indexOf(root.getAttribute("data-status")) >= 0 || awaiting(shownCounts())) setTimeout(tick, 2000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

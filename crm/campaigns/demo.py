@@ -4,10 +4,12 @@ outbox rows in the statuses a real week leaves (mostly delivered, a few failures
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from crm import calendar
 from crm.campaigns.audience import Audience, AudienceScan
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.campaigns.outbox import write_outbox_rows
@@ -18,6 +20,8 @@ from crm.db import Database
 from crm.models import Agency, Building, Residence, Role, User
 from crm.sms.encoding import analyse
 from crm.sms.twilio_errors import reason_for
+
+PARIS = ZoneInfo("Europe/Paris")
 
 # (weight, status, error code) of a finished campaign's messages.
 OUTCOMES = ((88, OutboxStatus.DELIVERED, None), (5, OutboxStatus.SENT, None),
@@ -51,7 +55,8 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
         ]
         for code, name, audience, variables, ago in plans:
             preset = BY_CODE[code]
-            launched = now - ago
+            # Sent at 09:30 local time that day, so replies come in during the day.
+            launched = calendar.at_local(calendar.local_today(now - ago, PARIS), time(9, 30), PARIS)
             campaign = Campaign(
                 name=name, category=preset.category, urgent=preset.category == "outage",
                 body=preset.body, variables=variables, audience=audience, agency_id=agency.id,
