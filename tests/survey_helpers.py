@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from datetime import date, datetime
 from typing import Any
 
@@ -17,7 +18,8 @@ from crm.surveys.models import SurveyAnswer
 from tests.factories import NOW, PASSWORD
 
 _seq = itertools.count(1)
-SAMPLE_SURVEY = "/work/shared/data/sample_survey.csv"
+# A byte-for-byte copy of ../shared/data/sample_survey.csv, so the tests do not depend on ../shared.
+SAMPLE_SURVEY = str(Path(__file__).parent / "data" / "sample_survey.csv")
 
 
 async def _agency(session: Any, name: str) -> Agency:
