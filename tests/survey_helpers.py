@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select

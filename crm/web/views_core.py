@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,51 +38,10 @@ async def metrics_view(request: web.Request) -> web.Response:
 @auth.public
 async def openapi(request: web.Request) -> web.Response:
     """This document: an OpenAPI 3 description of the JSON API and webhooks."""
+    from crm.web.openapi import document
     from crm.web.routes import api_routes
 
-    paths: dict[str, Any] = {}
-    for method, path, handler, name in api_routes():
-        clean = re.sub(r"\{(\w+)(:[^}]*)?\}", r"{\1}", path)
-        doc = (getattr(handler, "__doc__", None) or name).strip()
-        summary, _, description = doc.partition("\n")
-        declared = getattr(handler, "crm_access", None)
-        op: dict[str, Any] = {
-            "operationId": name,
-            "summary": summary.strip(),
-            "responses": {"200": {"description": "OK"}, "4XX": {"description": "Error",
-                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
-        }
-        if description.strip():
-            op["description"] = description.strip()
-        params = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
-            for p in re.findall(r"\{(\w+)\}", clean)
-        ]
-        if params:
-            op["parameters"] = params
-        if declared == auth.PUBLIC:
-            op["security"] = []
-        elif declared:
-            op["x-roles"] = sorted(declared)
-        paths.setdefault(clean, {})[method.lower()] = op
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "CRM HLM — appels de courtoisie et SMS", "version": "1"},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {"error": {"type": "object", "properties": {
-                        "code": {"type": "string"}, "message": {"type": "string"},
-                        "details": {}}}},
-                }
-            },
-        },
-        "security": [{"bearer": []}],
-    }
-    return json_response(doc)
+    return json_response(document(api_routes()))
 
 
 class LoginIn(BaseModel):
