@@ -31,7 +31,16 @@ from crm.calls.queue import PRIORITY_LABELS, day_queue, reached_waiting
 from crm.errors import ApiError, Invalid, NotFound
 from crm.models import Agency, Lease, Phone, Residence, Tenant, User
 from crm.themes import DONT_KNOW, SCALE, THEMES
-from crm.web.jsonutil import date_param, int_param, json_response, page_params, paginated, read_json
+from crm.web.jsonutil import (
+    MAX_YEAR,
+    MIN_YEAR,
+    date_param,
+    int_param,
+    json_response,
+    page_params,
+    paginated,
+    read_json,
+)
 from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
@@ -104,6 +113,8 @@ async def _scoped_task(request: web.Request, session: Any) -> CallTask:
 
 def _aware(value: datetime | None, request: web.Request) -> datetime | None:
     """Timestamps without an offset are read as local time (what an adviser types)."""
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Invalid("Cette date est hors limites.", code="invalid_date")
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=_tz(request))
@@ -298,8 +309,15 @@ async def _follow_ups(request: web.Request, *, status: str | None, kind: str | N
 async def api_follow_ups(request: web.Request) -> web.Response:
     """Follow-ups of the agency (status=open|in_progress|done|pending, kind, tenant)."""
     page, per_page = page_params(request)
-    items, total = await _follow_ups(request, status=request.query.get("status"),
-                                     kind=request.query.get("kind"), page=page, per_page=per_page)
+    status, kind = request.query.get("status") or None, request.query.get("kind") or None
+    # An unknown value is a typo: refuse it rather than silently list everything.
+    if status is not None and status not in (*FollowUpStatus.ALL, "pending", "all"):
+        raise ApiError("status doit valoir open, in_progress, done, pending ou all.",
+                       code="invalid_parameter")
+    if kind is not None and kind not in iv.FOLLOW_UP_KINDS:
+        raise ApiError("kind doit valoir technical ou administrative.", code="invalid_parameter")
+    items, total = await _follow_ups(request, status=status, kind=kind, page=page,
+                                     per_page=per_page)
     return json_response(paginated(items, total, page))
 
 

@@ -120,9 +120,14 @@ async def api_launch(request: web.Request) -> web.Response:
     """Launch a campaign: every outbox row is written before anything is sent.
 
     Answers 202 `{status: "scheduled"|"sending"}`; launching twice writes nothing twice.
+    `status` is the launch's outcome as API.md names it: a campaign launched earlier and
+    already finished answers "sending" (its messages were handed over) plus
+    `campaign_status: "done"`, its own status, for pollers. A cancelled campaign: 409.
     """
     status = await service.launch(request.app, _id(request), principal(request))
-    return json_response({"status": status}, status=202)
+    if status in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING):
+        return json_response({"status": status}, status=202)
+    return json_response({"status": CampaignStatus.SENDING, "campaign_status": status}, status=202)
 
 
 @auth.managers

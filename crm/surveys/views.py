@@ -21,7 +21,8 @@ from crm.surveys.imports import import_surveys
 from crm.surveys.periods import quarter_label, quarters
 from crm.surveys.summary import highlights
 from crm.themes import THEMES
-from crm.web.jsonutil import json_response
+from crm.web.jsonutil import json_response, page_params, paginated
+from crm.web.jsonutil import MAX_INT
 from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
@@ -43,7 +44,7 @@ async def _requested_agency(session: AsyncSession, raw: str | None) -> int | Non
     raw = (raw or "").strip()
     if not raw:
         return None
-    if raw.isdigit() and await session.get(Agency, int(raw)) is not None:
+    if raw.isdigit() and int(raw) <= MAX_INT and await session.get(Agency, int(raw)) is not None:
         return int(raw)
     wanted = fold(raw)  # agency codes may be digits too ("041")
     for agency in (await session.execute(select(Agency))).scalars():
@@ -94,10 +95,14 @@ async def api_comparison(request: web.Request) -> web.Response:
     """Satisfaction per theme and quarter: courtesy-call interviews vs surveys.
 
     `year` (default: this year), `agency` (id or name; managers: their own). One row per
-    theme and quarter, plus one per theme for the whole year.
+    theme and quarter, plus one per theme for the whole year. `agency` of an item is
+    `{id, name}`, or null when every agency is counted together. Paginated like every list
+    (`page`, `per_page`); one year (6 themes x 5 periods) fits in the default page.
     """
+    page, per_page = page_params(request)
     _, _, rows = await _rows(request)
-    return json_response({"items": [row.public() for row in rows]})
+    chosen = rows[(page - 1) * per_page:page * per_page]
+    return json_response(paginated([row.public() for row in chosen], len(rows), page))
 
 
 def _filename(year: int, rows: list[Row]) -> str:

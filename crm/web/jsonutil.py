@@ -43,6 +43,7 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         raw = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError("Le corps de la requête n'est pas du JSON valide.", code="invalid_json") from None
+    _check_values(raw)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -56,6 +57,30 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         ) from None
 
 
+# Ids and counts are database INTEGERs; dates far outside a landlord's life are typos.
+MAX_INT = 2**31 - 1
+MAX_PAGE = 1_000_000
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def _check_values(value: Any, path: str = "") -> None:
+    """422 for numbers no column can hold and for NUL characters (PostgreSQL refuses them
+    in text), anywhere in a JSON body, before they reach the database."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(key, path)
+            _check_values(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_values(item, f"{path}.{i}" if path else str(i))
+    elif isinstance(value, str) and "\x00" in value:
+        raise Invalid("Caractère nul interdit.", code="validation_error",
+                      details=[{"field": path, "message": "NUL character"}])
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise Invalid("Nombre trop grand.", code="validation_error",
+                      details=[{"field": path, "message": f"at most {MAX_INT}"}])
+
+
 def page_params(request: web.Request) -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (default 50, at most 1000)."""
     try:
@@ -63,7 +88,7 @@ def page_params(request: web.Request) -> tuple[int, int]:
         per_page = int(request.query.get("per_page", "50"))
     except ValueError:
         raise ApiError("page et per_page doivent être des entiers.", code="invalid_pagination") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         raise ApiError(
             f"page doit être ≥ 1 et per_page entre 1 et {MAX_PER_PAGE}.", code="invalid_pagination"
         )
@@ -75,9 +100,12 @@ def int_param(request: web.Request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ApiError(f"Le paramètre {name} doit être un entier.", code="invalid_parameter") from None
+    if abs(value) > MAX_INT:
+        raise ApiError(f"Le paramètre {name} est hors limites.", code="invalid_parameter")
+    return value
 
 
 def date_param(request: web.Request, name: str) -> date | None:
@@ -85,11 +113,15 @@ def date_param(request: web.Request, name: str) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(
             f"Le paramètre {name} doit être une date AAAA-MM-JJ.", code="invalid_parameter"
         ) from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ApiError(f"Le paramètre {name} est hors limites ({MIN_YEAR}-{MAX_YEAR}).",
+                       code="invalid_parameter")
+    return value
 
 
 def paginated(items: list[Any], total: int, page: int) -> dict[str, Any]:

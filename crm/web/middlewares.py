@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from crm import auth
-from crm.errors import ApiError, Forbidden, Unauthorized
+from crm.errors import ApiError, Forbidden, NotFound, Unauthorized
 from crm.web.keys import CLOCK, DB, METRICS
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except ApiError as exc:
         if wants_json(request):
             headers = {"Retry-After": "900"} if exc.status == 429 else None
-            return json_response(exc.body(), status=exc.status, headers=headers)
+            body = exc.body()
+            body["error"].setdefault("details", None)  # API.md: always code, message, details
+            return json_response(body, status=exc.status, headers=headers)
         if exc.status == 401:
             raise web.HTTPFound(f"/login?next={request.path_qs}") from None
         return await _error_page(request, exc.status, exc.message)
@@ -67,7 +69,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                 exc.status, "http_error"
             )
             return json_response(
-                {"error": {"code": code, "message": exc.reason}}, status=exc.status
+                {"error": {"code": code, "message": exc.reason, "details": None}}, status=exc.status
             )
         if exc.status in (404, 405) and not wants_json(request):
             return await _error_page(request, exc.status, "Cette page n'existe pas.")
@@ -76,7 +78,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json(request):
             return json_response(
-                {"error": {"code": "internal_error", "message": "Erreur interne du serveur."}},
+                {"error": {"code": "internal_error", "message": "Erreur interne du serveur.",
+                           "details": None}},
                 status=500,
             )
         return await _error_page(request, 500, "Une erreur inattendue s'est produite. Elle a été enregistrée.")
@@ -106,8 +109,24 @@ async def _check_csrf(request: web.Request, session_token: str) -> None:
         )
 
 
+# Ids are database INTEGERs: a larger one names no row (and would overflow the driver).
+MAX_ID = 2**31 - 1
+
+
+def _refuse_absurd_values(request: web.Request) -> None:
+    """404 for an id in the path that no row can have; 400 for a NUL character in the
+    query string (PostgreSQL refuses them in text, nothing legitimate sends them)."""
+    for value in request.match_info.values():
+        if value.isdigit() and int(value) > MAX_ID:
+            raise NotFound("Élément introuvable.", code="not_found")
+    if "\x00" in request.query_string or "%00" in request.raw_path:
+        raise ApiError("Les paramètres ne peuvent pas contenir de caractère nul.",
+                       code="invalid_parameter")
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    _refuse_absurd_values(request)
     route_handler: Any = request.match_info.handler
     declared = getattr(route_handler, "crm_access", None)
     if declared is None and request.match_info.http_exception is None:

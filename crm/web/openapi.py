@@ -11,6 +11,7 @@ OpenAPI 3.1 takes JSON Schema 2020-12 as pydantic writes it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from typing import Any
 
@@ -114,7 +115,7 @@ def _body(spec: Any, schemas: dict[str, Any]) -> dict[str, Any]:
 def _operation(method: str, path: str, handler: Any, name: str,
                schemas: dict[str, Any]) -> dict[str, Any]:
     meta = OPS.get(name, {}) | (getattr(handler, "openapi", None) or {})
-    doc = (getattr(handler, "__doc__", None) or name).strip()
+    doc = inspect.cleandoc(getattr(handler, "__doc__", None) or name)
     summary, _, description = doc.partition("\n")
     produces = meta.get("produces", "application/json")
     ok: dict[str, Any] = {"description": "OK"}
