@@ -142,7 +142,9 @@ async def _play(session: Any, task: CallTask, rng: random.Random, staff: list[in
                              callback_at=callback_at)
         attempt_no += 1
         if task.status == TaskStatus.REACHED:
-            if rng.random() < 0.85:
+            # Some interviews are still to be typed in, but only for windows still open:
+            # an adviser does not leave them pending for months.
+            if rng.random() < 0.85 or task.window_end < calendar.local_today(now, PARIS):
                 summary, follow_up = rng.choice(SUMMARIES)
                 await save_interview(
                     session, task, user_id=adviser, answers=_answers(rng, summary),

@@ -17,14 +17,17 @@ from crm.sms.inbound import HANDLED_INTENTS
 from crm.sms.models import InboundMessage, InboundStatus
 from crm.sms.understanding import Intent, understand
 
-OUTAGE_REPLIES = [
-    "Merci pour l'information", "Merci de nous avoir prévenus 👍", "ok merci",
-    "Toujours pas d'eau au bâtiment B !!", "tjrs pas d'eau chaude", "L'ascenseur est encore en panne",
-    "Toujours en panne ce matin, ma mère ne peut pas descendre", "C'est revenu, merci !",
-    "L'eau est revenue merci", "Ça remarche 👍", "C'est prévu pour quand la réparation ?",
-    "A quelle heure revient l'eau ?", "Rappelez-moi svp", "Pouvez-vous me rappeler, j'ai un bébé",
-    "STOP", "Bien reçu", "Est-ce que ça concerne aussi l'entrée 2 ?",
+COMMON_OUTAGE_REPLIES = [
+    "Merci pour l'information", "Merci de nous avoir prévenus 👍", "ok merci", "Rappelez-moi svp",
+    "Pouvez-vous me rappeler, j'ai un bébé", "STOP", "Bien reçu", "C'est prévu pour quand la réparation ?",
 ]
+# Replies that fit the campaign's preset, so a demo conversation reads true.
+OUTAGE_REPLIES = {
+    "lift_outage": ["L'ascenseur est encore en panne", "Toujours en panne ce matin, ma mère ne peut pas descendre",
+                    "Ça remarche 👍", "Il remarche depuis midi merci", "Ça concerne aussi l'ascenseur du C ?"],
+    "water_cut": ["Toujours pas d'eau au bâtiment B !!", "tjrs pas d'eau chaude", "L'eau est revenue merci",
+                  "A quelle heure revient l'eau ?", "Est-ce que ça concerne aussi l'entrée 2 ?"],
+}
 OTHER_REPLIES = [
     "Merci", "ok", "J'ai payé hier", "Je passe à l'agence lundi", "Pourquoi ce message ?",
     "Merci de me rappeler pour un échéancier", "STOP", "Comment payer en ligne ?",
@@ -38,7 +41,10 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
         campaigns = (await session.scalars(
             select(Campaign).where(Campaign.kind == "campaign").order_by(Campaign.id))).all()
         for campaign in campaigns:
-            pool = OUTAGE_REPLIES if campaign.category in (Category.OUTAGE, Category.WORKS) else OTHER_REPLIES
+            if campaign.category in (Category.OUTAGE, Category.WORKS):
+                pool = COMMON_OUTAGE_REPLIES + OUTAGE_REPLIES.get(campaign.preset or "", [])
+            else:
+                pool = OTHER_REPLIES
             rows = (await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.campaign_id == campaign.id,
                                             OutboxMessage.status == OutboxStatus.DELIVERED)
