@@ -211,7 +211,7 @@ async def authenticate(
     if not ok:
         session.add(AuditEvent(at=now, action="login_failed", subject=email, ip=ip))
         await session.commit()
-        raise Unauthorized("Identifiants incorrects.", code="invalid_credentials")
+        raise Unauthorized("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
     session.add(AuditEvent(at=now, action="login", user_id=user.id, subject=email, ip=ip))
     return user
 

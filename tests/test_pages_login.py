@@ -107,7 +107,7 @@ async def test_a_wrong_password_shows_a_french_error_and_keeps_the_email(client,
     )
     html = await resp.text()
     assert resp.status == 401
-    assert "Identifiants incorrects." in html
+    assert "Adresse e-mail ou mot de passe incorrect." in html
     assert f'value="{user.email}"' in html
     assert await _session_cookie(client) is None
     # The page carries a fresh form token, so the next try works.

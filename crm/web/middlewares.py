@@ -68,8 +68,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
                 exc.status, "http_error"
             )
+            message = {404: "Cette adresse n'existe pas.", 405: "Méthode non autorisée sur cette adresse.",
+                       413: "Requête trop volumineuse."}.get(exc.status, exc.reason)
             return json_response(
-                {"error": {"code": code, "message": exc.reason, "details": None}}, status=exc.status
+                {"error": {"code": code, "message": message, "details": None}}, status=exc.status
             )
         if exc.status in (404, 405) and not wants_json(request):
             return await _error_page(request, exc.status, "Cette page n'existe pas.")
