@@ -114,3 +114,29 @@ def fill(path: str, ids: dict[str, Any]) -> str:
     import re
 
     return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(ids[m.group(1)]), path)
+
+
+async def snapshot(db: Database) -> dict[str, Any]:
+    """What a refused request must leave untouched: row counts and every status."""
+    from sqlalchemy import func, select
+
+    from crm.models import AuditEvent, Tenant
+
+    async with db.session() as s:
+        out: dict[str, Any] = {}
+        for model in (CallTask, CallAttempt, Interview, FollowUp, Campaign, OutboxMessage,
+                      InboundMessage, Tenant):
+            out[model.__name__] = await s.scalar(select(func.count()).select_from(model))
+        out["tasks"] = (await s.execute(select(CallTask.id, CallTask.status, CallTask.attempts,
+                                               CallTask.claimed_by).order_by(CallTask.id))).all()
+        out["follow_ups"] = (await s.execute(select(FollowUp.id, FollowUp.status)
+                                             .order_by(FollowUp.id))).all()
+        out["inbound"] = (await s.execute(select(InboundMessage.id, InboundMessage.status)
+                                          .order_by(InboundMessage.id))).all()
+        out["campaigns"] = (await s.execute(select(Campaign.id, Campaign.status)
+                                            .order_by(Campaign.id))).all()
+        out["tenants"] = (await s.execute(select(Tenant.id, Tenant.last_name, Tenant.anonymized_at)
+                                          .order_by(Tenant.id))).all()
+        out["audits"] = await s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.not_in(("login", "login_failed"))))
+    return out

@@ -20,8 +20,8 @@ import pytest
 
 from crm.app import create_app
 from crm.db import Database
-from tests.campaign_helpers import building_b, ids, lift_campaign
 from tests.calls_helpers import new_task
+from tests.campaign_helpers import building_b, ids, lift_campaign
 from tests.factories import login, make_user
 from tests.import_helpers import csv_bytes, row
 from tests.sms_helpers import PUBLIC_URL, make_sent_campaign, new_sid, post_sms, settings, sign  # noqa: F401
@@ -397,6 +397,7 @@ LISTS = [
     ("/api/v1/inbox", "adviser"),
     ("/api/v1/follow-ups?status=all", "adviser"),
     ("/api/v1/surveys/comparison?year=2026", "manager"),
+    ("/api/v1/campaigns/presets", "manager"),
 ]
 
 
@@ -423,7 +424,7 @@ async def test_every_list_pages_with_page_and_per_page_and_answers_items_total_p
 
 
 async def test_lists_hold_more_than_one_item_in_this_world_so_paging_is_exercised(world: World) -> None:
-    for path, role in LISTS[:4] + LISTS[5:]:
+    for path, role in LISTS[:4] + LISTS[5:]:  # follow-ups: none in this world
         body = await (await world.client.get(path, headers=world.headers[role])).json()
         assert body["total"] >= 2, path
 
@@ -441,8 +442,9 @@ async def test_per_page_defaults_to_fifty(client: Any, db: Database) -> None:
 
 
 async def test_healthz_answers_503_when_the_database_is_unreachable(
-        aiohttp_client: Any, settings: Any, clock: Any, tmp_path: Path) -> None:
-    unreachable = Database(f"sqlite+aiosqlite:///{tmp_path / 'absent' / 'crm.db'}")
+        aiohttp_client: Any, settings: Any, clock: Any) -> None:
+    # Nothing listens on port 1: the connection is refused at once (asyncpg, no worker thread).
+    unreachable = Database("postgresql+asyncpg://crm@127.0.0.1:1/crm")
     client = await aiohttp_client(create_app(settings, clock=clock, db=unreachable))
     resp = await client.get("/healthz")
     assert resp.status == 503

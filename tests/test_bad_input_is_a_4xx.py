@@ -7,14 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
-from crm.campaigns.models import Campaign, OutboxMessage
-from crm.models import AuditEvent, Tenant
-from crm.sms.models import InboundMessage
 from tests.factories import api_user
-from tests.security_helpers import two_agencies
+from tests.security_helpers import snapshot, two_agencies
 
 HUGE = 10**20  # beyond any database integer
 BIG = 2**31  # just beyond a PostgreSQL INTEGER
@@ -191,23 +186,6 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
       "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
 ]
 
-COUNTED = (CallTask, CallAttempt, Interview, FollowUp, Campaign, OutboxMessage, InboundMessage, Tenant)
-
-
-async def _snapshot(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    async with db.session() as s:
-        counts = {m.__name__: await s.scalar(select(func.count()).select_from(m)) for m in COUNTED}
-        task = await s.scalar(select(CallTask).order_by(CallTask.id).limit(1))
-        fu = await s.scalar(select(FollowUp).order_by(FollowUp.id).limit(1))
-        msg = await s.scalar(select(InboundMessage).order_by(InboundMessage.id).limit(1))
-        counts["task"] = (task.status, task.attempts, task.claimed_by)
-        counts["follow_up"] = fu.status
-        counts["message"] = msg.status
-        counts["audits"] = await s.scalar(select(func.count()).select_from(AuditEvent)
-                                          .where(AuditEvent.action != "login"))
-    return counts
-
-
 def _fill(value: Any, ids: dict[str, int]) -> Any:
     if isinstance(value, str):
         for key, id_ in ids.items():
@@ -229,7 +207,7 @@ async def test_bad_input_gets_a_json_4xx_and_changes_nothing(client, db, role, m
     ids = {"task": blois.task, "fu": blois.follow_up, "campaign": blois.draft,
            "msg": blois.inbound, "tenant": blois.tenant, "agency": blois.agency}
     headers = {} if role == "anon" else await api_user(client, db, role, "Blois")
-    before = await _snapshot(db)
+    before = await snapshot(db)
     kwargs = _fill(kwargs, ids)
     kwargs = {**kwargs, "headers": {**headers, **kwargs.get("headers", {})}}
     resp = await client.request(method, _fill(path, ids), **kwargs)
@@ -239,4 +217,4 @@ async def test_bad_input_gets_a_json_4xx_and_changes_nothing(client, db, role, m
         body = await resp.json()
         assert set(body["error"]) >= {"code", "message"}, body
         assert "Traceback" not in text
-    assert await _snapshot(db) == before
+    assert await snapshot(db) == before

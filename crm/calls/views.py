@@ -561,7 +561,8 @@ async def followup_status_submit(request: web.Request) -> web.Response:
     form = await request.post()
     item = await _set_follow_up_status(request, str(form.get("status", "")))
     back = str(form.get("next", "")) or "/suivis"
-    if not back.startswith("/") or back.startswith("//"):
+    if (not back.startswith("/") or back.startswith("//") or "\\" in back
+            or not back.isprintable()):
         back = "/suivis"
     label = iv.FOLLOW_UP_STATUS_LABELS.get(item.status, item.status)
     sep = "&" if "?" in back else "?"

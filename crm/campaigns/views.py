@@ -111,8 +111,13 @@ async def api_audience_count(request: web.Request) -> web.Response:
 
 @auth.managers
 async def api_presets(request: web.Request) -> web.Response:
-    """Message presets (French, GSM-7 friendly) with their category and variables."""
-    return json_response(presets.as_json())
+    """Message presets (French, GSM-7 friendly) with their category and variables.
+
+    A list like every other: `page`, `per_page`, answer `{items, total, page}`.
+    """
+    page, per_page = page_params(request)
+    items = presets.as_json()
+    return json_response(paginated(items[(page - 1) * per_page:page * per_page], len(items), page))
 
 
 @auth.managers

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -235,14 +235,22 @@ async def inbox_page(request: web.Request) -> web.Response:
     })
 
 
-async def conversation(session: AsyncSession, e164: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Messages both ways with a number, oldest first."""
+async def conversation(session: AsyncSession, e164: str, limit: int = 200,
+                       agency_id: int | None = None) -> list[dict[str, Any]]:
+    """Messages both ways with a number, oldest first. With ``agency_id``, only that
+    agency's (and the landlord-wide ones): a number may have written to another agency."""
+    in_scope: list[Any] = []
+    out_scope: list[Any] = []
+    if agency_id is not None:
+        in_scope = [or_(InboundMessage.agency_id == agency_id, InboundMessage.agency_id.is_(None))]
+        out_scope = [OutboxMessage.campaign_id.in_(select(Campaign.id).where(
+            or_(Campaign.agency_id == agency_id, Campaign.agency_id.is_(None))))]
     inbound = await session.scalars(
-        select(InboundMessage).where(InboundMessage.from_e164 == e164)
+        select(InboundMessage).where(InboundMessage.from_e164 == e164, *in_scope)
         .order_by(InboundMessage.received_at.desc()).limit(limit))
     outbound = await session.scalars(
         select(OutboxMessage).where(OutboxMessage.e164 == e164,
-                                    OutboxMessage.status != OutboxStatus.CANCELLED)
+                                    OutboxMessage.status != OutboxStatus.CANCELLED, *out_scope)
         .order_by(OutboxMessage.created_at.desc()).limit(limit))
     out: list[dict[str, Any]] = [
         {"direction": "in", "at": m.received_at, "body": m.body, "id": m.id, "intent": m.intent,
@@ -262,7 +270,7 @@ async def inbox_conversation_page(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
         names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
-        thread = await conversation(session, message.from_e164)
+        thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
         opted_out = await is_opted_out(session, message.from_e164)
         campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
     return await render("inbox/conversation.html", request, {
@@ -286,7 +294,7 @@ async def inbox_reply_submit(request: web.Request) -> web.Response:
         async with request.app[DB].session() as session:
             message = await _message(session, p, message_id)
             names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
-            thread = await conversation(session, message.from_e164)
+            thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
             opted_out = await is_opted_out(session, message.from_e164)
             campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
         return await render("inbox/conversation.html", request, {

@@ -78,6 +78,7 @@ OPS: dict[str, dict[str, Any]] = {
     "api_campaigns": {"query": {**AGENCY, **PAGING}},
     "api_campaign_preview_draft": {"body": "crm.campaigns.service:CampaignIn"},
     "api_campaign_audience_count": {"body": "crm.campaigns.views:AudienceCountIn"},
+    "api_campaign_presets": {"query": PAGING},
     "api_campaign_launch": {"status": 202, "responses": {"409": "The campaign was cancelled."}},
     "api_tenant_sms": {"body": "crm.campaigns.views:DirectSmsIn", "status": 202},
     "twilio_sms": {"body": TWILIO_FORM, "produces": "text/xml",

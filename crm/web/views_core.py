@@ -104,7 +104,9 @@ def _safe_next(value: str | None) -> str:
     if not value:
         return "/"
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+    # Browsers read "/\\host" and "/<tab>/host" as "//host": neither belongs in our paths.
+    if (parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//")
+            or "\\" in value or not value.isprintable()):
         return "/"
     return value
 

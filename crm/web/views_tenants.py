@@ -116,9 +116,12 @@ async def tenants_page(request: web.Request) -> web.Response:
         residences = (await session.execute(residences_q)).all()
         buildings: list[Any] = []
         if filters.residence_id is not None:
-            buildings = list((await session.execute(
-                select(Building.id, Building.name).where(Building.residence_id == filters.residence_id)
-                .order_by(Building.name))).all())
+            buildings_q = select(Building.id, Building.name).where(
+                Building.residence_id == filters.residence_id)
+            if filters.agency_id is not None:  # another agency's residence shows nothing
+                buildings_q = buildings_q.join(Residence, Residence.id == Building.residence_id).where(
+                    Residence.agency_id == filters.agency_id)
+            buildings = list((await session.execute(buildings_q.order_by(Building.name))).all())
         agencies = []
         if p.is_admin:
             agencies = [{"id": a["id"], "name": a["name"]} for a in await estate_tree(session, None)]
