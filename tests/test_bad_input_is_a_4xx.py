@@ -218,3 +218,75 @@ async def test_bad_input_gets_a_json_4xx_and_changes_nothing(client, db, role, m
         assert set(body["error"]) >= {"code", "message"}, body
         assert "Traceback" not in text
     assert await snapshot(db) == before
+
+
+# Pages answer bad input with a French page (or a redirect carrying the message), never a 500.
+PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
+    ("adviser", "GET", "/appels?date=9999-12-31", None),
+    ("adviser", "GET", "/appels?date=0001-01-01", None),
+    ("adviser", "GET", "/appels?date=hier", None),
+    ("adviser", "GET", "/appels?agency=abc", None),
+    ("adviser", "GET", f"/appels/{HUGE}", None),
+    ("adviser", "GET", "/locataires?page=abc", None),
+    ("adviser", "GET", f"/locataires?residence={HUGE}", None),
+    ("adviser", "GET", "/locataires?q=%00", None),
+    ("adviser", "GET", f"/locataires/{HUGE}", None),
+    ("adviser", "GET", "/suivis?page=-1&status=perdu&kind=magic", None),
+    ("adviser", "GET", "/messages?status=lu", None),
+    ("adviser", "GET", "/messages?per_page=0", None),
+    ("adviser", "GET", f"/messages/{HUGE}", None),
+    ("adviser", "GET", "/sms-simulation?page=x", None),
+    ("manager", "GET", "/indicateurs?from=0001-01-01&to=9999-12-31", None),
+    ("manager", "GET", "/indicateurs.csv?from=2026-02-30", None),
+    ("manager", "GET", "/enquetes?year=abc", None),
+    ("manager", "GET", f"/enquetes/rapport?agency={HUGE}", None),
+    ("manager", "GET", "/campagnes?page=0", None),
+    ("manager", "GET", f"/campagnes/{HUGE}", None),
+    ("adviser", "POST", "/appels/{task}/issue", {"outcome": "dance"}),
+    ("adviser", "POST", "/appels/{task}/issue", {"outcome": "callback_requested",
+                                                 "callback_at": "demain"}),
+    ("adviser", "POST", "/appels/{task}/issue", {"outcome": "callback_requested",
+                                                 "callback_at": "9999-12-31T10:00"}),
+    ("adviser", "POST", "/appels/{task}/entretien", {"answer_cleanliness": "9", "summary": "a\u0000b"}),
+    ("adviser", "POST", "/suivis/{fu}", {"status": "perdu"}),
+    ("adviser", "POST", "/messages/{msg}/reply", {"body": ""}),
+    ("adviser", "POST", "/messages/{msg}/reply", {"body": "x" * 2000}),
+    ("adviser", "POST", "/locataires/{tenant}/sms", {"body": ""}),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "form"), PAGE_CASES,
+                         ids=[f"{c[1]} {c[2]} {c[3] or ''}"[:80] for c in PAGE_CASES])
+async def test_pages_answer_bad_input_without_a_500(client, db, role, method, path, form):
+    from tests.calls_helpers import page_login
+    from tests.factories import make_user
+
+    blois, _ = await two_agencies(db)
+    ids = {"task": blois.task, "fu": blois.follow_up, "msg": blois.inbound, "tenant": blois.tenant}
+    csrf = await page_login(client, await make_user(db, role, "Blois"))
+    before = await snapshot(db)
+    if method == "POST":
+        resp = await client.post(_fill(path, ids), data={"csrf_token": csrf, **(form or {})},
+                                 allow_redirects=False)
+    else:
+        resp = await client.get(path, allow_redirects=False)
+    text = await resp.text()
+    assert resp.status < 500, text[:300]
+    assert "Traceback" not in text
+    if resp.status >= 400:
+        assert resp.content_type == "text/html"
+    if method == "POST" and "entretien" not in path:
+        assert await snapshot(db) == before
+
+
+async def test_the_login_form_refuses_a_nul_character_without_touching_the_database(client, db):
+    page = await (await client.get("/login")).text()
+    import re
+
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    before = await snapshot(db)
+    resp = await client.post("/login", data={"email": "a\u0000@b.fr", "password": "x",
+                                             "login_csrf": token}, allow_redirects=False)
+    assert resp.status == 400
+    assert resp.content_type == "text/html"
+    assert await snapshot(db) == before

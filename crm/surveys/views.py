@@ -21,8 +21,7 @@ from crm.surveys.imports import import_surveys
 from crm.surveys.periods import quarter_label, quarters
 from crm.surveys.summary import highlights
 from crm.themes import THEMES
-from crm.web.jsonutil import json_response, page_params, paginated
-from crm.web.jsonutil import MAX_INT
+from crm.web.jsonutil import MAX_INT, json_response, page_params, paginated
 from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render

@@ -126,6 +126,20 @@ def _refuse_absurd_values(request: web.Request) -> None:
                        code="invalid_parameter")
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _refuse_nul_in_form(request: web.Request) -> None:
+    """400 for a NUL character in a page form (PostgreSQL refuses them in text). Webhooks
+    read their own capped body and check it themselves."""
+    if (request.method not in UNSAFE or request.content_type not in FORM_TYPES
+            or request.path.startswith("/webhooks/") or request.match_info.http_exception):
+        return
+    form = await request.post()
+    if any(isinstance(v, str) and "\x00" in v for v in form.values()):
+        raise ApiError("Le formulaire contient un caractère nul.", code="invalid_form")
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     _refuse_absurd_values(request)
@@ -151,6 +165,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         p = None
     request[PRINCIPAL] = p
     if declared is None or declared == auth.PUBLIC:
+        await _refuse_nul_in_form(request)
         return await handler(request)
     if p is None:
         raise Unauthorized("Authentification requise.", code="unauthenticated")
@@ -158,6 +173,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Forbidden("Votre rôle ne permet pas cette action.", code="role_forbidden")
     if from_cookie and request.method in UNSAFE:
         await _check_csrf(request, token)  # type: ignore[arg-type]
+    await _refuse_nul_in_form(request)
     return await handler(request)
 
 
