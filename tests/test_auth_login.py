@@ -1,8 +1,8 @@
 """Logging in through the API: tokens, wrong passwords, throttling, logout."""
 
-from crm.models import AuditEvent
 from sqlalchemy import func, select
 
+from crm.models import AuditEvent
 from tests.factories import PASSWORD, login, make_user
 
 

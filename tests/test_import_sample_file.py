@@ -66,7 +66,7 @@ async def test_the_refus_sms_column_records_an_import_opt_out(db, clock):
 async def test_importing_the_sample_twice_changes_nothing(db, clock):
     await import_tenants(db, SAMPLE, clock=clock)
     async with db.session() as s:
-        before = [(l.id, l.updated_at) for l in (await s.scalars(select(Lease).order_by(Lease.id)))]
+        before = [(lease.id, lease.updated_at) for lease in (await s.scalars(select(Lease).order_by(Lease.id)))]
     clock.advance(days=1)
 
     report = await import_tenants(db, SAMPLE, clock=clock)
@@ -75,7 +75,7 @@ async def test_importing_the_sample_twice_changes_nothing(db, clock):
     assert len(report.warnings) == 1
     assert await table_counts(db) == {"Tenant": 6, "Lease": 6, "Phone": 6, "LeaseChange": 0}
     async with db.session() as s:
-        after = [(l.id, l.updated_at) for l in (await s.scalars(select(Lease).order_by(Lease.id)))]
+        after = [(lease.id, lease.updated_at) for lease in (await s.scalars(select(Lease).order_by(Lease.id)))]
         tenants_touched = (await s.scalars(select(Tenant).where(Tenant.updated_at > before[0][1]))).all()
         opt_events = (await s.scalars(select(OptOutEvent))).all()
         assert (await s.scalars(select(LeaseChange))).all() == []

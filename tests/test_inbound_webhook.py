@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-
 from crm.models import Agency
 from tests.factories import make_lease
 from tests.sms_helpers import (  # noqa: F401 - `settings` overrides the suite's fixture

@@ -61,7 +61,7 @@ OUTCOME_KEYS = {
     Outcome.REACHED: "7",
 }
 # The interview starts with the move-in, then follows the survey's chapters.
-INTERVIEW_ORDER = [("move_in", THEMES["move_in"])] + [(c, l) for c, l in THEMES.items() if c != "move_in"]
+INTERVIEW_ORDER = [("move_in", THEMES["move_in"])] + [(code, label) for code, label in THEMES.items() if code != "move_in"]
 STATUS_LABELS = {
     TaskStatus.OPEN: "À appeler", TaskStatus.REACHED: "Joint, entretien à saisir",
     TaskStatus.COMPLETED: "Entretien fait", TaskStatus.REFUSED: "Refus",

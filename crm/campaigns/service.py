@@ -17,10 +17,10 @@ from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessa
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, first_send_at, scan_for
 from crm.campaigns.templating import MessageTemplate, check_template
+from crm.config import Settings
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import AuditEvent, Lease
 from crm.sms.encoding import analyse
-from crm.config import Settings
 from crm.sms.models import InboundMessage
 from crm.web.keys import CLOCK, DB, SETTINGS
 

@@ -8,6 +8,7 @@ for hours (e.g. messages of a purged campaign).
 from __future__ import annotations
 
 from aiohttp import web
+
 from crm import auth
 from crm.campaigns.delivery import apply_delivery_status
 from crm.campaigns.models import OutboxStatus
