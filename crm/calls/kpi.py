@@ -19,8 +19,6 @@ Definitions (API.md, RULES.md):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import calendar
 from crm.calls.models import CallAttempt, CallTask, Interview, Outcome, TaskKind, TaskStatus
+from crm.csvexport import excel_csv
 from crm.models import Agency, Lease, User
 
 TARGETS = {"attempted": 0.95, "completed": 0.60}
@@ -194,17 +193,13 @@ async def courtesy_call_kpis(
 
 def kpi_csv(data: dict[str, Any]) -> str:
     """The KPI table as CSV for Excel: ``;``-separated, UTF-8 with BOM, rates in percent."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["groupe", "nom", "nouveaux locataires", "tentés", "% tentés", "joints",
-                     "% joints", "entretiens", "% entretiens", "fenêtre ouverte"])
+    rows: list[list[Any]] = []
 
     def pct(value: float | None) -> str:
         return "" if value is None else f"{value * 100:.1f}".replace(".", ",")
 
     def line(group: str, name: str, item: dict[str, Any]) -> None:
-        writer.writerow([group, name, item["new_tenants"], item["attempted"], pct(item["attempted_rate"]),
+        rows.append([group, name, item["new_tenants"], item["attempted"], pct(item["attempted_rate"]),
                          item["reached"], pct(item["reached_rate"]), item["completed"],
                          pct(item["completed_rate"]), item["open"]])
 
@@ -215,4 +210,5 @@ def kpi_csv(data: dict[str, Any]) -> str:
         line("conseiller", item["adviser"]["name"] or item["adviser"]["email"] or "", item)
     for item in data["by_cohort"]:
         line("cohorte", item["cohort"], item)
-    return out.getvalue()
+    return excel_csv(["groupe", "nom", "nouveaux locataires", "tentés", "% tentés", "joints",
+                      "% joints", "entretiens", "% entretiens", "fenêtre ouverte"], rows).decode("utf-8")

@@ -3,8 +3,6 @@ and one SMS to one tenant."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +14,7 @@ from crm.campaigns import presets, service
 from crm.campaigns.audience import Audience, AudienceScan, check_scope
 from crm.campaigns.models import Campaign, CampaignStatus, Category
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
+from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.models import Lease, Phone, PhoneKind, Tenant
 from crm.sms.encoding import analyse
@@ -257,15 +256,12 @@ async def unreachable_csv(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].session() as session:
         campaign = await service.get_campaign(session, _id(request), principal(request))
         scan = await _contacts(request, campaign, session)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Locataire", "Résidence", "Bâtiment", "Entrée", "Téléphone fixe", "Mobile", "Motif"])
-    for c in scan.unreachable:
-        writer.writerow([c.name, c.residence, c.building, c.entrance, c.landline or "",
-                         c.mobile or "", c.reason])
+    body = excel_csv(
+        ["Locataire", "Résidence", "Bâtiment", "Entrée", "Téléphone fixe", "Mobile", "Motif"],
+        ([c.name, c.residence, c.building, c.entrance, c.landline or "", c.mobile or "", c.reason]
+         for c in scan.unreachable))
     return web.Response(
-        body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+        body=body, content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="campagne-{campaign.id}-sans-sms.csv"'},
     )
 

@@ -3,9 +3,7 @@ UTF-8 with a BOM (without it Excel reads cp1252 and garbles the accents), decima
 
 from __future__ import annotations
 
-import csv
-import io
-
+from crm.csvexport import excel_csv
 from crm.surveys.comparison import Row
 from crm.surveys.periods import quarter_label
 from crm.themes import THEMES
@@ -27,18 +25,12 @@ def _percent(rate: float | None) -> str:
 
 
 def comparison_csv(rows: list[Row]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in rows:
-        r = row.result
-        writer.writerow([
-            THEMES[row.theme],
-            quarter_label(row.period),
-            row.agency["name"] if row.agency else "Toutes les agences",
-            _percent(r.calls.rate), r.calls.n,
-            _percent(r.survey.rate), r.survey.n,
-            _decimal(r.difference_points),
-            "oui" if r.significant else "non",
-        ])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+    return excel_csv(HEADERS, ([
+        THEMES[row.theme],
+        quarter_label(row.period),
+        row.agency["name"] if row.agency else "Toutes les agences",
+        _percent(row.result.calls.rate), row.result.calls.n,
+        _percent(row.result.survey.rate), row.result.survey.n,
+        _decimal(row.result.difference_points),
+        "oui" if row.result.significant else "non",
+    ] for row in rows))
