@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.calls.attempts import record_attempt
@@ -103,7 +104,13 @@ async def save_interview(
                           adviser_id=user_id, at=now, answers=clean, summary=summary.strip(),
                           summary_sentiment=label, summary_sentiment_score=score)
     session.add(interview)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Two advisers (or a double click) posting the same interview: the first one wins.
+        await session.rollback()
+        raise Conflict("L'entretien de ce locataire vient d'être enregistré par ailleurs.",
+                       code="interview_exists") from None
     for item in follow_ups:
         session.add(FollowUp(interview_id=interview.id, tenant_id=task.tenant_id,
                              agency_id=task.agency_id, kind=item["kind"],
