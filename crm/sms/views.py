@@ -265,8 +265,13 @@ async def conversation(session: AsyncSession, e164: str, limit: int = 200,
 @auth.any_user
 async def inbox_conversation_page(request: web.Request) -> web.Response:
     """One conversation: the messages both ways, a reply box, "traité"."""
+    return await _render_conversation(request, int(request.match_info["id"]),
+                                      sent=request.query.get("envoye") == "1")
+
+
+async def _render_conversation(request: web.Request, message_id: int, *, sent: bool = False,
+                               error: str | None = None, draft: str = "") -> web.Response:
     p = principal(request)
-    message_id = int(request.match_info["id"])
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
         names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
@@ -275,10 +280,9 @@ async def inbox_conversation_page(request: web.Request) -> web.Response:
         campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
     return await render("inbox/conversation.html", request, {
         "message": message, "tenant_name": names.get(message.tenant_id or 0),
-        "thread": thread, "opted_out": opted_out, "campaign": campaign,
-        "sent": request.query.get("envoye") == "1",
-        "error": None, "draft": "", **_labels(),
-    })
+        "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
+        "error": error, "draft": draft, **_labels(),
+    }, status=422 if error else 200)
 
 
 @auth.any_user
@@ -290,18 +294,7 @@ async def inbox_reply_submit(request: web.Request) -> web.Response:
     try:
         await _reply(request, message_id, body)
     except Invalid as exc:
-        p = principal(request)
-        async with request.app[DB].session() as session:
-            message = await _message(session, p, message_id)
-            names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
-            thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
-            opted_out = await is_opted_out(session, message.from_e164)
-            campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
-        return await render("inbox/conversation.html", request, {
-            "message": message, "tenant_name": names.get(message.tenant_id or 0),
-            "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": False,
-            "error": exc.message, "draft": body, **_labels(),
-        }, status=422)
+        return await _render_conversation(request, message_id, error=exc.message, draft=body)
     if form.get("and_handled"):
         await _mark_handled(request, message_id)
     raise web.HTTPSeeOther(f"/messages/{message_id}?envoye=1")
