@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from crm.text import strip_accents
+
 SAMPLE_SIZE = 64 * 1024  # enough to decide the encoding and the separator
+
 
 
 class CsvFileError(Exception):
@@ -34,8 +37,7 @@ class CsvFileError(Exception):
 def header_key(text: str) -> str:
     """Header as compared: no accents, no case, punctuation as single spaces ("N° contrat" ->
     "n contrat", "Date d'entrée" -> "date d entree", "contract_ref" -> "contract ref")."""
-    text = unicodedata.normalize("NFKD", text.strip().lstrip("\ufeff"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = strip_accents(text.strip().lstrip("\ufeff")).lower()
     return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
 
 

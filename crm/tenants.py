@@ -9,7 +9,6 @@ phones and opt-outs of the page's tenants in one batch each (no query per row).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from crm.models import (
     Tenant,
 )
 from crm.optouts import opted_out_numbers
+from crm.text import strip_accents
 from crm.timeline import opt_out_events, tenant_timeline
 
 # --- the estate tree ---------------------------------------------------------------------
@@ -85,8 +85,7 @@ _SQLITE_ACCENTS = "éèêëàâçîïôöûùüÉÈÊÀÇÎ"
 
 def fold(text: str) -> str:
     """Lower case without accents: ``Hélène`` → ``helene``."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return strip_accents(text.lower())
 
 
 def _fold_sql(column: Any, dialect: str) -> Any:

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
+
+from crm.text import strip_accents
 
 THEMES: dict[str, str] = {
     "living_conditions": "Conditions de vie et sentiment de sécurité",
@@ -27,9 +28,9 @@ SCALE: dict[int, str] = {
 DONT_KNOW = "Ne sait pas"
 
 
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
+    return strip_accents(text.strip().lower()).replace("’", "'")
 
 
 _BY_LABEL = {_fold(label): code for code, label in THEMES.items()}

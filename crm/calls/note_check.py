@@ -9,7 +9,8 @@ are the adviser's call, not a block.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from crm.text import strip_accents
 
 # Health: illnesses, treatments, disability, pregnancy, addictions (special-category data).
 HEALTH = (
@@ -32,9 +33,9 @@ INSULTS = (
 )
 
 
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return strip_accents(text.lower().replace("’", "'"))
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:

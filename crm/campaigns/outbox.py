@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
+from crm.db import dialect_insert
 
 CHUNK = 1000  # rows per executemany: bounded memory for a 100,000-recipient launch
 
@@ -23,11 +24,7 @@ _table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(_table).on_conflict_do_nothing(index_elements=["campaign_id", "e164"])
+    return dialect_insert(session)(_table).on_conflict_do_nothing(index_elements=["campaign_id", "e164"])
 
 
 async def write_outbox_rows(

@@ -7,7 +7,8 @@ sentence, read by a person in the inbox).
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from crm.text import strip_accents
 
 OPT_OUT_WORDS = frozenset({
     "STOP", "ARRET", "ARRETE", "DESABONNER", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
@@ -18,11 +19,10 @@ OPT_IN_WORDS = frozenset({"START", "UNSTOP", "OUI"})
 _NOT_LETTER = re.compile(r"[^A-Z]")
 
 
+
 def keyword_of(text: str) -> str:
     """The reply reduced to bare upper-case letters without accents ("Arrêt !" -> "ARRET")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    no_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_LETTER.sub("", no_accents.upper())
+    return _NOT_LETTER.sub("", strip_accents(text).upper())
 
 
 def _is_single_word(text: str) -> bool:

@@ -11,12 +11,12 @@ tests/data/replies_labelled.csv exercises it as a whole.
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 from crm.sms.optout_words import is_opt_in, is_opt_out
+from crm.text import strip_accents
 
 
 class Intent:
@@ -90,14 +90,9 @@ _POSITIVE_EMOJI = set("👍🙏😊🙂😀😃😄😁👌❤💚💙🥰😍�
 _NEGATIVE_EMOJI = set("😡😠🤬😤👎😞😢😭😩😫😒🙄💩❌😖😣☹🥶")
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def normalise(text: str) -> str:
     """Lower case, no accents, one kind of apostrophe, SMS spellings expanded."""
-    t = _strip_accents(text.lower())
+    t = strip_accents(text.lower())
     t = t.replace("’", "'").replace("`", "'").replace("œ", "oe")
     t = re.sub(r"(.)\1{2,}", r"\1\1", t)  # "merciiii" -> "mercii", "!!!!" -> "!!"
     words: list[str] = []

@@ -1,0 +1,10 @@
+"""French text compared without accents ("Hélène" == "Helene", "ARRÊT" == "ARRET")."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
