@@ -16,6 +16,9 @@ from crm.sms.models import LocalSms
 
 log = logging.getLogger(__name__)
 
+REPORT_RETRY = 0.05  # seconds between tries of a simulated delivery report
+REPORT_PATIENCE = 60.0  # then the message stays "sent", as with a lost callback
+
 
 class LocalTransport:
     name = "local"
@@ -44,9 +47,9 @@ class LocalTransport:
         from crm.campaigns.models import OutboxStatus
 
         # The outbox records the sid just after send() returns: a report that comes first
-        # finds nothing to move, so it tries again a few times.
-        for _ in range(10):
-            await asyncio.sleep(self._delivery_after)
+        # finds nothing to move, so it tries again for up to a minute.
+        await asyncio.sleep(self._delivery_after)
+        for _ in range(int(REPORT_PATIENCE / REPORT_RETRY)):
             try:
                 async with self._db.session() as session:
                     moved = await apply_delivery_status(session, sid, OutboxStatus.DELIVERED,
@@ -57,6 +60,7 @@ class LocalTransport:
                 return
             if moved:
                 return
+            await asyncio.sleep(REPORT_RETRY)
 
     async def reports_done(self) -> None:
         """Wait for the simulated reports already scheduled (tests, orderly shutdown)."""
