@@ -7,9 +7,9 @@ import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import select
 
-from crm.auth import hash_password
 from crm.db import Database
 from crm.models import (
     Agency,
@@ -27,8 +27,11 @@ from crm.models import (
 _seq = itertools.count(1)
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 PASSWORD = "motdepasse-solide"
-# argon2 is deliberately slow; one hash serves every test user.
-_PASSWORD_HASH = hash_password(PASSWORD)
+# Production hashes cost 64 MiB and 3 passes, and argon2 reads the cost of a check from the
+# stored hash: test users get the cheapest parameters so that every login in the suite is
+# fast. crm.auth and its production parameters are untouched (see
+# test_passwords_are_hashed_with_production_argon2_cost.py).
+_PASSWORD_HASH = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
 
 
 async def _get_or_create(session: Any, model: type, **where: Any) -> Any:
