@@ -6,7 +6,7 @@ from sqlalchemy import select
 from crm.calls.models import CallTask
 from crm.imports import import_tenants
 from crm.models import Lease
-from tests.import_helpers import SAMPLE
+from tests.support.imports import SAMPLE
 
 
 async def _tasks(db) -> dict[str, bool]:
