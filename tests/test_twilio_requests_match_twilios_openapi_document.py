@@ -21,6 +21,9 @@ from crm.sms.transport import SmsError
 from crm.sms.twilio import TwilioTransport
 from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM
 
+# One Prism (slow to start) for the module, on one xdist worker.
+pytestmark = pytest.mark.xdist_group("prism")
+
 ROOT = Path(__file__).resolve().parent.parent
 # Twilio's published document, in ../shared beside the clone (CI lays a copy there).
 SPEC = next((p for p in (ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json",
