@@ -1,15 +1,12 @@
 """A tenant's timeline: everything that happened with a household, newest first.
 
 Features add their own entries without touching this module: each provider module listed in
-``PROVIDERS`` exposes ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
-A provider module that does not exist yet is skipped; any other import error is a bug and
-is raised. The tenant's own events (lease start and end, lease changes, opt-out changes)
-come from here.
+``crm.hooks.TIMELINE`` exposes ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
+The tenant's own events (lease start and end, lease changes, opt-out changes) come from here.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
@@ -18,9 +15,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.models import Lease, LeaseChange, OptOutEvent, Phone
 
-PROVIDERS: tuple[str, ...] = ("crm.calls.timeline", "crm.campaigns.timeline", "crm.sms.timeline")
+PROVIDERS: tuple[str, ...] = hooks.TIMELINE.modules  # a test swaps in its own
 
 Provider = Callable[[AsyncSession, int], Awaitable[list["TimelineEntry"]]]
 
@@ -51,7 +49,7 @@ def day_start(day: date) -> datetime:
 
 
 def _providers() -> list[Provider]:
-    return [importlib.import_module(name).entries for name in PROVIDERS]
+    return hooks.Hook(hooks.TIMELINE.attribute, PROVIDERS).handlers()
 
 
 async def own_entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:

@@ -6,8 +6,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from crm.imports import ImportFileError, import_tenants
 from crm.models import Agency, AuditEvent
+from crm.tenants.imports import ImportFileError, import_tenants
 from tests.factories import api_user
 from tests.import_helpers import csv_bytes, row, table_counts
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from crm.calls.models import CallAttempt, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.inbox.models import InboundMessage
 from crm.models import AuditEvent
-from crm.retention import JOBS, PURGED, purge_old_data
-from crm.sms.models import InboundMessage
+from crm.tenants.retention import JOBS, PURGED, purge_old_data
 from tests.factories import make_lease
 from tests.tenants_privacy_helpers import add_history
 

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from crm import timeline
+from crm.tenants import views as views_tenants
 from crm.timeline import TimelineEntry, tenant_timeline
-from crm.web import views_tenants
 from tests.factories import make_lease, make_user
 
 SEEN: list[int] = []

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.calls.interviews import FOLLOW_UP_KINDS, FOLLOW_UP_STATUS_LABELS
 from crm.calls.models import CallTask, FollowUp, Interview
-from crm.web.keys import DB
+from crm.keys import DB
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from crm.calls.models import (
 from crm.calls.note_check import sensitive_words
 from crm.calls.queue import PRIORITY_LABELS, day_queue, reached_waiting
 from crm.errors import ApiError, Invalid, NotFound
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency, Lease, Phone, Residence, Tenant, User
 from crm.themes import DONT_KNOW, SCALE, THEMES
 from crm.web.jsonutil import (
@@ -41,7 +42,6 @@ from crm.web.jsonutil import (
     paginated,
     read_json,
 )
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 

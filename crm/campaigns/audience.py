@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth import Principal
 from crm.errors import Forbidden
 from crm.models import Agency, Building, Entrance, Lease, LocalOffice, Phone, PhoneKind, Residence, Tenant
-from crm.optouts import opted_out_numbers
+from crm.tenants.optouts import opted_out_numbers
 
 CHUNK = 1000
 

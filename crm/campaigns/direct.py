@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.errors import Invalid
-from crm.optouts import is_opted_out
+from crm.keys import CLOCK, DB
 from crm.sms.encoding import analyse
-from crm.web.keys import CLOCK, DB
+from crm.tenants.optouts import is_opted_out
 
 MAX_BODY = 1600  # Twilio refuses longer bodies
 
@@ -55,7 +56,5 @@ async def send_direct_sms(
         )
         session.add(message)
         await session.commit()
-    from crm.campaigns.dispatcher import wake
-
-    wake(app)
+    app[DISPATCHER].wake()
     return message

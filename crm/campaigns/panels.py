@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
-from crm.web.keys import DB
+from crm.keys import DB
 
 STATUS_LABELS = {
     "pending": "en attente", "sending": "en cours", "sent": "remis à l'opérateur",

@@ -91,7 +91,7 @@ OPS: dict[str, dict[str, Any]] = {
                    "Message status."),
         "intent": ({"type": "string", "enum": INTENTS}, "Understood intent."),
         "campaign": (INT, "Campaign id."), **PAGING}},
-    "api_inbox_reply": {"body": "crm.sms.views:ReplyIn", "status": 202},
+    "api_inbox_reply": {"body": "crm.inbox.views:ReplyIn", "status": 202},
     "api_survey_comparison": {"query": {**SURVEY_QUERY, **PAGING}},
     "api_survey_comparison_csv": {"query": SURVEY_QUERY, "produces": "text/csv"},
 }

@@ -8,8 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from crm import auth
-from crm.web import keys
+from crm import auth, keys
 
 
 async def page_context(request: web.Request) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from crm import auth
 from crm.errors import ApiError
+from crm.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.models import AuditEvent, User
 from crm.web.jsonutil import json_response, read_json
-from crm.web.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.web.middlewares import LOGIN_CSRF_COOKIE, PRINCIPAL, SESSION_COOKIE, principal
 from crm.web.render import render
 

@@ -13,16 +13,17 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from crm import auth
 from crm.auth import Principal
+from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
+from crm.inbox.inbound import receive, tenant_names
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
+from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
-from crm.optouts import is_opted_out
-from crm.sms.inbound import receive, tenant_names
-from crm.sms.models import InboundMessage, InboundStatus
 from crm.sms.signature import verified_form
-from crm.sms.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
+from crm.tenants.optouts import is_opted_out
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
-from crm.web.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -143,8 +144,6 @@ async def _reply(request: web.Request, message_id: int, body: str) -> Any:
             raise Invalid("Ce numéro a demandé l'arrêt des SMS (STOP) : impossible de lui écrire.",
                           code="opted_out")
         tenant_id, e164, agency_id = message.tenant_id, message.from_e164, message.agency_id
-    from crm.campaigns.direct import send_direct_sms
-
     return await send_direct_sms(request.app, tenant_id=tenant_id, e164=e164, body=body,
                                  user_id=p.user_id, agency_id=agency_id)
 

@@ -14,10 +14,10 @@ from aiohttp import web
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import AuditEvent, Lease, OptOutEvent, Phone, Tenant
-from crm.optouts import opted_out_numbers
 from crm.scheduler import Job
-from crm.web.keys import CLOCK, DB, SETTINGS
+from crm.tenants.optouts import opted_out_numbers
 
 ANONYMIZED = "[anonymisé]"
 PURGED = "[supprimé — durée de conservation dépassée]"
@@ -34,7 +34,8 @@ def _feature_models() -> dict[str, Any]:
     """The feature tables holding free texts."""
     from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
     from crm.campaigns.models import Campaign, OutboxMessage
-    from crm.sms.models import InboundMessage, LocalSms
+    from crm.inbox.models import InboundMessage
+    from crm.sms.models import LocalSms
 
     return dict(CallAttempt=CallAttempt, CallTask=CallTask, FollowUp=FollowUp, Interview=Interview,
                 Campaign=Campaign, OutboxMessage=OutboxMessage, InboundMessage=InboundMessage,

@@ -18,13 +18,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
 from crm.db import Database
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.optout_words import keyword_of
+from crm.inbox.understanding import Intent, understand
 from crm.models import Lease, OptOutSource, Phone, Tenant
-from crm.optouts import is_opted_out, record_opt_change
-from crm.sms.models import InboundMessage, InboundStatus
-from crm.sms.optout_words import keyword_of
-from crm.sms.understanding import Intent, understand
+from crm.tenants.optouts import is_opted_out, record_opt_change
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +200,11 @@ async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:
 
 
 async def _request_callback(session: AsyncSession, tenant_id: int, now: datetime, tz: ZoneInfo) -> bool:
-    """A call task for today at the top of the adviser queue (crm.calls.tasks); False when
+    """A call task for today at the top of the adviser queue (``crm.hooks.CALLBACK_REQUESTED``); False when
     the tenant has no active lease to call about."""
-    from crm.calls.tasks import request_callback_from_sms
-
-    return await request_callback_from_sms(session, tenant_id=tenant_id, at=now, tz=tz) is not None
+    taken = [await react(session, tenant_id=tenant_id, at=now, tz=tz)
+             for react in hooks.CALLBACK_REQUESTED.handlers()]
+    return any(taken)
 
 
 async def tenant_names(session: AsyncSession, tenant_ids: set[int]) -> dict[int, str]:

@@ -22,8 +22,6 @@ SMS = web.AppKey("sms", object)  # SmsTransport; typed loosely to avoid an impor
 METRICS = web.AppKey("metrics", object)  # crm.metrics.Metrics
 # Extra values for every page (e.g. the open inbox count): async (request) -> dict
 PAGE_CONTEXT = web.AppKey("page_context", list)
-# Background loops running in every process (e.g. the outbox dispatcher), by name.
-BACKGROUND = web.AppKey("background", dict)
 
 
 def settings(app: web.Application) -> Settings:

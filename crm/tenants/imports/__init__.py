@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.clock import Clock
 from crm.csvfile import CsvFileError as ImportFileError
 from crm.csvfile import Reader, Source, header_key, open_source
@@ -60,8 +61,8 @@ from crm.models import (
     Residence,
     Tenant,
 )
-from crm.optouts import record_opt_change
 from crm.phones import PhoneResult, normalise_phone
+from crm.tenants.optouts import record_opt_change
 
 BATCH_SIZE = 1000
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
@@ -718,12 +719,11 @@ def _mobile(row: _Row) -> str | None:
     return None
 
 
-async def _create_call_tasks(session: AsyncSession, today: date, lease_ids: list[int]) -> int:
-    """Courtesy-call tasks for the new and changed leases: the calls module decides which
-    qualify (window, ended leases) and refreshes the "no phone" flag of open tasks."""
-    from crm.calls.tasks import ensure_call_tasks
-
-    return await ensure_call_tasks(session, today=today, lease_ids=lease_ids)
+async def _create_call_tasks(session: AsyncSession, today: date, lease_ids: list[int]) -> None:
+    """Tell the features about the new and changed leases (the calls make courtesy-call
+    tasks for those that qualify)."""
+    for react in hooks.LEASES_CHANGED.handlers():
+        await react(session, today=today, lease_ids=lease_ids)
 
 
 # --- entry points -----------------------------------------------------------------------------

@@ -28,10 +28,10 @@ from sqlalchemy import select
 
 from crm import auth
 from crm.errors import NotFound
+from crm.keys import DB
 from crm.models import Building, Residence
-from crm.tenants import TenantFilters, estate_tree, list_tenants, tenant_agencies, tenant_detail
+from crm.tenants.directory import TenantFilters, estate_tree, list_tenants, tenant_agencies, tenant_detail
 from crm.web.jsonutil import int_param, json_response, page_params, paginated
-from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
@@ -157,3 +157,14 @@ async def tenant_page(request: web.Request) -> web.Response:
     return await render("tenant.html", request, {
         "tenant": tenant, "panels": await feature_panels(request, tenant),
     })
+
+
+API_ROUTES = [
+    ("GET", "/api/v1/estate", api_estate, "api_estate"),
+    ("GET", "/api/v1/tenants", api_tenants, "api_tenants"),
+    ("GET", "/api/v1/tenants/{id:\\d+}", api_tenant, "api_tenant"),
+]
+PAGE_ROUTES = [
+    ("GET", "/locataires", tenants_page, "tenants"),
+    ("GET", "/locataires/{id:\\d+}", tenant_page, "tenant"),
+]

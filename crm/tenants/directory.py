@@ -29,7 +29,7 @@ from crm.models import (
     Residence,
     Tenant,
 )
-from crm.optouts import opted_out_numbers
+from crm.tenants.optouts import opted_out_numbers
 from crm.text import strip_accents
 from crm.timeline import opt_out_events, tenant_timeline
 
