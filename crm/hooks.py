@@ -24,6 +24,9 @@ class Hook:
     def handlers(self) -> list[Callable[..., Any]]:
         return [getattr(importlib.import_module(name), self.attribute) for name in self.modules]
 
+    def modules_loaded(self) -> list[Any]:
+        return [importlib.import_module(name) for name in self.modules]
+
     def values(self) -> list[Any]:
         """The exposed attribute of every module (same as ``handlers``, for non-callables)."""
         return self.handlers()
@@ -35,9 +38,12 @@ JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.tenants.retent
 # Tenant timeline: ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
 TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline"))
 
-# Personal data (RGPD): ``RETENTION: crm.tenants.retention.Retention`` per feature holding
-# free texts or phone numbers about households.
-RETENTION = Hook("RETENTION", ("crm.calls.retention", "crm.campaigns.retention", "crm.inbox.retention"))
+# Personal data (RGPD), for each feature keeping free texts or numbers about households:
+# ``anonymize_statements(tenant_id, numbers) -> dict[str, list[UPDATE]]`` (numbers: old -> new),
+# ``contact_since(cutoff) -> list[condition on Tenant.id]`` (no contact since the cutoff) and
+# ``purge_statements(dormant, cutoff) -> list[UPDATE]``. See ``crm/tenants/retention.py``.
+RETENTION = Hook("retention", ("crm.calls.retention", "crm.campaigns.retention",
+                               "crm.inbox.retention", "crm.sms.retention"))
 
 # Leases were created or changed (tenant import):
 # ``async def on_leases_changed(session, *, today, lease_ids) -> None``. The caller commits.

@@ -9,7 +9,8 @@ from crm.calls.models import CallAttempt, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.inbox.models import InboundMessage
 from crm.models import AuditEvent
-from crm.tenants.retention import JOBS, PURGED, purge_old_data
+from crm.tenants.retention import JOBS, purge_old_data
+from crm.text import PURGED
 from tests.factories import make_lease
 from tests.tenants_privacy_helpers import add_history
 

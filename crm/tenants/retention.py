@@ -3,6 +3,8 @@ purge of notes and message texts kept longer than the retention period.
 
 Rows that indicators count (call attempts, interviews, outbox messages, inbound messages)
 are never deleted: their free texts are blanked, so KPIs and campaign figures stay right.
+Each feature says what it keeps through ``crm.hooks.RETENTION`` (``crm/<feature>/retention.py``);
+this module does the household's own rows (tenant, phones, opt-out events).
 """
 
 from __future__ import annotations
@@ -11,16 +13,15 @@ from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import AuditEvent, Lease, OptOutEvent, Phone, Tenant
 from crm.scheduler import Job
 from crm.tenants.optouts import opted_out_numbers
 
-ANONYMIZED = "[anonymisé]"
-PURGED = "[supprimé — durée de conservation dépassée]"
 ANONYMOUS_NAME = "Anonyme"
 
 
@@ -28,18 +29,6 @@ def placeholder_number(tenant_id: int, index: int) -> str:
     """A number that cannot be dialled or texted (country code 0 does not exist), distinct
     per tenant and phone so unique keys still hold."""
     return f"+0{tenant_id:011d}{index:02d}"
-
-
-def _feature_models() -> dict[str, Any]:
-    """The feature tables holding free texts."""
-    from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
-    from crm.campaigns.models import Campaign, OutboxMessage
-    from crm.inbox.models import InboundMessage
-    from crm.sms.models import LocalSms
-
-    return dict(CallAttempt=CallAttempt, CallTask=CallTask, FollowUp=FollowUp, Interview=Interview,
-                Campaign=Campaign, OutboxMessage=OutboxMessage, InboundMessage=InboundMessage,
-                LocalSms=LocalSms)
 
 
 def _rowcount(result: Any) -> int:
@@ -74,45 +63,14 @@ async def anonymize_tenant(session: AsyncSession, tenant: Tenant, now: datetime)
     counts["phones"] = len(phones)
     await session.flush()
 
-    m = _feature_models()
     stmts: dict[str, list[Any]] = {"opt_out_events": []}
     for old, new in mapping.items():
         if old not in still_opted_out:
             stmts["opt_out_events"].append(
                 update(OptOutEvent).where(OptOutEvent.e164 == old).values(e164=new, note=None))
     stmts["opt_out_notes"] = [update(OptOutEvent).where(OptOutEvent.tenant_id == tid).values(note=None)]
-    if "CallAttempt" in m:
-        CallAttempt, CallTask = m["CallAttempt"], m["CallTask"]
-        tasks = select(CallTask.id).where(CallTask.tenant_id == tid).scalar_subquery()
-        stmts["call_notes"] = [update(CallAttempt).where(CallAttempt.task_id.in_(tasks))
-                               .values(note=None)]
-        stmts["call_numbers"] = [update(CallAttempt).where(CallAttempt.task_id.in_(tasks),
-                                 CallAttempt.phone_e164 == old).values(phone_e164=new)
-                                 for old, new in mapping.items()]
-        stmts["interviews"] = [update(m["Interview"]).where(m["Interview"].tenant_id == tid)
-                               .values(summary=ANONYMIZED)]
-        stmts["follow_ups"] = [update(m["FollowUp"]).where(m["FollowUp"].tenant_id == tid)
-                               .values(description=ANONYMIZED)]
-    if "OutboxMessage" in m:
-        Outbox = m["OutboxMessage"]
-        stmts["outbox_messages"] = [update(Outbox).where(Outbox.tenant_id == tid).values(body=ANONYMIZED)]
-        # A "direct" campaign is one SMS to one tenant: its template is that SMS's text.
-        Campaign = m["Campaign"]
-        stmts["direct_sms"] = [update(Campaign).where(
-            Campaign.kind == "direct",
-            Campaign.id.in_(select(Outbox.campaign_id).where(Outbox.tenant_id == tid))).values(body=ANONYMIZED)]
-        stmts["outbox_numbers"] = [update(Outbox).where(Outbox.e164 == old, Outbox.tenant_id == tid)
-                                   .values(e164=new) for old, new in mapping.items()]
-    if "InboundMessage" in m:
-        Inbound = m["InboundMessage"]
-        stmts["inbound_messages"] = [update(Inbound).where(
-            or_(Inbound.tenant_id == tid, Inbound.from_e164.in_(list(mapping) or [""])))
-            .values(body=ANONYMIZED)]
-        stmts["inbound_numbers"] = [update(Inbound).where(Inbound.from_e164 == old)
-                                    .values(from_e164=new) for old, new in mapping.items()]
-        Local = m["LocalSms"]
-        stmts["local_sms"] = [update(Local).where(Local.to == old).values(to=new, body=ANONYMIZED)
-                              for old, new in mapping.items()]
+    for feature in hooks.RETENTION.modules_loaded():
+        stmts.update(feature.anonymize_statements(tid, mapping))
     for key, statements in stmts.items():
         counts[key] = 0
         for stmt in statements:
@@ -131,7 +89,7 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _dormant_tenants(m: dict[str, Any], cutoff: datetime) -> Any:
+def _dormant_tenants(cutoff: datetime) -> Any:
     """Households whose leases all ended and whose last contact, both before the cutoff."""
     cutoff_day = cutoff.date()
     conds = [
@@ -139,16 +97,8 @@ def _dormant_tenants(m: dict[str, Any], cutoff: datetime) -> Any:
         ~exists().where(Lease.tenant_id == Tenant.id,
                         or_(Lease.lease_end.is_(None), Lease.lease_end >= cutoff_day)),
     ]
-    if "CallAttempt" in m:
-        CallAttempt, CallTask = m["CallAttempt"], m["CallTask"]
-        conds.append(~exists().where(CallTask.tenant_id == Tenant.id, CallAttempt.task_id == CallTask.id,
-                                     CallAttempt.at >= cutoff))
-    if "InboundMessage" in m:
-        conds.append(~exists().where(m["InboundMessage"].tenant_id == Tenant.id,
-                                     m["InboundMessage"].received_at >= cutoff))
-    if "OutboxMessage" in m:
-        conds.append(~exists().where(m["OutboxMessage"].tenant_id == Tenant.id,
-                                     m["OutboxMessage"].created_at >= cutoff))
+    for feature in hooks.RETENTION.modules_loaded():
+        conds += [~contact for contact in feature.contact_since(cutoff)]
     return select(Tenant.id).where(*conds)
 
 
@@ -157,39 +107,10 @@ async def purge(session: AsyncSession, now: datetime, years: int) -> int:
     of messages from unknown numbers older than it. Returns how many texts were blanked."""
     day = years_before(now.date(), years)
     cutoff = now.replace(year=day.year, month=day.month, day=day.day)
-    m = _feature_models()
-    dormant = _dormant_tenants(m, cutoff)
+    dormant = _dormant_tenants(cutoff)
     stmts: list[Any] = []
-    if "CallAttempt" in m:
-        CallAttempt, CallTask = m["CallAttempt"], m["CallTask"]
-        tasks = select(CallTask.id).where(CallTask.tenant_id.in_(dormant))
-        stmts.append(update(CallAttempt).where(CallAttempt.task_id.in_(tasks), CallAttempt.note.is_not(None))
-                     .values(note=None))
-        Interview, FollowUp = m["Interview"], m["FollowUp"]
-        stmts.append(update(Interview).where(Interview.tenant_id.in_(dormant),
-                                             Interview.summary.not_in(["", PURGED, ANONYMIZED]))
-                     .values(summary=PURGED))
-        stmts.append(update(FollowUp).where(FollowUp.tenant_id.in_(dormant),
-                                            FollowUp.description.not_in([PURGED, ANONYMIZED]))
-                     .values(description=PURGED))
-    if "OutboxMessage" in m:
-        Outbox = m["OutboxMessage"]
-        stmts.append(update(Outbox).where(
-            or_(Outbox.tenant_id.in_(dormant), and_(Outbox.tenant_id.is_(None), Outbox.created_at < cutoff)),
-            Outbox.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED))
-        Campaign = m["Campaign"]
-        stmts.append(update(Campaign).where(
-            Campaign.kind == "direct", Campaign.created_at < cutoff,
-            Campaign.id.in_(select(Outbox.campaign_id).where(Outbox.tenant_id.in_(dormant))),
-            Campaign.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED))
-    if "InboundMessage" in m:
-        Inbound = m["InboundMessage"]
-        stmts.append(update(Inbound).where(
-            or_(Inbound.tenant_id.in_(dormant), and_(Inbound.tenant_id.is_(None), Inbound.received_at < cutoff)),
-            Inbound.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED))
-        Local = m["LocalSms"]
-        stmts.append(update(Local).where(Local.at < cutoff, Local.body.not_in([PURGED, ANONYMIZED]))
-                     .values(body=PURGED))
+    for feature in hooks.RETENTION.modules_loaded():
+        stmts += feature.purge_statements(dormant, cutoff)
     count = 0
     for stmt in stmts:
         count += _rowcount(await session.execute(stmt.execution_options(synchronize_session=False)))
