@@ -30,7 +30,8 @@ from crm import auth
 from crm.errors import NotFound
 from crm.keys import DB
 from crm.models import Building, Residence
-from crm.tenants.directory import TenantFilters, estate_tree, list_tenants, tenant_agencies, tenant_detail
+from crm.tenants.directory import TenantFilters, list_tenants, tenant_agencies, tenant_detail
+from crm.tenants.estate import estate_tree
 from crm.web.jsonutil import int_param, json_response, page_params, paginated
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
