@@ -8,13 +8,12 @@ from aiohttp import web
 from sqlalchemy import select
 
 from crm.calls.interviews import FOLLOW_UP_KINDS, FOLLOW_UP_STATUS_LABELS
+from crm.calls.labels import OUTCOME_LABELS, STATUS_LABELS
 from crm.calls.models import CallTask, FollowUp, Interview
 from crm.keys import DB
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:
-    from crm.calls.views import OUTCOME_LABELS, STATUS_LABELS
-
     tenant_id = tenant["id"]
     async with request.app[DB].session() as session:
         tasks = list(await session.scalars(
