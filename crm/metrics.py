@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from crm import hooks
+
 if TYPE_CHECKING:
     from crm.db import Database
 
@@ -46,8 +48,6 @@ def install_queue_probes(metrics: Metrics, db: "Database") -> None:
     """Queue sizes read from the database at scrape time: what waits for people or for the
     provider."""
     from sqlalchemy import func, select
-
-    from crm import hooks
 
     def counter(model: type, column: object, value: str) -> Probe:
         async def probe() -> float:

@@ -16,7 +16,7 @@ async def entries(session, tenant_id):
                           detail="Messagerie pleine", link="/appels/1")]
 
 
-async def tenant_panel(request, tenant):
+async def tenant_panel(request, tenant, session):
     return {"template": "partials/timeline.html",
             "timeline": [{"at": datetime(2026, 11, 12, 9, tzinfo=UTC), "kind": "x",
                           "title": f"Panneau pour {tenant['last_name']}", "detail": None, "link": None}]}

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
@@ -33,12 +33,10 @@ from crm.campaigns.ratelimit import TokenBucket
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
+from crm.metrics import Metrics
 from crm.sms import twilio_errors
 from crm.sms.transport import SmsError, SmsTransport
 from crm.tenants.optouts import opted_out_numbers, record_opt_change
-
-if TYPE_CHECKING:
-    from crm.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from crm.models import Agency
 from crm.sms.signature import verified_form
 from crm.tenants.optouts import is_opted_out
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
-from crm.web.middlewares import principal
+from crm.web.middlewares import PRINCIPAL, principal
 from crm.web.render import render
 
 # A real Twilio webhook is about 1 kB; the largest legal body (1600 characters of UCS-2,
@@ -310,8 +310,6 @@ async def inbox_handled_submit(request: web.Request) -> web.Response:
 
 async def open_count_context(request: web.Request) -> dict[str, Any]:
     """``inbox_open_count`` for the navigation badge (the caller's agency, or all for admins)."""
-    from crm.web.middlewares import PRINCIPAL
-
     p = request.get(PRINCIPAL)
     if p is None:
         return {}
