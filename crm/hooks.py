@@ -18,10 +18,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Hook:
-    attribute: str  # what each module exposes: a function, or a list (jobs)
+    attribute: str  # what each module exposes: a function, or a list (jobs); "" = several
     modules: tuple[str, ...]
 
     def handlers(self) -> list[Callable[..., Any]]:
+        if not self.attribute:
+            raise TypeError("this hook's modules expose several functions: use modules_loaded()")
         return [getattr(importlib.import_module(name), self.attribute) for name in self.modules]
 
     def modules_loaded(self) -> list[Any]:
@@ -42,7 +44,7 @@ TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm
 # ``anonymize_statements(tenant_id, numbers) -> dict[str, list[UPDATE]]`` (numbers: old -> new),
 # ``contact_since(cutoff) -> list[condition on Tenant.id]`` (no contact since the cutoff) and
 # ``purge_statements(dormant, cutoff) -> list[UPDATE]``. See ``crm/tenants/retention.py``.
-RETENTION = Hook("retention", ("crm.calls.retention", "crm.campaigns.retention",
+RETENTION = Hook("", ("crm.calls.retention", "crm.campaigns.retention",
                                "crm.inbox.retention", "crm.sms.retention"))
 
 # Leases were created or changed (tenant import):
