@@ -12,10 +12,8 @@ from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.errors import Invalid
 from crm.keys import CLOCK, DB
-from crm.sms.encoding import analyse
+from crm.sms.encoding import MAX_CHARACTERS, analyse
 from crm.tenants.optouts import is_opted_out
-
-MAX_BODY = 1600  # Twilio refuses longer bodies
 
 
 async def send_direct_sms(
@@ -32,8 +30,8 @@ async def send_direct_sms(
     body = body.strip()
     if not body:
         raise Invalid("Le message est vide.", code="empty_body")
-    if len(body) > MAX_BODY:
-        raise Invalid(f"Le message dépasse {MAX_BODY} caractères.", code="body_too_long")
+    if len(body) > MAX_CHARACTERS:
+        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
     if category not in Category.ALL:
         raise Invalid("Catégorie de message inconnue.", code="invalid_category")
     now = app[CLOCK].now()

@@ -14,9 +14,8 @@ from crm.campaigns.audience import Audience, AudienceScan
 from crm.campaigns.models import Campaign, Category
 from crm.campaigns.templating import MessageTemplate
 from crm.config import Settings
-from crm.sms.encoding import analyse, make_gsm_friendly
+from crm.sms.encoding import MAX_CHARACTERS, analyse, make_gsm_friendly
 
-MAX_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_SEGMENTS = 10  # French short codes
 SAMPLES = 5
 

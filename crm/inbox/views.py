@@ -21,6 +21,7 @@ from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
 from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
+from crm.sms.encoding import MAX_CHARACTERS
 from crm.sms.signature import verified_form
 from crm.tenants.optouts import is_opted_out
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
@@ -30,7 +31,6 @@ from crm.web.render import render
 # A real Twilio webhook is about 1 kB; the largest legal body (1600 characters of UCS-2,
 # percent-encoded) stays far below this.
 MAX_WEBHOOK_BYTES = 32 * 1024
-MAX_BODY_CHARS = 1600
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 STATUSES = (InboundStatus.OPEN, InboundStatus.HANDLED, "all")
@@ -63,7 +63,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
     params = await verified_form(request.clone(client_max_size=MAX_WEBHOOK_BYTES))
     sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
     # PostgreSQL refuses NUL characters in text; nothing legitimate sends them.
-    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_BODY_CHARS
+    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_CHARACTERS
             or "\x00" in body or len(params.get("To", "")) > 32):
         raise ApiError("Webhook SMS incomplet ou invalide (MessageSid, From, Body).",
                        code="malformed_webhook")
@@ -136,8 +136,8 @@ async def _reply(request: web.Request, message_id: int, body: str) -> Any:
     body = body.strip()
     if not body:
         raise Invalid("Le message est vide.", code="empty_body")
-    if len(body) > MAX_BODY_CHARS:
-        raise Invalid(f"Le message dépasse {MAX_BODY_CHARS} caractères.", code="body_too_long")
+    if len(body) > MAX_CHARACTERS:
+        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
         if await is_opted_out(session, message.from_e164):
@@ -158,7 +158,7 @@ def _id_of(result: Any) -> int | None:
 # --- API -----------------------------------------------------------------------------------
 
 class ReplyIn(BaseModel):
-    body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
+    body: str = Field(min_length=1, max_length=MAX_CHARACTERS)
 
 
 @auth.any_user
