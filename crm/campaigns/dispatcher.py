@@ -28,7 +28,8 @@ from sqlalchemy import select
 
 from crm.calendar import next_sms_sending_time
 from crm.campaigns import outbox
-from crm.campaigns.models import Campaign, Category
+from crm.campaigns.models import Campaign
+from crm.campaigns.preview import ignores_opt_out
 from crm.campaigns.ratelimit import TokenBucket
 from crm.clock import Clock
 from crm.config import Settings
@@ -177,9 +178,9 @@ class Dispatcher:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
-    def _may_ignore_opt_out(self, campaign: Campaign | None) -> bool:
-        return bool(campaign and campaign.urgent and campaign.category == Category.OUTAGE
-                    and self.settings.alerts_ignore_opt_out)
+    def _may_ignore_opt_out(self, campaign_id: int, campaigns: dict[int, Campaign]) -> bool:
+        campaign = campaigns.get(campaign_id)
+        return campaign is not None and ignores_opt_out(campaign, self.settings)
 
     async def _claim(self, limit: int,
                      campaigns: dict[int, Campaign]) -> tuple[list[outbox.Claimed], int]:
@@ -200,7 +201,7 @@ class Dispatcher:
             # Opt-outs recorded since the launch win over the launch's list.
             stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
             skipped = {c.id for c in claimed if c.e164 in stopped
-                       and not self._may_ignore_opt_out(campaigns.get(c.campaign_id))}
+                       and not self._may_ignore_opt_out(c.campaign_id, campaigns)}
             if skipped:
                 await session.execute(outbox.MARK_CANCELLED, [
                     {"b_id": i, "b_reason": OPTED_OUT_REASON, "b_at": now} for i in skipped])

@@ -33,6 +33,8 @@ def first_send_at(campaign: Campaign, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def ignores_opt_out(campaign: Campaign, settings: Settings) -> bool:
+    """Only urgent outage alerts may reach an opted-out number, where the landlord allows it
+    (RULES.md); the launch's audience and the dispatcher's last check both ask here."""
     return (campaign.category == Category.OUTAGE and bool(campaign.urgent)
             and settings.alerts_ignore_opt_out)
 
