@@ -42,6 +42,7 @@ from crm.web.jsonutil import (
     int_param,
 )
 from crm.web.middlewares import principal
+from crm.web.redirects import local_path
 from crm.web.render import render
 
 
@@ -256,10 +257,7 @@ async def followups_page(request: web.Request) -> web.Response:
 async def followup_status_submit(request: web.Request) -> web.Response:
     form = await request.post()
     item = await set_follow_up_status(request, str(form.get("status", "")))
-    back = str(form.get("next", "")) or "/suivis"
-    if (not back.startswith("/") or back.startswith("//") or "\\" in back
-            or not back.isprintable()):
-        back = "/suivis"
+    back = local_path(str(form.get("next", "")), "/suivis")
     label = iv.FOLLOW_UP_STATUS_LABELS.get(item.status, item.status)
     sep = "&" if "?" in back else "?"
     raise web.HTTPFound(f"{back}{sep}message={quote('Suivi : ' + label)}")
