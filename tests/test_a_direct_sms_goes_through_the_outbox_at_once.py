@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.direct import send_direct_sms
-from crm.campaigns.dispatcher import dispatch_once
+from crm.campaigns.dispatcher import DISPATCHER, dispatch_once
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxStatus
 from crm.errors import Invalid
+from crm.keys import SMS
 from crm.models import OptOutEvent
-from crm.web.keys import BACKGROUND, SMS
 from tests.conftest import PARIS
 from tests.support.outbox import rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
@@ -75,9 +75,7 @@ async def test_an_empty_or_too_long_body_is_refused(tapp, db, body: str, code: s
 
 
 async def test_sending_wakes_the_running_dispatcher(tapp, db) -> None:
-    import asyncio
-
-    event = asyncio.Event()
-    tapp[BACKGROUND]["dispatcher_wake"] = event
+    event = tapp[DISPATCHER].wakeup
+    assert not event.is_set()
     await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body="Bonjour", user_id=None, agency_id=None)
     assert event.is_set()

@@ -1,7 +1,7 @@
 """A campaign's progress: counts per status, replies, opt-outs and failures grouped by code."""
 
 from crm.campaigns.models import Campaign, OutboxMessage
-from crm.sms.models import InboundMessage
+from crm.inbox.models import InboundMessage
 from tests.support.factories import NOW, api_user, make_agency
 
 

@@ -1,7 +1,7 @@
 """`python main.py import tenants FILE`: a progress bar on stderr, then the French report;
 exit code 0, or 2 with a clear message when the file is refused."""
 
-from crm.imports import import_tenants_command
+from crm.tenants.imports.command import import_tenants_command
 from tests.support.imports import SAMPLE, row, table_counts, write_csv
 
 

@@ -4,8 +4,8 @@ old and ended leases get none, and re-importing creates no second task."""
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from crm.imports import import_tenants
 from crm.models import Lease
+from crm.tenants.imports import import_tenants
 from tests.support.imports import SAMPLE
 
 

@@ -3,9 +3,9 @@ importing again never overwrites what the tenant said since (STOP or START)."""
 
 from sqlalchemy import select
 
-from crm.imports import import_tenants
 from crm.models import OptOutEvent
-from crm.optouts import is_opted_out, record_opt_change
+from crm.tenants.imports import import_tenants
+from crm.tenants.optouts import is_opted_out, record_opt_change
 from tests.support.imports import lease_by_ref, row, write_csv
 
 MOBILE = "+33612345678"

@@ -6,9 +6,9 @@ import io
 
 from sqlalchemy import select
 
-from crm.imports import import_tenants
 from crm.models import LeaseChange, Phone, Residence, Tenant
-from crm.retention import anonymize_tenant
+from crm.tenants.imports import import_tenants
+from crm.tenants.retention import anonymize_tenant
 from tests.support.imports import SAMPLE, csv_bytes, lease_by_ref, row, table_counts, write_csv
 
 

@@ -3,7 +3,6 @@ again changes nothing."""
 
 from sqlalchemy import select
 
-from crm.imports import import_tenants
 from crm.models import (
     Agency,
     AuditEvent,
@@ -17,7 +16,8 @@ from crm.models import (
     Residence,
     Tenant,
 )
-from crm.optouts import opted_out_numbers
+from crm.tenants.imports import import_tenants
+from crm.tenants.optouts import opted_out_numbers
 from tests.support.imports import SAMPLE, lease_by_ref, table_counts
 
 

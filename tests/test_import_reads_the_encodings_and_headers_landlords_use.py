@@ -7,8 +7,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from crm.imports import import_tenants
 from crm.models import Agency, Phone, Residence, Tenant
+from crm.tenants.imports import import_tenants
 from tests.support.imports import csv_bytes, lease_by_ref
 
 ENGLISH_HEADER = ["LAST_NAME", "contract_ref", "First_Name", "mobile_phone", "lease_start",

@@ -6,8 +6,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from crm.imports import ImportFileError, import_tenants
 from crm.models import Agency, AuditEvent
+from crm.tenants.imports import ImportFileError, import_tenants
 from tests.support.factories import api_user
 from tests.support.imports import csv_bytes, row, table_counts
 

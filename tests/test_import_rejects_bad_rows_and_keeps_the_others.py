@@ -3,8 +3,8 @@ other rows of the file are imported."""
 
 from sqlalchemy import select
 
-from crm.imports import import_tenants
 from crm.models import Lease
+from crm.tenants.imports import import_tenants
 from tests.support.imports import row, table_counts, write_csv
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, OutboxMessage
-from crm.sms.models import InboundMessage
+from crm.inbox.models import InboundMessage
 from tests.support.factories import api_user, make_lease
 from tests.support.sms import inbound, make_sent_campaign, post_sms, settings  # noqa: F401
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign
-from crm.sms import demo
-from crm.sms.understanding import Intent
+from crm.inbox import demo
+from crm.inbox.understanding import Intent
 from tests.support.factories import make_lease
 from tests.support.sms import inbound, make_sent_campaign
 

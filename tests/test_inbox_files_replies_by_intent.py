@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from crm.sms.inbound import CALLBACK_ACK
+from crm.inbox.inbound import CALLBACK_ACK
 from tests.support.factories import make_lease
 from tests.support.sms import inbound, post_sms, settings  # noqa: F401
 

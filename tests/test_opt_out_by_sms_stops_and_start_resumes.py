@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
+from crm.inbox.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from crm.models import OptOutEvent
-from crm.optouts import is_opted_out
-from crm.sms.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from crm.tenants.optouts import is_opted_out
 from tests.support.campaigns import ids
 from tests.support.factories import api_user, make_lease
 from tests.support.sms import inbound, post_sms, settings  # noqa: F401

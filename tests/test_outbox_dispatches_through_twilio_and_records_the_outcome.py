@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import CampaignStatus, OutboxStatus
+from crm.keys import METRICS
 from crm.models import OptOutEvent
-from crm.web.keys import METRICS
 from tests.support.outbox import campaign_status, make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import FROM, TwilioStandin, twilio_standin  # noqa: F401
 
@@ -24,7 +24,7 @@ async def tapp(settings, db, clock, twilio_standin: TwilioStandin):  # type: ign
 
 
 async def _close(app) -> None:  # type: ignore[no-untyped-def]
-    from crm.web.keys import SMS
+    from crm.keys import SMS
 
     await app[SMS].close()
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage
 from crm.campaigns.outbox import write_outbox_rows
-from crm.web.keys import SMS
+from crm.keys import SMS
 from tests.support.outbox import make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 

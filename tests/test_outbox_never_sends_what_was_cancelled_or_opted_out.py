@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxStatus
+from crm.keys import SMS
 from crm.models import OptOutEvent
-from crm.web.keys import SMS
 from tests.support.outbox import make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 

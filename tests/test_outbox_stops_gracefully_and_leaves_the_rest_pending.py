@@ -8,7 +8,7 @@ from collections import Counter
 
 from crm.campaigns.dispatcher import start_dispatcher
 from crm.campaigns.models import CampaignStatus, OutboxStatus
-from crm.web.keys import SMS
+from crm.keys import SMS
 from tests.support.outbox import campaign_status, make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from crm.calendar import next_sms_sending_time
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import Category, OutboxStatus
-from crm.web.keys import SMS
+from crm.keys import SMS
 from tests.conftest import PARIS
 from tests.support.outbox import make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401

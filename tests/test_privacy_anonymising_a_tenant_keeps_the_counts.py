@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from crm.calls.models import CallAttempt, FollowUp, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.inbox.models import InboundMessage
 from crm.models import AuditEvent, OptOutEvent, Phone, Tenant
-from crm.sms.models import InboundMessage, LocalSms
+from crm.sms.models import LocalSms
 from tests.support.factories import api_user, make_lease
 from tests.support.privacy import add_history
 

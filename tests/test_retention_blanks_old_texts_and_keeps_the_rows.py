@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from crm.calls.models import CallAttempt, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.inbox.models import InboundMessage
 from crm.models import AuditEvent
-from crm.retention import JOBS, PURGED, purge_old_data
-from crm.sms.models import InboundMessage
+from crm.tenants.retention import JOBS, purge_old_data
+from crm.text import PURGED
 from tests.support.factories import make_lease
 from tests.support.privacy import add_history
 

@@ -208,7 +208,7 @@ async def test_lists_and_pages_never_show_another_agency(client, db, role, path,
 async def test_a_conversation_shows_only_the_agency_s_side_of_a_shared_number(client, db):
     """A tenant who moved from Vendôme to Blois keeps their mobile: Blois sees its own
     exchanges with that number, not what Vendôme sent or received."""
-    from crm.sms.models import InboundMessage
+    from crm.inbox.models import InboundMessage
     from tests.support.security import AT
 
     blois, vendome = await two_agencies(db)

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 from crm import timeline
+from crm.tenants import views as views_tenants
 from crm.timeline import TimelineEntry, tenant_timeline
-from crm.web import views_tenants
-from tests.support.factories import make_lease, make_user, page_login
+from tests.support.factories import make_lease, make_user
 
 SEEN: list[int] = []
 
@@ -16,7 +16,7 @@ async def entries(session, tenant_id):
                           detail="Messagerie pleine", link="/appels/1")]
 
 
-async def tenant_panel(request, tenant):
+async def tenant_panel(request, tenant, session):
     return {"template": "partials/timeline.html",
             "timeline": [{"at": datetime(2026, 11, 12, 9, tzinfo=UTC), "kind": "x",
                           "title": f"Panneau pour {tenant['last_name']}", "detail": None, "link": None}]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.sms.understanding import Intent, pattern_polarity, sentiment, understand
+from crm.inbox.understanding import Intent, pattern_polarity, sentiment, understand
 
 DATA = Path(__file__).parent / "data" / "replies_labelled.csv"
 

@@ -26,7 +26,7 @@ def settings(http_settings):  # a Twilio auth token, and a session cookie over p
 async def _tenant_texts(live_server, body: str) -> None:
     """The SMS arrives through the real webhook, signed as Twilio signs it."""
     params = twilio_params(body, "+33612345678")
-    from crm.web.keys import SETTINGS
+    from crm.keys import SETTINGS
 
     signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
     async with aiohttp.ClientSession() as http:

@@ -6,8 +6,9 @@ from typing import Any
 from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.db import Database
+from crm.inbox.models import InboundMessage
 from crm.models import Lease
-from crm.sms.models import InboundMessage, LocalSms
+from crm.sms.models import LocalSms
 
 AT = datetime(2026, 11, 5, 9, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ from typing import Any
 from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview, TaskKind, TaskStatus
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.db import Database
-from crm.sms.models import InboundMessage, LocalSms
+from crm.inbox.models import InboundMessage
+from crm.sms.models import LocalSms
 from tests.support.calls import new_task
 from tests.support.surveys import add_interviews, add_survey_answers
 

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.config import Settings, load_settings
 from crm.db import Database
-from crm.sms.models import InboundMessage
+from crm.inbox.models import InboundMessage
 
 AUTH_TOKEN = "12345678901234567890123456789012"
 ACCOUNT_SID = "AC" + "a1" * 16
@@ -74,7 +74,7 @@ async def post_sms(client: Any, body: str, sender: str = "+33612345678", *,
                    signature: str | None = None, headers: dict[str, str] | None = None) -> Any:
     """POST an incoming SMS to the webhook, signed as Twilio does (unless told otherwise)."""
     params = params if params is not None else twilio_params(body, sender, sid=sid)
-    from crm.web.keys import SETTINGS
+    from crm.keys import SETTINGS
 
     url = client.app[SETTINGS].public_url + "/webhooks/twilio/sms"
     sig = signature if signature is not None else sign(params, url=url)

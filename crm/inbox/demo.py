@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
 from crm.clock import Clock
 from crm.db import Database
+from crm.inbox.inbound import HANDLED_INTENTS
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import Intent, understand
 from crm.models import OptOutSource
-from crm.optouts import record_opt_change
-from crm.sms.inbound import HANDLED_INTENTS
-from crm.sms.models import InboundMessage, InboundStatus
-from crm.sms.understanding import Intent, understand
+from crm.tenants.optouts import record_opt_change
 
 COMMON_OUTAGE_REPLIES = [
     "Merci pour l'information", "Merci de nous avoir prévenus 👍", "ok merci", "Rappelez-moi svp",

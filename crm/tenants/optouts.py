@@ -1,6 +1,7 @@
 """SMS opt-outs: every change is an event (date, source); the current state is the latest.
 
-Recording an opt-out also stops, at once, every message still pending for that number.
+Recording an opt-out also stops, at once, every message still pending for that number
+(``crm.hooks.OPTED_OUT``: the outbox owner reacts).
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.models import OptOutEvent
 
 
@@ -59,20 +61,12 @@ async def record_opt_change(
 ) -> bool:
     """Record an opt-out or opt-in. Returns True when the state changed (so a confirmation is
     due), False when it was already so. An opt-out cancels pending outbox rows for the number
-    in the same transaction. The caller commits."""
+    in the same transaction (``crm.hooks.OPTED_OUT``). The caller commits."""
     was = await is_opted_out(session, e164)
     session.add(OptOutEvent(e164=e164, opted_out=opted_out, at=at, source=source,
                             tenant_id=tenant_id, user_id=user_id, note=note))
     if opted_out:
-        from crm.campaigns.models import OutboxMessage, OutboxStatus
-
-        # Urgent outage alerts may still go when the landlord allows it; the dispatcher
-        # re-checks that rule, so here every pending row for the number stops.
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.e164 == e164, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.CANCELLED, error_reason="Le destinataire a demandé l'arrêt des SMS (STOP).", updated_at=at)
-            .execution_options(synchronize_session=False)
-        )
+        for react in hooks.OPTED_OUT.handlers():  # the outbox stops what is pending
+            await react(session, e164, at)
     await session.flush()
     return was != opted_out

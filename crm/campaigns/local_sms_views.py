@@ -10,9 +10,9 @@ from sqlalchemy import exists, func, or_, select
 from crm import auth
 from crm.auth import Principal
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.keys import DB
 from crm.sms.models import LocalSms
 from crm.web.jsonutil import page_params
-from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import render
 

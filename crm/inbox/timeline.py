@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.sms.models import InboundMessage, InboundStatus
-from crm.sms.understanding import INTENT_LABELS, SENTIMENT_LABELS
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS
 from crm.timeline import TimelineEntry
 
 

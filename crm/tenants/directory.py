@@ -1,5 +1,5 @@
-"""Tenants as the service shows them: the estate tree, the searchable list (one row per
-household with its current lease) and the detail of one household.
+"""Tenants as the service shows them: the searchable list (one row per household with its
+current lease) and the detail of one household.
 
 Kept apart from the views so that pages, API and exports share one reading of the data.
 The list stays fast on large estates: one query for the page, one for the count, then the
@@ -23,55 +23,14 @@ from crm.models import (
     Building,
     Entrance,
     Lease,
-    LocalOffice,
     Phone,
     PhoneKind,
     Residence,
     Tenant,
 )
-from crm.optouts import opted_out_numbers
+from crm.tenants.optouts import opted_out_numbers
 from crm.text import strip_accents
 from crm.timeline import opt_out_events, tenant_timeline
-
-# --- the estate tree ---------------------------------------------------------------------
-
-
-async def estate_tree(session: AsyncSession, agency_id: int | None) -> list[dict[str, Any]]:
-    """Agencies → local offices and residences → buildings → entrances (one agency or all)."""
-    agencies_q = select(Agency).order_by(Agency.name)
-    offices_q = select(LocalOffice).order_by(LocalOffice.name)
-    residences_q = select(Residence).order_by(Residence.name)
-    buildings_q = select(Building).join(Residence, Residence.id == Building.residence_id).order_by(Building.name)
-    entrances_q = (
-        select(Entrance)
-        .join(Building, Building.id == Entrance.building_id)
-        .join(Residence, Residence.id == Building.residence_id)
-        .order_by(Entrance.name)
-    )
-    if agency_id is not None:
-        agencies_q = agencies_q.where(Agency.id == agency_id)
-        offices_q = offices_q.where(LocalOffice.agency_id == agency_id)
-        residences_q = residences_q.where(Residence.agency_id == agency_id)
-        buildings_q = buildings_q.where(Residence.agency_id == agency_id)
-        entrances_q = entrances_q.where(Residence.agency_id == agency_id)
-
-    entrances: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for e in await session.scalars(entrances_q):
-        entrances[e.building_id].append({"id": e.id, "name": e.name})
-    buildings: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for b in await session.scalars(buildings_q):
-        buildings[b.residence_id].append({"id": b.id, "name": b.name, "entrances": entrances[b.id]})
-    residences: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in await session.scalars(residences_q):
-        residences[r.agency_id].append({"id": r.id, "name": r.name, "buildings": buildings[r.id]})
-    offices: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for o in await session.scalars(offices_q):
-        offices[o.agency_id].append({"id": o.id, "name": o.name})
-    return [
-        {"id": a.id, "name": a.name, "local_offices": offices[a.id], "residences": residences[a.id]}
-        for a in await session.scalars(agencies_q)
-    ]
-
 
 # --- searching ---------------------------------------------------------------------------
 
@@ -217,27 +176,30 @@ async def _items(session: AsyncSession, rows: list[Any]) -> list[dict[str, Any]]
             phones[ph.tenant_id].append(ph)
     mobiles = {tid: _pick(ps, (PhoneKind.MOBILE,)) for tid, ps in phones.items()}
     opted_out = await opted_out_numbers(session, [m for m in mobiles.values() if m])
-    items = []
-    for tenant, lease, agency_name, residence_name, building_name, entrance_name in rows:
-        mobile = mobiles.get(tenant.id)
-        items.append({
-            "id": tenant.id,
-            "civility": tenant.civility,
-            "first_name": tenant.first_name,
-            "last_name": tenant.last_name,
-            "contract_ref": lease.contract_ref,
-            "lease_start": lease.lease_start,
-            "lease_end": lease.lease_end,
-            "agency": _ref(lease.agency_id, agency_name),
-            "residence": _ref(lease.residence_id, residence_name),
-            "building": _ref(lease.building_id, building_name),
-            "entrance": _ref(lease.entrance_id, entrance_name),
-            "mobile": mobile,
-            "landline": _pick(phones.get(tenant.id, []), (PhoneKind.LANDLINE, PhoneKind.OTHER)),
-            "sms_opted_out": mobile in opted_out if mobile else False,
-            "reduced_mobility": tenant.reduced_mobility,
-        })
-    return items
+    return [_item(row, phones.get(row[0].id, []), opted_out) for row in rows]
+
+
+def _item(row: Any, phones: list[Phone], opted_out: set[str]) -> dict[str, Any]:
+    """One household of the list: its current lease, the numbers to show."""
+    tenant, lease, agency_name, residence_name, building_name, entrance_name = row
+    mobile = _pick(phones, (PhoneKind.MOBILE,))
+    return {
+        "id": tenant.id,
+        "civility": tenant.civility,
+        "first_name": tenant.first_name,
+        "last_name": tenant.last_name,
+        "contract_ref": lease.contract_ref,
+        "lease_start": lease.lease_start,
+        "lease_end": lease.lease_end,
+        "agency": _ref(lease.agency_id, agency_name),
+        "residence": _ref(lease.residence_id, residence_name),
+        "building": _ref(lease.building_id, building_name),
+        "entrance": _ref(lease.entrance_id, entrance_name),
+        "mobile": mobile,
+        "landline": _pick(phones, (PhoneKind.LANDLINE, PhoneKind.OTHER)),
+        "sms_opted_out": mobile in opted_out if mobile else False,
+        "reduced_mobility": tenant.reduced_mobility,
+    }
 
 
 def _pick(phones: list[Phone], kinds: tuple[str, ...]) -> str | None:
@@ -269,6 +231,28 @@ async def list_tenants(
 # --- one tenant ----------------------------------------------------------------------------
 
 
+@dataclass
+class TenantRecord:
+    """A household as loaded from the database: the tenant and its leases with their places'
+    names (newest first). Enough to check who may see it before loading the rest."""
+    tenant: Tenant
+    rows: list[Any]  # rows of ``_rows_query``: (tenant, lease, agency, residence, building, entrance)
+
+    @property
+    def agency_ids(self) -> set[int]:
+        return {row[1].agency_id for row in self.rows}
+
+
+async def load_tenant(session: AsyncSession, tenant_id: int) -> TenantRecord | None:
+    """The household and its leases; None when the tenant does not exist."""
+    rows = list((await session.execute(
+        _rows_query().where(Tenant.id == tenant_id)
+        .order_by(Lease.lease_start.desc(), Lease.id.desc())
+    )).all())
+    tenant = rows[0][0] if rows else await session.get(Tenant, tenant_id)
+    return None if tenant is None else TenantRecord(tenant, rows)
+
+
 async def tenant_agencies(session: AsyncSession, tenant_id: int) -> set[int] | None:
     """The agencies of the tenant's leases; None when the tenant does not exist."""
     if await session.get(Tenant, tenant_id) is None:
@@ -276,21 +260,22 @@ async def tenant_agencies(session: AsyncSession, tenant_id: int) -> set[int] | N
     return set(await session.scalars(select(Lease.agency_id).where(Lease.tenant_id == tenant_id).distinct()))
 
 
-async def tenant_detail(session: AsyncSession, tenant_id: int) -> dict[str, Any] | None:
-    """The list fields (current lease), every lease, phones, opt-out history, timeline."""
-    rows = (await session.execute(
-        _rows_query().where(Tenant.id == tenant_id)
-        .order_by(Lease.lease_start.desc(), Lease.id.desc())
-    )).all()
+async def tenant_detail(session: AsyncSession, tenant_id: int,
+                        record: TenantRecord | None = None) -> dict[str, Any] | None:
+    """The list fields (current lease), every lease, phones, opt-out history, timeline.
+    Each table is read once (the timeline gets the leases and opt-outs read here)."""
+    record = record or await load_tenant(session, tenant_id)
+    if record is None:
+        return None
+    tenant, rows = record.tenant, record.rows
+    phones = list(await session.scalars(select(Phone).where(Phone.tenant_id == tenant_id).order_by(Phone.id)))
+    opted_out = await opted_out_numbers(session, [p.e164 for p in phones])
     if not rows:
-        tenant = await session.get(Tenant, tenant_id)
-        if tenant is None:
-            return None
-        return _without_lease(tenant) | await _extras(session, tenant_id, [])
-    detail = (await _items(session, [rows[0]]))[0]
-    detail["email"] = rows[0][0].email
-    detail["tenant_ref"] = rows[0][0].tenant_ref
-    detail["anonymized_at"] = rows[0][0].anonymized_at
+        return _without_lease(tenant) | await _extras(session, tenant_id, [], [], phones, opted_out)
+    detail = _item(rows[0], phones, opted_out)
+    detail["email"] = tenant.email
+    detail["tenant_ref"] = tenant.tenant_ref
+    detail["anonymized_at"] = tenant.anonymized_at
     leases = [
         {
             "id": lease.id,
@@ -309,7 +294,8 @@ async def tenant_detail(session: AsyncSession, tenant_id: int) -> dict[str, Any]
         }
         for _, lease, an, rn, bn, en in rows
     ]
-    return detail | await _extras(session, tenant_id, leases)
+    lease_rows = sorted((row[1] for row in rows), key=lambda lease: lease.id)
+    return detail | await _extras(session, tenant_id, leases, lease_rows, phones, opted_out)
 
 
 def _without_lease(tenant: Tenant) -> dict[str, Any]:
@@ -322,11 +308,10 @@ def _without_lease(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-async def _extras(session: AsyncSession, tenant_id: int, leases: list[dict[str, Any]]) -> dict[str, Any]:
-    phones = list(await session.scalars(select(Phone).where(Phone.tenant_id == tenant_id).order_by(Phone.id)))
-    opted_out = await opted_out_numbers(session, [p.e164 for p in phones])
+async def _extras(session: AsyncSession, tenant_id: int, leases: list[dict[str, Any]],
+                  lease_rows: list[Lease], phones: list[Phone], opted_out: set[str]) -> dict[str, Any]:
     history = await opt_out_events(session, tenant_id)
-    timeline = await tenant_timeline(session, tenant_id)
+    timeline = await tenant_timeline(session, tenant_id, leases=lease_rows, opt_outs=history)
     return {
         "leases": leases,
         "phones": [

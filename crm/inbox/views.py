@@ -13,23 +13,24 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from crm import auth
 from crm.auth import Principal
+from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
+from crm.inbox.inbound import receive, tenant_names
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
+from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
-from crm.optouts import is_opted_out
-from crm.sms.inbound import receive, tenant_names
-from crm.sms.models import InboundMessage, InboundStatus
+from crm.sms.encoding import MAX_CHARACTERS
 from crm.sms.signature import verified_form
-from crm.sms.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
+from crm.tenants.optouts import is_opted_out
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
-from crm.web.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
-from crm.web.middlewares import principal
+from crm.web.middlewares import PRINCIPAL, principal
 from crm.web.render import render
 
 # A real Twilio webhook is about 1 kB; the largest legal body (1600 characters of UCS-2,
 # percent-encoded) stays far below this.
 MAX_WEBHOOK_BYTES = 32 * 1024
-MAX_BODY_CHARS = 1600
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 STATUSES = (InboundStatus.OPEN, InboundStatus.HANDLED, "all")
@@ -62,7 +63,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
     params = await verified_form(request.clone(client_max_size=MAX_WEBHOOK_BYTES))
     sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
     # PostgreSQL refuses NUL characters in text; nothing legitimate sends them.
-    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_BODY_CHARS
+    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_CHARACTERS
             or "\x00" in body or len(params.get("To", "")) > 32):
         raise ApiError("Webhook SMS incomplet ou invalide (MessageSid, From, Body).",
                        code="malformed_webhook")
@@ -135,16 +136,14 @@ async def _reply(request: web.Request, message_id: int, body: str) -> Any:
     body = body.strip()
     if not body:
         raise Invalid("Le message est vide.", code="empty_body")
-    if len(body) > MAX_BODY_CHARS:
-        raise Invalid(f"Le message dépasse {MAX_BODY_CHARS} caractères.", code="body_too_long")
+    if len(body) > MAX_CHARACTERS:
+        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
         if await is_opted_out(session, message.from_e164):
             raise Invalid("Ce numéro a demandé l'arrêt des SMS (STOP) : impossible de lui écrire.",
                           code="opted_out")
         tenant_id, e164, agency_id = message.tenant_id, message.from_e164, message.agency_id
-    from crm.campaigns.direct import send_direct_sms
-
     return await send_direct_sms(request.app, tenant_id=tenant_id, e164=e164, body=body,
                                  user_id=p.user_id, agency_id=agency_id)
 
@@ -159,7 +158,7 @@ def _id_of(result: Any) -> int | None:
 # --- API -----------------------------------------------------------------------------------
 
 class ReplyIn(BaseModel):
-    body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
+    body: str = Field(min_length=1, max_length=MAX_CHARACTERS)
 
 
 @auth.any_user
@@ -311,8 +310,6 @@ async def inbox_handled_submit(request: web.Request) -> web.Response:
 
 async def open_count_context(request: web.Request) -> dict[str, Any]:
     """``inbox_open_count`` for the navigation badge (the caller's agency, or all for admins)."""
-    from crm.web.middlewares import PRINCIPAL
-
     p = request.get(PRINCIPAL)
     if p is None:
         return {}

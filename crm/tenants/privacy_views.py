@@ -10,11 +10,11 @@ from aiohttp import web
 
 from crm import auth
 from crm.errors import NotFound
+from crm.keys import CLOCK, DB
 from crm.models import AuditEvent, Tenant
-from crm.retention import anonymize_tenant
-from crm.tenants import tenant_detail
+from crm.tenants.directory import tenant_detail
+from crm.tenants.retention import anonymize_tenant
 from crm.web.jsonutil import json_response
-from crm.web.keys import CLOCK, DB
 from crm.web.middlewares import principal
 
 

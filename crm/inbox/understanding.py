@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
-from crm.sms.optout_words import is_opt_in, is_opt_out
+from crm.inbox.optout_words import is_opt_in, is_opt_out
 from crm.text import strip_accents
 
 

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from crm import auth
 from crm.errors import Invalid
-from crm.imports import ImportFileError, ImportReport, import_tenants
+from crm.keys import CLOCK, DB, SETTINGS
+from crm.tenants.imports import ImportFileError, ImportReport, import_tenants
 from crm.web.jsonutil import json_response
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -96,3 +96,12 @@ async def import_submit(request: web.Request) -> web.Response:
         return await render("imports.html", request, _page(error=str(exc), filename=filename),
                             status=422)
     return await render("imports.html", request, _page(report=report, filename=filename))
+
+
+API_ROUTES = [
+    ("POST", "/api/v1/imports/tenants", api_import_tenants, "api_import_tenants"),
+]
+PAGE_ROUTES = [
+    ("GET", "/imports", import_page, "imports"),
+    ("POST", "/imports", import_submit, "import_submit"),
+]

@@ -6,9 +6,10 @@ Features show their part of a household (call tasks, campaigns, SMS conversation
 tenant page without editing this module or ``tenant.html``. Each module named in
 ``PANEL_MODULES`` may exist and expose::
 
-    async def tenant_panel(request: web.Request, tenant: dict) -> dict | None
+    async def tenant_panel(request: web.Request, tenant: dict, session: AsyncSession) -> dict | None
 
-``tenant`` is the tenant's detail (the JSON of ``GET /api/v1/tenants/{id}``). Return None to
+``tenant`` is the tenant's detail (the JSON of ``GET /api/v1/tenants/{id}``), ``session`` the
+page's database session (read with it; do not commit). Return None to
 show nothing, or ``{"template": "calls/tenant_panel.html", ...context}``: that template is
 rendered with the returned context (plus ``tenant``, ``panel`` — the dict itself — and the
 usual page values such as ``user`` and ``csrf_token``) and shown after the page's own
@@ -25,13 +26,15 @@ import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import auth
 from crm.errors import NotFound
+from crm.keys import DB
 from crm.models import Building, Residence
-from crm.tenants import TenantFilters, estate_tree, list_tenants, tenant_agencies, tenant_detail
+from crm.tenants.directory import TenantFilters, list_tenants, load_tenant, tenant_detail
+from crm.tenants.estate import estate_tree
 from crm.web.jsonutil import int_param, json_response, page_params, paginated
-from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
@@ -48,19 +51,18 @@ def _filters(request: web.Request) -> TenantFilters:
     )
 
 
-async def _checked_detail(request: web.Request, tenant_id: int) -> dict[str, Any]:
+async def _checked_detail(request: web.Request, session: AsyncSession, tenant_id: int) -> dict[str, Any]:
     """The tenant's detail, or 404 (unknown) / 403 (every lease in another agency)."""
     p = principal(request)
-    async with request.app[DB].session() as session:
-        agencies = await tenant_agencies(session, tenant_id)
-        if agencies is None:
-            raise NotFound("Locataire introuvable.", code="tenant_not_found")
-        if p.agency_id not in agencies:
-            # Admins pass; anyone else is refused as for another agency's object.
-            p.check_agency(next(iter(agencies), None))
-        detail = await tenant_detail(session, tenant_id)
-    if detail is None:  # pragma: no cover - deleted between the two reads
+    record = await load_tenant(session, tenant_id)
+    if record is None:
         raise NotFound("Locataire introuvable.", code="tenant_not_found")
+    agencies = record.agency_ids
+    if p.agency_id not in agencies:
+        # Admins pass; anyone else is refused as for another agency's object.
+        p.check_agency(min(agencies, default=None))
+    detail = await tenant_detail(session, tenant_id, record)
+    assert detail is not None
     return detail
 
 
@@ -92,7 +94,9 @@ async def api_tenants(request: web.Request) -> web.Response:
 @auth.any_user
 async def api_tenant(request: web.Request) -> web.Response:
     """One tenant with leases, phones, opt-out history and timeline."""
-    return json_response(await _checked_detail(request, int(request.match_info["id"])))
+    async with request.app[DB].session() as session:
+        detail = await _checked_detail(request, session, int(request.match_info["id"]))
+    return json_response(detail)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -137,14 +141,15 @@ async def tenants_page(request: web.Request) -> web.Response:
     })
 
 
-async def feature_panels(request: web.Request, tenant: dict[str, Any]) -> list[Markup]:
-    """The features' panels for this tenant, rendered (see the module docstring)."""
+async def feature_panels(request: web.Request, session: AsyncSession, tenant: dict[str, Any],
+                         base: dict[str, Any]) -> list[Markup]:
+    """The features' panels for this tenant, rendered (see the module docstring) with the
+    page's values ``base``."""
     env = aiohttp_jinja2.get_env(request.app)
-    base = await page_context(request)
     panels: list[Markup] = []
     for name in PANEL_MODULES:
         module = importlib.import_module(name)
-        panel = await module.tenant_panel(request, tenant)
+        panel = await module.tenant_panel(request, tenant, session)
         if panel:
             context = base | {"tenant": tenant, "panel": panel} | panel
             panels.append(Markup(env.get_template(panel["template"]).render(context)))
@@ -153,7 +158,20 @@ async def feature_panels(request: web.Request, tenant: dict[str, Any]) -> list[M
 
 @auth.any_user
 async def tenant_page(request: web.Request) -> web.Response:
-    tenant = await _checked_detail(request, int(request.match_info["id"]))
-    return await render("tenant.html", request, {
-        "tenant": tenant, "panels": await feature_panels(request, tenant),
-    })
+    # One session and one page context for the detail, the timeline and the panels.
+    base = await page_context(request)
+    async with request.app[DB].session() as session:
+        tenant = await _checked_detail(request, session, int(request.match_info["id"]))
+        panels = await feature_panels(request, session, tenant, base)
+    return await render("tenant.html", request, {"tenant": tenant, "panels": panels}, page=base)
+
+
+API_ROUTES = [
+    ("GET", "/api/v1/estate", api_estate, "api_estate"),
+    ("GET", "/api/v1/tenants", api_tenants, "api_tenants"),
+    ("GET", "/api/v1/tenants/{id:\\d+}", api_tenant, "api_tenant"),
+]
+PAGE_ROUTES = [
+    ("GET", "/locataires", tenants_page, "tenants"),
+    ("GET", "/locataires/{id:\\d+}", tenant_page, "tenant"),
+]
