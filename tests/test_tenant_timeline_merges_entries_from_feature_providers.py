@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from crm import timeline
 from crm.tenants import views as views_tenants
 from crm.timeline import TimelineEntry, tenant_timeline
-from tests.support.factories import make_lease, make_user
+from tests.support.factories import make_lease, make_user, page_login
 
 SEEN: list[int] = []
 
