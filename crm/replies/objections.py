@@ -1,0 +1,181 @@
+"""Objections (opt-out) and opt-in written as sentences: which ones act, which ones a person reads.
+
+RULES.md (SMS): a reply made of one opt-out word stops every message to the number and is
+confirmed once; START / UNSTOP / OUI reverse it. The CNIL accepts an objection "in any form",
+so a sentence that clearly objects must act exactly like the keyword. The boundary:
+
+CLEAR (acts at once, like the keyword; history source ``sms_sentence`` with the text):
+  - an opt-out word with nothing but politeness or emphasis around it: "stop c bon merci",
+    "STOP SVP !!", "stop sms merci", "désabonner moi svp";
+  - a refusal of the messages as a whole: "plus de textos svp", "merci de ne plus m'envoyer de
+    textos", "je ne veux plus recevoir vos sms", "arrêtez de m'envoyer des messages",
+    "ne me contactez plus";
+  - a request to leave the list: "retirez mon numéro de vos envois", "je me désinscris",
+    "désinscrivez-moi", "supprimez mon numéro", "unsubscribe me", "remove my number".
+POSSIBLE (nothing changes; the inbox shows "objection possible" with "désinscrire" / "non"):
+  - a refusal limited to one topic or of unclear scope: "arrêtez de me relancer pour le loyer",
+    "arrêtez de m'envoyer des messages pour les travaux", "laissez-moi tranquille",
+    "ça ne m'intéresse pas", "trop de sms";
+  - "stop" followed by something other than politeness: "stop les travaux svp", "STOP 2".
+NOT an objection: "arrêtez de m'appeler le soir" is about calls at one hour (a person reads it
+as any other reply); "pourquoi je ne reçois plus vos sms ?" is a question; "je ne veux pas me
+désinscrire" negates it.
+
+Opt-in mirrors it: "vous pouvez de nouveau m'envoyer vos messages", "je veux recevoir à
+nouveau vos sms", "réinscrivez-moi" are clear; "start" with other words is possible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPT_OUT = "opt_out"
+OPT_IN = "opt_in"
+
+
+@dataclass(frozen=True)
+class Objection:
+    kind: str  # OPT_OUT | OPT_IN
+    clear: bool  # True: act at once; False: flag "objection possible" for a person
+    rule: str  # which rule decided (shown in the inbox)
+    span: str  # the words it matched (normalised)
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+# What a message is, in the tenant's words.
+_MSG = r"(?:sms|textos?|messages?|mails?|e-?mails?|notifications?|envois?|alertes?|infos?|informations?|relances?|pubs?|publicites?|newsletters?|courriers?|spams?)"
+_SEND = r"(?:envoyer|envoyez|envoie|envoies|renvoyer|ecrire|ecrivez|contacter|contactez|spammer|spammez|sms|texter|textez|harceler|harcelez)"
+_ME = r"(?:me |m' |nous |moi )"
+_STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|cessez|cesser|stoppez|stopper|stop|arret)"
+# A restriction to one topic makes a refusal unclear: "... pour le loyer", "... le soir".
+_TOPIC = re.compile(r"\b(?:pour (?:le|la|les|l' |ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b")
+_NEGATED = _rx(
+    r"\b(?:ne (?:veux|souhaite|voudrais) pas|veux pas|pas) (?:me |m' )?(?:desinscri|desabonn)",
+    r"\bne (?:me |m' )?(?:desinscri|desabonn)\w* pas\b",
+    r"\bne (?:me |m' )?(?:retirez|supprimez|enlevez) pas\b",
+)
+
+# Clear refusals of all messages, each named for the inbox.
+_CLEAR_OUT = [
+    ("opt_out.no_more_messages", _rx(
+        rf"^(?:(?:bonjour|bonsoir|madame|monsieur|merci) )*(?:plus|pas|stop|assez|fini|finis) (?:de |d' |des |les |aux |vos )(?:vos |ces |tes )?{_MSG}\b",
+        rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:s' il vous plait|s' il te plait|merci|svp|!|\.|$)",
+        rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:pour moi|sur ce numero|a ce numero|ici)\b",
+        rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG}$",
+    )),
+    ("opt_out.stop_sending", _rx(
+        rf"\bne (?:{_ME})?(?:plus|pas|jamais) (?:{_ME})?{_SEND}\b",
+        rf"\bne {_ME}(?:{_SEND}|envoyez|ecrivez) (?:plus|jamais)\b",
+        rf"\bn' {_SEND} plus\b",
+        rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
+        rf"\b(?:{_ME}){_SEND} plus\b",
+        rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
+    )),
+    ("opt_out.refuse_receiving", _rx(
+        r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee))\b",
+        rf"\b(?:ne )?(?:veux|veut|souhaite|desire|voudrais|aimerais|souhaiterais) (?:plus|pas|ne plus|ne pas) (?:de |d' |vos |les |des |ces ){_MSG}\b",
+        r"\bje ne (?:veux|souhaite|desire) (?:plus|pas|plus jamais|jamais) (?:recevoir|etre contacte|etre contactee)\b",
+        r"\bne plus (?:recevoir|etre contacte|etre contactee)\b",
+        rf"\b(?:refuse|refusons|m' oppose|nous opposons|opposition) (?:a |aux |de |d' )?(?:recevoir |l' envoi (?:de |des )?)?(?:vos |les |ces |des |de |d' )?{_MSG}\b",
+        rf"\b{_MSG}\b.{{0,12}}\b(?:j' en veux plus|je n' en veux plus|n' en veux plus|j' en veux pas|je n' en veux pas)\b",
+    )),
+    ("opt_out.leave_list", _rx(
+        r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero)\b",
+        r"\b(?:me|m' |nous) (?:retirer|supprimer|enlever|effacer|rayer|radier|sortir) (?:de|des|du)\b",
+        r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
+        r"\b(?:desinscri(?:vez|re|ption)|desabonn(?:ez|er|ement))(?:[ -](?:moi|nous))?\b",
+        r"\b(?:je veux|je souhaite|je voudrais|je desire|merci de|veuillez) (?:me )?(?:desinscrire|desabonner|retirer de)\b",
+    )),
+    ("opt_out.english", _rx(
+        r"\b(?:stop|quit) (?:sending|texting|messaging|the messages|these messages|messages|texts|sms)\b",
+        r"\b(?:unsubscribe|remove) (?:me|my number)\b", r"\bno more (?:messages|texts|sms)\b",
+        r"\bdon' t (?:text|message|contact) me\b",
+    )),
+]
+
+# Unclear: may be an objection, a person decides.
+_POSSIBLE_OUT = [
+    ("opt_out.possible.nagging", _rx(
+        rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})(?:relancer|harceler|deranger|embeter|ennuyer|saouler|soler|spammer)\b",
+        r"\b(?:laissez|lachez)[ -]?(?:moi|nous)(?: tranquilles?| en paix)?\b",
+        r"\bfoutez[ -]?(?:moi|nous) la paix\b",
+        rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' |des |avec )(?:vos |ces |tous ces |toutes ces )?{_MSG}\b",
+        r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interesse (?:pas|plus)\b|\bpas interesse",
+        r"\bqu' ?on arrete de (?:me |m' )",
+    )),
+]
+
+_CLEAR_IN = [
+    ("opt_in.sentence", _rx(
+        rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)?(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire)(?: de nouveau| a nouveau)? (?:de nouveau |a nouveau )?(?:vos |les |des |mes )?{_MSG}\b",
+        rf"\b(?:pouvez|vous pouvez|pourriez) (?:de nouveau|a nouveau) (?:{_ME})?(?:envoyer|ecrire|contacter)\b",
+        rf"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:de nouveau |a nouveau |bien )?(?:re)?recevoir (?:de nouveau |a nouveau )?(?:vos |les |des )?{_MSG}\b",
+        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:de nouveau |a nouveau )?recevoir (?:de nouveau|a nouveau)\b",
+        r"\b(?:reinscri(?:vez|re|s|t|ption)|reabonn(?:ez|er|e|ement))(?:[ -](?:moi|nous))?\b",
+        r"\b(?:remettez|remettre)[ -]?(?:moi|nous|mon numero) (?:dans|sur|a) (?:la |vos |les )?(?:liste|listes|envois|fichier)\b",
+        r"\b(?:je me reinscris|je (?:reprends|veux reprendre) (?:les|vos) (?:sms|messages))\b",
+        r"\b(?:resubscribe|subscribe me again|start again)\b",
+    )),
+]
+
+# Words that may stand around an opt-out or opt-in word without changing it.
+_FILLER = frozenset("""
+merci beaucoup bien s' il vous te plait svp c' est bon ok d' accord tout definitivement
+maintenant pour moi nous please bonne journee soiree au revoir aurevoir salut bonjour bonsoir
+madame monsieur ! . , ; : emoneg emopos sms message messages texto textos envoi envois les des
+vos ces a aux de du sur ce numero numeros mon ici suffit assez ca svp et deja dit encore
+une fois je veux plus rien la stp pub publicite spam fini thanks thank you mes l' ai vous
+dis dit
+""".split())
+_OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire",
+                        "desabonnement", "desinscription"})
+# "Arrêt", "arrête" are opt-out words only in front: "c'est arrêté" is a lift, not a refusal.
+_OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez"}
+_IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription"})
+_WORD = re.compile(r"[a-z0-9]+'?|[!.,;:?]")
+
+
+def _keyword_with_filler(tokens: list[str], words: frozenset[str]) -> bool:
+    return any(t in words for t in tokens) and all(t in words or t in _FILLER for t in tokens)
+
+
+def _first(rules: list[tuple[str, re.Pattern[str]]], norm: str) -> tuple[str, str] | None:
+    for name, rx in rules:
+        m = rx.search(norm)
+        if m:
+            return name, m.group(0)
+    return None
+
+
+def objection_of(norm: str) -> Objection | None:
+    """The opt-out or opt-in the normalised reply expresses, clear or possible, or None."""
+    tokens = _WORD.findall(norm)
+    if not tokens:
+        return None
+    if _keyword_with_filler(tokens, _OUT_WORDS) or (
+            tokens[0] in _OUT_FIRST_WORDS and _keyword_with_filler(tokens[1:] or ["stop"], _OUT_WORDS | _FILLER)):
+        return Objection(OPT_OUT, True, "opt_out.keyword_with_politeness", norm[:60])
+    if not _NEGATED.search(norm):
+        hit = _first(_CLEAR_OUT, norm)
+        if hit:
+            name, span = hit
+            # "arrêtez de m'envoyer des messages pour le loyer": one topic only, a person decides.
+            clear = not _TOPIC.search(norm[norm.find(span):])
+            return Objection(OPT_OUT, clear, name if clear else name + ".topic", span)
+    hit = _first(_POSSIBLE_OUT, norm)
+    if hit:
+        return Objection(OPT_OUT, False, *hit)
+    if tokens[0] == "stop" or (tokens[0] in ("bonjour", "bonsoir") and tokens[1:2] == ["stop"]):
+        return Objection(OPT_OUT, False, "opt_out.possible.stop_with_words", norm[:60])
+    if _keyword_with_filler(tokens, _IN_WORDS):
+        return Objection(OPT_IN, True, "opt_in.keyword_with_politeness", norm[:60])
+    hit = _first(_CLEAR_IN, norm)
+    if hit:
+        return Objection(OPT_IN, True, *hit)
+    if tokens[0] in _IN_WORDS:
+        return Objection(OPT_IN, False, "opt_in.possible.start_with_words", norm[:60])
+    return None

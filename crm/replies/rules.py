@@ -1,0 +1,213 @@
+"""Intent rules on normalised text (``crm.replies.normalise``), each one named.
+
+Every rule is a precompiled pattern with a name; ``first_hit`` answers the first rule of a
+family that matches and the words it matched, so a classification can say which rule
+decided. The families:
+
+- ``PERSISTS_INSISTS``: the problem goes on, said with insistence ("toujours pas", "encore en
+  panne", "depuis 3 jours", "c'est faux"), so it stays a complaint even inside a question;
+- ``PERSISTS_STATE``: something does not work ("en panne", "ne marche pas", "pas d'eau"),
+  a complaint unless the reply is a question ("Pourquoi l'eau est coupée ?" asks);
+- ``CALLBACK`` (and ``NO_CALLBACK``, its negation: "arrêtez de m'appeler"), ``QUESTION``,
+  ``SOLVED`` (guarded by ``NOT_SOLVED`` for negation scope), ``THANKS``.
+
+Spoken and SMS French drop the "ne" ("c'est pas réparé", "ça remarche pas"): the negation
+is "pas / plus / jamais" before the participle or after the verb, both are covered.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+Rules = list[tuple[str, re.Pattern[str]]]
+
+_WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonctionne|refonctionnent|va|vont|chauffe|chauffent|coule|coulent|s' allume|demarre|tourne|ferme|s' ouvre|ouvre)"
+_FIXED = r"(?:repare|reparee|repares|reparees|regle|reglee|regles|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|revenus|fait|faite|fini|finie|termine|terminee|change|changee|debouche|remplace|remplacee|venu|venus|venue|passe|passes|intervenu)"
+_WHEN = r"(?:\d+|deux|trois|quatre|cinq|six|huit|dix|quinze|plusieurs|hier|avant-hier|ce matin|hier soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|une semaine|un mois|des jours|des semaines|des mois|le debut|longtemps|ce week-end|la semaine derniere|le mois dernier|noel|l' hiver|septembre|octobre|novembre|decembre)"
+_THING = r"(?:chauffage|radiateurs?|ascenseurs?|eau|eau chaude|chaudiere|interphone|porte|portail|lumieres?|eclairage|electricite|courant|ballon|cumulus|vmc|digicode|badge|parking|gaz|chauffe-eau|ventilation|minuterie)"
+_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?)"
+
+PERSISTS_INSISTS: Rules = [
+    ("persists.toujours_pas", _rx(
+        r"\btoujours (?:pas|rien|aucun|aucune|pareil|le meme|la meme|en panne|bloque|bloquee|coupe|coupee|froid|froide|froids|sans|hors service|en rade|hs|arrete|arretee|de fuite|une fuite|la fuite|des coupures|pas de|en attente|dans le noir|glace|glaces|a l' arret|nul|pire)\b",
+        r"\btoujours (?:le |la |les |l' |un |une |des )?(?:probleme|panne|coupure|fuite|souci|meme souci|infiltration|humidite|odeur|bruit)s?\b",
+        r"\b(?:est|sont|c' est|reste|restent|ca|il|elle) toujours\b.{0,25}\b(?:panne|bloque|coupe|hs|arrete|froid|froids|froide|fuite|noir|sale|casse|cassee|ferme|fermee|bouche|bouchee)",
+        r"\btoujours (?:la |une )?(?:cata|catastrophe|galere|meme chose|le meme probleme)\b",
+        r"\b" + _WORKS + r" (?:toujours|tjs)(?: pas| plus)\b",
+        r"\bnon toujours\b",
+    )),
+    ("persists.encore", _rx(
+        r"\bencore (?:en panne|bloque|bloquee|coupe|coupee|hs|rien|une panne|une coupure|une fuite|sans|froid|arrete|en rade|tombe|tombee|casse|cassee|a l' arret|pas (?:d' |de |repare|regle|marche|fonctionne|revenu|venu|passe|d' eau|de chauffage))\b",
+        r"\b(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|bloquee|hs|en rade|casse|a l' arret)\b",
+        r"\bre ?tombee? en panne\b|\bretombe\b|\bre ?coupee?\b|\bre ?bloquee?\b|\bre ?panne\b",
+        r"\bcoule (?:toujours|encore)\b|\b(?:fuit|fuient) (?:toujours|encore)\b|\bfuite (?:toujours|encore)\b",
+        r"\b(?:toujours|encore) (?:bloque|bloquee|coupe|coupee|en attente|hs|arrete|dans le noir)\b",
+        r"\bencore (?:une fois|la meme chose)\b.{0,30}\b(?:panne|coupe|bloque|fuite|froid|hs)\b",
+    )),
+    ("persists.not_fixed", _rx(
+        r"\b(?:pas|jamais|toujours pas|pas encore|pas du tout|absolument pas|toujours rien de|rien) (?:ete |bien )?(?:repare|reparee|repares|regle|reglee|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|venu|venus|venue|passe|passes|intervenu|fait|faite|fini|finie|change|debouche|remplace)\b",
+        r"\b(?:n' ?est|ne sont|n' ?a|n' ?ont|n' ?etait) (?:toujours |toujours pas |pas |jamais |plus )?(?:pas |jamais |toujours )?(?:encore )?(?:ete )?" + _FIXED + r"\b",
+        r"\brien n' ?a change\b|\brien ne change\b|\brien n' ?est regle\b|\brien n' ?a ete fait\b|\brien de fait\b|\brien de regle\b|\bpersonne n' ?est (?:venu|passe)\b|\bpersonne (?:n' )?(?:est )?(?:venu|passe)\b|\baucun (?:changement|technicien|retour|passage)\b|\bpas de changement\b",
+        r"\b(?:ca |il |elle |c' )?(?:re ?marche|re ?fonctionne|est revenue?) (?:pas|plus|toujours pas)\b",
+        r"\b(?:ca|il|elle|c' est|sa) (?:n' )?(?:a |est )?(?:pas|jamais) (?:re ?marche|re ?fonctionne|tenu|dure)\b",
+        r"\b(?:ca|il|elle|tout) (?:a |est )?(?:re ?)?(?:lache|claque|reclaque|relache|recasse|retombe)\b",
+    )),
+    ("persists.denial", _rx(
+        r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on m' a dit que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
+        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|resolue?|fini|termine)\b.{0,40}\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|faux)\b",
+        r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,40}\b(?:mais|et) (?:ca |il |elle |c' est |c' )?(?:a |est )?(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|casse|hs|lache|tombe)\b",
+        r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,30}\b(?:mais|et) (?:seulement |que )?(?:une|deux|1|2|3|quelques|\d+) (?:heure|heures|h|minutes|min|jour|jours)\b",
+        r"\b(?:revenue?|remarche|repare|reparee|marche|fonctionne)\b.{0,30}\bmais (?:ca |il |elle |l' eau |c' est )?(?:est |a )?(?:encore |toujours |de nouveau )?(?:re ?)?(?:coupee?|repartie?|en panne|tombee?|marron|jaune|froide?|tiede|bouchee?|casse)\b",
+        r"\b(?:a peine|seulement|que) (?:une|1|deux|2|quelques) (?:heure|heures|minutes|jour|jours)\b.{0,30}\b(?:panne|coupe|recoupe|lache|tombe)\b",
+    )),
+    ("persists.since", _rx(
+        r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
+        r"\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
+        r"\b(?:ca fait|voila|cela fait) " + _WHEN + r" (?:jours|semaines|mois|heures)?\b.{0,40}\b(?:que|sans|pas|panne|attends|attend)\b",
+        r"\b(?:jours|semaines|mois) (?:sans|que|d' attente)\b.{0,30}\b(?:eau|chauffage|ascenseur|electricite|lumiere|courant|attends|panne|rien)\b",
+        r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs)(?:e|eme)? (?:fois|relance|relances|appels)\b.{0,40}\b(?:appel|appele|signale|rien|toujours|panne|relance)\b",
+        r"\b(?:j' |nous )?(?:ai|avons) (?:deja )?(?:signale|appele|relance|ecrit)\b.{0,50}\b(?:rien|toujours|jamais|personne|aucun)\b",
+    )),
+    ("persists.goes_on", _rx(
+        r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit) (?:continue|persiste|reprend|recommence)\b|\b(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
+        r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
+        r"\bpersiste\b|\bperdure\b",
+    )),
+]
+
+PERSISTS_STATE: Rules = [
+    ("persists.not_working", _rx(
+        r"\b(?:ne |n' )" + _WORKS + r" (?:toujours |plus |pas |jamais )",
+        r"\b" + _WORKS + r" (?:toujours )?(?:pas|plus|toujours pas|jamais)\b",
+        r"\b(?:ne |n' )(?:s' )?allume (?:toujours )?(?:pas|plus)\b|\bs' allume (?:pas|plus)\b",
+        r"\b(?:ne |n' )(?:chauffe|coule|demarre) (?:pas|plus)\b",
+    )),
+    ("persists.without", _rx(
+        r"\b(?:pas|plus|toujours pas|rien|aucune?) (?:d' |de |du )(?:eau|eau chaude|chauffage|chaud|courant|electricite|lumiere|gaz|ascenseur|reseau|internet|tele|tv|television|retour|nouvelles|amelioration|changement|reparation|technicien|intervention|reponse)\b",
+        r"\b(?:on est|nous sommes|je suis|on reste|on vit|il y a|y a|ya) (?:toujours |encore )?(?:sans|pas d' |pas de|plus d' |plus de) ?(?:eau|chauffage|electricite|courant|ascenseur|lumiere|eau chaude|gaz)\b",
+        r"\bsans (?:eau|chauffage|electricite|courant|ascenseur|lumiere|eau chaude|gaz)\b",
+        r"\bil n' y a (?:toujours |plus |pas )(?:pas )?(?:d' |de )(?:eau|chauffage|electricite|courant|lumiere|eau chaude|gaz)\b",
+    )),
+    ("persists.cold", _rx(
+        r"\b(?:on gele|on se gele|on a froid|il fait froid|glacial|glaciale|on caille|on meurt de froid|caille|\d+ degres)\b",
+        r"\b(?:radiateurs?|chauffage|appartement|logement|eau|douche|maison)\b.{0,15}\b(?:glaces?|glacees?|geles?|gelees?|froids?|froides?|tiedes?)\b",
+        r"\bl' eau (?:est )?(?:toujours )?(?:marron|jaune|froide|coupee|tiede)\b|\beau froide\b",
+        r"\b(?:eau|elle|elle est|c' est) (?:toute |tres |encore |toujours )?(?:marron|jaune|trouble|boueuse|noire|rouillee)\b",
+    )),
+    ("persists.broken", _rx(
+        r"\b" + _THING + r"\b.{0,25}\b" + _BROKEN,
+        r"\b(?:est|sont|reste|restent|c' est|ca) ?(?:toujours |encore |de nouveau )?(?:en panne|en rade|hors service|hs)\b",
+        r"^(?:en panne|hs|hors service|panne|coupure|pas d' eau|pas de chauffage|toujours rien|rien)(?: ?[!.])*$",
+        r"\b(?:panne|coupure|fuite)\b.{0,20}\b(?:toujours|encore|pas (?:reglee?|reparee?|resolue?))\b",
+    )),
+]
+
+CALLBACK: Rules = [
+    ("callback.call_me", _rx(
+        r"\brappel+(?:ez|er|e|es)?[ -]?(?:moi|nous)\b",
+        r"\b(?:me|nous|m') ?rappel+(?:er|ez|e)\b",
+        r"\b(?:m' |me |nous )(?:appeler|appelez|appelle|appellez|telephoner|telephonez|contacter|contactez|joindre|recontacter|recontactez)\b",
+        r"\bappel+(?:ez|er|e)[ -]?(?:moi|nous)\b",
+        r"\b(?:contactez|telephonez|joignez|recontactez)[ -]?(?:moi|nous)\b",
+        r"\bpouvez[ -]vous m' appeler\b|\bappelez[ -]moi\b",
+        r"\bcall me\b|\bcall me back\b",
+    )),
+    ("callback.wish", _rx(
+        r"\b(?:besoin|envie|souhaite\w*|voudrais|veux|aimerais|aimerai|desire|demande)\b.{0,30}\b(?:etre rappele|etre rappelee|etre rappeles|etre contacte|etre contactee|un rappel|un appel|un coup de fil|qu' on m' appelle|qu' on me rappelle|qu' on me contacte|qu' on m' telephone|parler a (?:(?:quelqu' ?un|quelquun)|un conseiller|une conseillere|un responsable|une personne|mon conseiller|ma conseillere|un agent)|vous parler|avoir (?:quelqu' ?un|quelquun) au telephone|avoir un conseiller)",
+        r"\bqu' ?on (?:me |m' )(?:rappelle|appelle|telephone|contacte)\b",
+        r"\betre (?:rappele|rappelee|rappeles|recontacte|recontactee|appele|appelee)\b",
+        r"\btelephone[ -]?moi\b|\btelephonez[ -]?moi\b",
+        r"\bqu' ?un (?:conseiller|agent|responsable|technicien) (?:me |m' |nous )(?:rappelle|appelle|contacte|telephone)\b",
+        r"\b(?:conseiller|conseillere|agent|responsable|(?:quelqu' ?un|quelquun)|gardien)\b.{0,20}\b(?:peut|pourrait|peut-il|peut il|pourrait-il|pourrait il)\b.{0,10}\b(?:me |m' |nous )(?:rappeler|appeler|joindre|contacter|telephoner)\b",
+        r"\brappel (?:s' il vous plait|urgent|rapide|merci|rapidement|svp|demain|ce matin|cet apres-midi)\b|^rappel\b",
+        r"\bjoignable\b.{0,40}\b(?:apres|avant|a partir|entre|le matin|l' apres-midi|demain|ce soir|toute la journee|au|sur ce numero)\b",
+        r"\bmerci de (?:me |m' |nous )(?:rappeler|appeler|contacter|telephoner|recontacter)\b",
+        r"\bj' attends (?:votre|un|le|ton|vos) (?:appel|coup de fil|rappel|coup de telephone)\b",
+        r"\b(?:un|le) (?:rappel|appel|coup de fil) (?:s' il vous plait|svp|merci|rapidement|urgent|demain|au plus vite)\b",
+        r"\b(?:appelez|rappelez|telephonez|contactez)[ -]?(?:moi|nous)?\b.{0,15}\b(?:au|sur le) (?:\d|numero)",
+    )),
+]
+
+# "Arrêtez de m'appeler", "ne me rappelez pas": the opposite of a callback request.
+NO_CALLBACK = _rx(
+    r"\b(?:arrete[rz]?|cessez|stop|plus besoin) (?:de )?(?:me |m' )(?:appeler|rappeler|telephoner|contacter)\b",
+    r"\bne (?:me |m' )(?:appelez|rappelez|appeler|rappeler|telephonez|contactez)(?: plus| pas| jamais)\b",
+    r"\bne (?:pas|plus|jamais) (?:me |m' )(?:appeler|rappeler|telephoner|contacter)\b",
+    r"\bpas (?:la peine|besoin|utile) de (?:me |m' )(?:appeler|rappeler|telephoner|contacter)\b",
+    r"\b(?:me |m' )(?:appelez|rappelez) (?:pas|plus)\b",
+)
+
+QUESTION_START = _rx(
+    r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|quel|quelle|quels|quelles|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
+    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
+    r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
+    r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)$",
+    r"^(?:je peux|on peut|peut-on|je dois|on doit|il faut|faut il|dois je) .{0,60}(?:ou pas|oui ou non)$",
+    r"\b(?:when|what time|how long|why|where|how)\b.*\?",
+)
+
+SOLVED: Rules = [
+    ("solved.works_again", _rx(
+        r"\b(?:ca |tout |il |elle |ils |elles |l' ascenseur |le chauffage |l' eau |le courant |la lumiere |les radiateurs |c' )?(?:re ?marche|re ?marchent|re ?fonctionne|re ?fonctionnent|repart|est reparti|est repartie|re ?chauffe|re ?chauffent|re ?coule)\b",
+        r"\b(?:ca|il|elle|tout|l' ascenseur|le chauffage|l' eau|les radiateurs|ils|elles|le courant|la lumiere|l' interphone|la porte|l' eau chaude|le chauffe-eau|la chaudiere) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
+        r"\b(?:fonctionne|marche|chauffe) (?:tres bien|parfaitement|nickel|normalement|super|impeccable|comme avant)\b",
+        r"\b(?:de nouveau|a nouveau|enfin) (?:de l' eau|l' eau|du chauffage|le chauffage|chaud|l' ascenseur|la lumiere|du courant|de la lumiere|l' electricite)\b",
+    )),
+    ("solved.fixed", _rx(
+        r"\b(?:est|sont|a ete|ont ete|c' est|tout est|c' etait) (?:bien |enfin |deja )?(?:de retour|revenue?s?|retablie?s?|reparee?s?|reglee?s?|resolue?s?|remise? en (?:service|route|marche|etat)|debouchee?s?|remplacee?s?|fini|finis|termine|terminee)\b",
+        r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?|fuite|panne)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
+        r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|good|parfait|nickel|bien maintenant|dans l' ordre|mieux|impeccable|revenu a la normale)\b",
+        r"\bprobleme (?:regle|resolu|reparee?|resout)\b|\bplus (?:de |aucun )(?:probleme|panne|souci|fuite|coupure)\b|\bplus rien a signaler\b",
+        r"\bc' est revenu\b|\bc' est repare\b|\best revenue?\b|\bon a (?:de nouveau |enfin |a nouveau )?(?:de l' eau|l' eau|le chauffage|du chauffage|l' electricite|de l' eau chaude|du courant|la lumiere)\b",
+        r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont )?(?:passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
+        r"^(?:c' est )?(?:repare|reparee|regle|reglee|resolu|resolue|retabli|retablie|revenu|revenue|fixe)(?: ?[!.,])* ?(?:merci|maintenant|c' est bon|ce matin|hier)?\b",
+        r"\benfin (?:repare|reparee|revenue?|regle|reglee|retabli|retablie)\b|\benfin\b.{0,10}\b(?:marche|fonctionne|chaud)\b",
+        r"\b" + _THING + r"\b.{0,10}\bok\b",
+        r"\bc' est bon (?:pour nous|chez nous|chez moi|pour moi|de notre cote|de mon cote|maintenant)\b|^(?:oui )?c' est bon\b",
+        r"\bintervention (?:faite|effectuee|reussie|terminee)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
+        r"\b(?:it|everything) (?:works|is fixed|is ok)\b",
+    )),
+]
+
+# Negation scope: "n'est pas revenue", "pas encore réparé", "ça remarche pas" are not solved.
+NOT_SOLVED = _rx(
+    r"\b(?:pas|plus|jamais|pas encore|toujours pas) (?:ete |bien |encore )?(?:re ?marche|re ?fonctionne|repare|reparee|regle|reglee|revenue?|retablie?|resolue?|de retour)\b",
+    r"\b(?:re ?marche|re ?fonctionne|revenue?|repart|chauffe|marche|fonctionne) (?:pas|plus|toujours pas|jamais)\b",
+    r"\bn' (?:est|a|ont) (?:pas|jamais|toujours pas)\b",
+)
+
+THANKS: Rules = [
+    ("thanks.merci", _rx(
+        r"\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
+        r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b",
+    )),
+    ("thanks.acknowledged", _rx(
+        r"\bgentil\b|\bbien recu\b|\bbien note\b|\bc' est note\b|\bnote\b$|\bnote merci\b|\bc' est compris\b|\bbien vu\b|\bmessage recu\b|\binformation recue\b|\binfo recue\b",
+        r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
+        r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
+        r"\bbonne (?:journee|soiree|continuation|fin de journee)\b",
+        r"\b(?:bravo|felicitations) (?:a|pour)\b|\bvous etes (?:super|top|geniaux|formidables|efficaces)\b",
+    )),
+]
+
+
+def first_hit(rules: Rules, norm: str) -> tuple[str, str] | None:
+    """(rule name, matched words) of the first rule that matches, or None."""
+    for name, rx in rules:
+        m = rx.search(norm)
+        if m:
+            return name, m.group(0).strip()
+    return None
+
+
+def is_question(norm: str) -> tuple[str, str] | None:
+    """A reply that asks: a question mark, or a question word or phrase where French puts one."""
+    if "?" in norm:
+        return "question.mark", "?"
+    m = QUESTION_START.search(norm)
+    return ("question.words", m.group(0).strip()) if m else None
