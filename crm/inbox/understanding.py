@@ -147,9 +147,24 @@ def intent_of(text: str, norm: str | None = None) -> str:
 _PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout se passe bien", "toutvabien"),
             ("sans souci", "sanssouci"), ("sans probleme", "sansprobleme"),
             ("mauvais numero", "wrongnumber"), ("trompe de numero", "wrongnumber"),
-            ("pas de souci", "sanssouci"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
+            ("pas de souci", "sanssouci"), ("pas normal", "pasnormal"),
+            ("repondez jamais", "repondjamais"), ("repond jamais", "repondjamais"),
+            ("repondez pas", "repondjamais"), ("repond pas", "repondjamais"),
+            ("coule du plafond", "couleplafond"), ("degat des eaux", "degats"),
+            ("pas ete prevenu", "pasprevenu"), ("pas ete prevenus", "pasprevenu"),
+            ("pas prevenu", "pasprevenu"), ("personne ne repond", "personnerepond"),
+            ("n' en peux plus", "enpeuxplus"), ("j' en peux plus", "enpeuxplus"),
+            ("peux pas payer", "peuxpaspayer"), ("pas de reponse", "pasdereponse"),
+            ("aucune reponse", "pasdereponse"), ("deja dit", "jaidejadit"), ("deja fait stop", "jaidejadit"),
+            ("jamais demande", "jaidejadit"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
 
 _NEGATORS = {"pas", "plus", "jamais", "aucun", "aucune", "rien", "sans", "ni", "personne"}
+# A bad word is negated only by these, close before it: "plus de fuite", "sans souci"
+# ("personne ne répond", "rien ne marche" stay bad).
+_NEGATORS_OF_BAD = {"pas", "plus", "aucun", "aucune", "sans", "ni"}
+_PHRASE_WORDS = dict(_PHRASES)
+_PHRASE_TOKENS = frozenset(_PHRASE_WORDS.values())
+_PHRASE_RX = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASE_WORDS, key=len, reverse=True)) + r")\b")
 
 # Word polarity for sentiment (normalised words). Kept small and domain-specific.
 _POLARITY = {
@@ -166,7 +181,7 @@ _POLARITY = {
     "sale": -0.5, "salete": -0.5, "bruit": -0.4, "bruyant": -0.4, "humidite": -0.4,
     "moisissure": -0.5, "moisissures": -0.5, "cafards": -0.6, "punaises": -0.7, "rats": -0.6,
     "degat": -0.6, "degats": -0.6, "inondation": -0.7, "inonde": -0.7, "odeur": -0.3,
-    "odeurs": -0.3, "attente": -0.2, "attendre": -0.2, "attends": -0.2, "toujours": 0.0,
+    "odeurs": -0.3, "attente": -0.2, "attendre": -0.1, "attends": -0.1, "toujours": 0.0,
     "hs": -0.6, "rade": -0.5, "galere": -0.6, "galerer": -0.6, "impossible": -0.5,
     "difficile": -0.3, "peur": -0.5, "dangereux": -0.6, "danger": -0.6, "abandonnes": -0.7,
     "abandonne": -0.6, "marron": -0.3, "degoute": -0.8, "degoutee": -0.8, "mal": -0.4,
@@ -191,13 +206,27 @@ _POLARITY = {
     "encombrants": -0.4, "squat": -0.6, "squattent": -0.6, "squatteurs": -0.6,
     "arretez": -0.4, "force": -0.3, "forcee": -0.4, "tiede": -0.2,
     "apprecie": 0.5, "fonctionne": 0.2, "marche": 0.1, "tranquille": 0.3,
+    "aboie": -0.4, "aboyer": -0.4, "aboient": -0.4, "fument": -0.4, "fumer": -0.3,
+    "conteste": -0.5, "contester": -0.5, "fuit": -0.5, "fuient": -0.5, "pue": -0.6, "puent": -0.6,
+    "degueulasse": -0.8, "crade": -0.6, "insecurite": -0.6, "agression": -0.7, "trafic": -0.5,
+    "drogue": -0.5, "bagarre": -0.6, "cris": -0.4, "hurlent": -0.5, "menace": -0.6, "menaces": -0.6,
+    "injuste": -0.6, "abusif": -0.7, "erreur": -0.3, "reclamation": -0.4, "litige": -0.4,
+    "injoignable": -0.5, "moisi": -0.5, "infiltrations": -0.5, "refuit": -0.6, "tenu": 0.0,
+    "inutile": -0.5, "inutiles": -0.5, "penible": -0.6, "lachez": -0.5, "deborde": -0.5,
+    "debordent": -0.5, "fracturee": -0.6, "fracture": -0.6, "ventouses": -0.3, "vite": -0.1,
+    "repondjamais": -0.6, "couleplafond": -0.6, "urine": -0.6, "pipi": -0.5,
+    "dealent": -0.6, "dealers": -0.6, "pourri": -0.7, "pourrie": -0.7, "faible": -0.3,
+    "suffit": -0.5, "saoulez": -0.7, "soulez": -0.7, "saoule": -0.6, "harcelez": -0.7,
+    "harcele": -0.7, "cessez": -0.4, "abuse": -0.7, "pasnormal": -0.6, "pasprevenu": -0.5,
+    "personnerepond": -0.6, "enpeuxplus": -0.8, "souris": -0.5, "tags": -0.4, "tag": -0.4,
+    "desagreable": -0.6, "augmente": -0.3, "augmentation": -0.3, "augmentations": -0.3,
+    "peuxpaspayer": -0.5, "pasdereponse": -0.5, "jaidejadit": -0.5, "vandalisme": -0.7,
     "wrongnumber": 0.01, "auplusvite": -0.05, "tapent": -0.5, "poubelles": -0.3, "vacarme": -0.6, "tapage": -0.6,
     "emopos": 0.5, "emoneg": -0.6, "faux": -0.4, "mensonge": -0.7, "menteurs": -0.8,
     "desole": -0.1, "desolee": -0.1, "inquiet": -0.4, "inquiete": -0.4,
-    "humide": -0.4, "infiltration": -0.5, "moisi": -0.5, "rouille": -0.3, "bouche": -0.4,
+    "humide": -0.4, "infiltration": -0.5, "rouille": -0.3, "bouche": -0.4,
     "bouchee": -0.4, "relance": -0.2, "relancer": -0.2, "harcelement": -0.7, "harceler": -0.6,
-    "spam": -0.4, "deranger": -0.3, "infernal": -0.8, "horrible": -0.8, "terrible": -0.6,
-    "pourri": -0.7, "dingue": -0.5, "ridicule": -0.7, "aberrant": -0.8, "indigne": -0.8,
+    "spam": -0.4, "deranger": -0.3, "infernal": -0.8, "horrible": -0.8, "terrible": -0.6, "dingue": -0.5, "ridicule": -0.7, "aberrant": -0.8, "indigne": -0.8,
     "lamentables": -0.9, "incompetents": -0.9, "incompetent": -0.8, "foutez": -0.7,
     "choque": -0.6, "choquee": -0.6, "revoltant": -0.9, "epuise": -0.5, "epuisee": -0.5,
 }
@@ -232,8 +261,7 @@ def pattern_polarity(text: str) -> float:
 
 def _lexicon_score(norm: str) -> tuple[float, int]:
     """Sum of word polarities with negation (a negator within three words flips and damps)."""
-    for phrase, word in _PHRASES:
-        norm = norm.replace(phrase, word)
+    norm = _PHRASE_RX.sub(lambda m: _PHRASE_WORDS[m.group(0)], norm)
     tokens = re.findall(r"[a-z0-9]+", norm)
     total = 0.0
     hits = 0
@@ -243,10 +271,14 @@ def _lexicon_score(norm: str) -> tuple[float, int]:
             continue
         window = tokens[max(0, i - 3):i]
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if tok.startswith("merci") and after == "de":
-            value = 0.1  # "merci de me rappeler": politeness, not gratitude
-        elif any(t in _NEGATORS for t in window) or after in ("pas", "plus", "jamais"):
-            # "pas satisfait", "remarche pas" (spoken French drops the "ne")
+        if tok.startswith("merci"):
+            # "merci de me rappeler" is politeness, and "plus de sms merci" is not negated thanks.
+            value = 0.1 if after == "de" else value
+        elif tok in _PHRASE_TOKENS:
+            pass  # a set phrase carries its own negation ("personne ne répond")
+        elif (value > 0 and (any(t in _NEGATORS for t in window) or after in ("pas", "plus", "jamais"))) or (
+                value < 0 and any(t in _NEGATORS_OF_BAD for t in tokens[max(0, i - 2):i])):
+            # "pas satisfait", "remarche pas" (spoken French drops the "ne"); "pas de fuite".
             value = -value * 0.6
         total += value
         hits += 1
@@ -263,6 +295,15 @@ _INTENT_BIAS = {
 _STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b")
 
 
+_ANNOYED_OPT_OUT = re.compile(r"\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
+_INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas)\b|!")
+
+
+def _word_values(norm: str) -> list[float]:
+    return [_POLARITY[t] for t in re.findall(r"[a-z0-9]+", norm) if t in _POLARITY]
+
+
 def _score(text: str, norm: str, intent: str | None) -> float:
     rules, hits = _lexicon_score(norm)
     if intent in _INTENT_BIAS:
@@ -275,10 +316,12 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         rules -= 0.1 * min(text.count("!"), 3)  # "!!!" after a complaint is anger
     rules = max(-1.0, min(1.0, rules))
     if intent == Intent.CALLBACK_REQUEST:
-        return round(0.5 * rules, 3)  # a plain "rappelez-moi" is neutral, "c'est urgent" is not
+        return round(0.7 * rules, 3)  # a plain "rappelez-moi" is neutral, "c'est urgent" is not
     if intent == Intent.QUESTION:
-        # "Combien de temps va durer la coupure ?" names a problem but asks calmly.
-        return round(0.25 * rules, 3)
+        # "Combien de temps va durer la coupure ?" names a problem but asks calmly;
+        # "pourquoi personne ne répond jamais ?" does not.
+        calm = not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
+        return round((0.25 if calm else 0.8) * rules, 3)
     if hits == 0:
         # Nothing the rules know: the PatternAnalyzer's hint decides, damped. It is only
         # computed here, where it is used (it costs more than all the rules together).
@@ -311,9 +354,12 @@ def understand(text: str) -> Understanding:
     review = objection.kind if objection is not None and not objection.clear else None
     by_keyword = objection is not None and objection.rule in ("opt_out.keyword", "opt_in.keyword")
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
-        # An objection is neutral unless it is said in anger ("arrêtez de m'écrire !").
-        lexicon = 0.0 if by_keyword else _lexicon_score(norm)[0]
-        score = lexicon if lexicon <= -0.35 else 0.0
+        # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de
+        # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
+        score = 0.0
+        if intent == Intent.OPT_OUT and not by_keyword:
+            score = min(0.0, _lexicon_score(norm)[0]) - 0.3 * bool(_ANNOYED_OPT_OUT.search(norm) or "!" in text or _SHOUTED.search(text))
+            score = round(max(-1.0, score), 3)
         return Understanding(intent, _label(score), round(score, 3), decided_by, None, by_keyword)
     score = _score(text, norm, intent)
     return Understanding(intent, _label(score), score, decided_by, review, False)

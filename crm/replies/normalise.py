@@ -50,7 +50,7 @@ SMS_WORDS = {
     # question words
     "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi", "pourkoi": "pourquoi",
     "pkq": "pourquoi", "qd": "quand", "kan": "quand", "kand": "quand", "koi": "quoi",
-    "ki": "qui", "ke": "que", "k": "que", "kel": "quel", "kelle": "quelle", "cmt": "comment",
+    "ke": "que", "k": "que", "kel": "quel", "kelle": "quelle", "cmt": "comment",
     "cmb": "combien", "cb": "combien", "combi1": "combien", "keske": "est-ce que",
     "kesk": "est-ce que", "eske": "est-ce que", "esque": "est-ce que", "estce": "est-ce",
     # short words
@@ -62,7 +62,9 @@ SMS_WORDS = {
     "jsp": "je ne sais pas", "chui": "je suis", "jsuis": "je suis", "chuis": "je suis",
     "jss": "je suis", "jvais": "je vais", "jveux": "je veux", "jpeux": "je peux",
     "jai": "j'ai", "jsui": "je suis", "cest": "c'est", "cetait": "c'etait", "ct": "c'etait",
-    "ya": "il y a", "na": "n'a", "ni": "ni", "quelquun": "quelqu'un", "quelqun": "quelqu'un", "yapa": "il n'y a pas", "yen": "il y en", "g": "j'ai", "c": "c'est",
+    "bloke": "bloque", "blokee": "bloquee", "bloker": "bloquer", "bloquer": "bloque",
+    "ki": "qui", "kil": "qu'il", "kon": "qu'on", "koment": "comment", "kom": "comme",
+    "j": "j'", "ya": "il y a", "na": "n'a", "ni": "ni", "quelquun": "quelqu'un", "quelqun": "quelqu'un", "yapa": "il n'y a pas", "yen": "il y en", "g": "j'ai", "c": "c'est",
     "mn": "maintenant", "mtn": "maintenant", "mnt": "maintenant", "now": "maintenant",
     "auj": "aujourd'hui", "ajd": "aujourd'hui", "ojd": "aujourd'hui", "aujourdhui": "aujourd'hui",
     "dm1": "demain", "2m1": "demain", "dmn": "demain", 

@@ -48,9 +48,9 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 # What a message is, in the tenant's words.
 _MSG = r"(?:sms|textos?|messages?|mails?|e-?mails?|notifications?|envois?|alertes?|infos?|informations?|relances?|pubs?|publicites?|newsletters?|courriers?|spams?)"
-_SEND = r"(?:envoyer|envoyez|envoie|envoies|renvoyer|ecrire|ecrivez|contacter|contactez|spammer|spammez|sms|texter|textez|harceler|harcelez)"
+_SEND = r"(?:envoyer|envoyez|envoie|envoies|renvoyer|ecrire|ecrivez|contacter|contactez|spammer|spammez|sms|texter|textez|harceler|harcelez|solliciter|sollicitez|deranger|derangez|relancer|relancez)"
 _ME = r"(?:me |m' |nous |moi )"
-_STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|cessez|cesser|stoppez|stopper|stop|arret)"
+_STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|arretiez|cessez|cesser|cessiez|stoppez|stopper|stop|arret|mettez fin|mettre fin)"
 # A restriction to one topic makes a refusal unclear: "... pour le loyer", "... le soir".
 _TOPIC = re.compile(r"\b(?:pour (?:le|la|les|l' |ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b")
 _NEGATED = _rx(
@@ -66,6 +66,8 @@ _CLEAR_OUT = [
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:s' il vous plait|s' il te plait|merci|svp|!|\.|$)",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:pour moi|sur ce numero|a ce numero|ici)\b",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG}$",
+        rf"\bplus jamais (?:de |d' |vos |ces )(?:vos |ces )?{_MSG}\b|\bplus aucun (?:{_MSG}|envoi)\b",
+        rf"\b(?:ca suffit|assez|basta|fini) (?:les |vos |ces |de |des |avec )(?:vos |ces )?{_MSG}\b",
     )),
     ("opt_out.stop_sending", _rx(
         rf"\bne (?:{_ME})?(?:plus|pas|jamais) (?:{_ME})?{_SEND}\b",
@@ -74,17 +76,25 @@ _CLEAR_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
+        rf"\b{_STOP_VERB} (?:a |aux |de |d' )?(?:les |vos |ces |tous ces |toutes ces |l' )?(?:{_MSG}|envois?)\b",
+        r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b",
+        rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
+        r"\b(?:j' ai|je vous ai|on vous a|j' avais) (?:deja |pourtant |bien )?(?:dit|fait|envoye|repondu|ecrit|mis|tape) (?:un |le )?stop\b",
+        r"\b(?:alors que|pourtant|malgre) (?:j' ai|mon|le) (?:deja )?(?:fait |dit |envoye |repondu )?stop\b",
     )),
     ("opt_out.refuse_receiving", _rx(
-        r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee))\b",
-        rf"\b(?:ne )?(?:veux|veut|souhaite|desire|voudrais|aimerais|souhaiterais) (?:plus|pas|ne plus|ne pas) (?:de |d' |vos |les |des |ces ){_MSG}\b",
+        r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais|plus rien|rien) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee|informe|informee|prevenu|prevenue))\b",
+        r"\b(?:plus|pas) (?:faire partie|etre) (?:de |dans |sur )(?:vos|la|votre|les|ta) (?:contacts|liste|listes|fichier|fichiers|base|envois|destinataires)\b",
+        r"\b(?:jamais|pas) (?:demande|accepte|autorise|consenti|voulu) (?:a |de |d' )?(?:recevoir |etre )?(?:vos |ces |les |des |de |d' |contacte)",
+        rf"\b(?:ne )?(?:veux|veut|souhaite|desire|voudrais|aimerais|souhaiterais) (?:plus|pas|ne plus|ne pas|plus jamais|plus aucun|aucun) (?:de |d' )?(?:vos |les |des |ces |tes )?{_MSG}\b",
+        rf"\b{_MSG}\b.{{0,20}}\bne (?:m' |nous )interesse(?:nt)? (?:pas|plus)\b",
         r"\bje ne (?:veux|souhaite|desire) (?:plus|pas|plus jamais|jamais) (?:recevoir|etre contacte|etre contactee)\b",
         r"\bne plus (?:recevoir|etre contacte|etre contactee)\b",
         rf"\b(?:refuse|refusons|m' oppose|nous opposons|opposition) (?:a |aux |de |d' )?(?:recevoir |l' envoi (?:de |des )?)?(?:vos |les |ces |des |de |d' )?{_MSG}\b",
         rf"\b{_MSG}\b.{{0,12}}\b(?:j' en veux plus|je n' en veux plus|n' en veux plus|j' en veux pas|je n' en veux pas)\b",
     )),
     ("opt_out.leave_list", _rx(
-        r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero)\b",
+        r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero|mes donnees|mes informations|mon 06|mon 07)\b",
         r"\b(?:me|m' |nous) (?:retirer|supprimer|enlever|effacer|rayer|radier|sortir) (?:de|des|du)\b",
         r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
         r"\b(?:desinscri(?:vez|re|ption)|desabonn(?:ez|er|ement))(?:[ -](?:moi|nous))?\b",
@@ -104,14 +114,16 @@ _POSSIBLE_OUT = [
         r"\b(?:laissez|lachez)[ -]?(?:moi|nous)(?: tranquilles?| en paix)?\b",
         r"\bfoutez[ -]?(?:moi|nous) la paix\b",
         rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' |des |avec )(?:vos |ces |tous ces |toutes ces )?{_MSG}\b",
-        r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interesse (?:pas|plus)\b|\bpas interesse",
+        r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interessen?t? (?:pas|plus)\b|\bpas interessee?s?\b",
+        r"\b(?:saoulez|soulez|saoule|soule|saoulent|soulent|gonflez|emmerdez|fatiguez)\b",
         r"\bqu' ?on arrete de (?:me |m' )",
     )),
 ]
 
 _CLEAR_IN = [
     ("opt_in.sentence", _rx(
-        rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)?(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire)(?: de nouveau| a nouveau)? (?:de nouveau |a nouveau )?(?:vos |les |des |mes )?{_MSG}\b",
+        rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire) (?:vos |les |des |mes )?{_MSG}\b",
+        rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:{_ME})?(?:envoyer|ecrire|renvoyer) (?:de nouveau|a nouveau|encore) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|vous pouvez|pourriez) (?:de nouveau|a nouveau) (?:{_ME})?(?:envoyer|ecrire|contacter)\b",
         rf"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:de nouveau |a nouveau |bien )?(?:re)?recevoir (?:de nouveau |a nouveau )?(?:vos |les |des )?{_MSG}\b",
         r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:de nouveau |a nouveau )?recevoir (?:de nouveau|a nouveau)\b",
@@ -119,6 +131,28 @@ _CLEAR_IN = [
         r"\b(?:remettez|remettre)[ -]?(?:moi|nous|mon numero) (?:dans|sur|a) (?:la |vos |les )?(?:liste|listes|envois|fichier)\b",
         r"\b(?:je me reinscris|je (?:reprends|veux reprendre) (?:les|vos) (?:sms|messages))\b",
         r"\b(?:resubscribe|subscribe me again|start again)\b",
+        r"\b(?:fait|envoye|mis|tape|repondu) (?:un )?stop (?:par erreur|sans faire expres|par accident)\b",
+        r"\b(?:annule[rz]?|annulation|retirez|enlevez) (?:de |du |le |mon |ma |l' )?(?:stop|desabonnement|desinscription|opposition)\b",
+        r"\b(?:etre|rester) (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant) par (?:sms|texto|textos|message|messages)\b",
+        r"\b(?:de nouveau|a nouveau|encore) (?:informe|informee|prevenu|prevenue|averti|avertie)\b",
+        rf"\b(?:change d' avis|par erreur)\b.{{0,40}}\b{_MSG}\b|\b{_MSG}\b.{{0,40}}\b(?:change d' avis|par erreur)\b",
+        rf"\b(?:reprendre|reprenez|reactive[rz]?|reactivez|remettez|remettre|relancez les)(?:[ -](?:moi|nous))? (?:les |vos |mes |des |mon |ma )?(?:{_MSG}|envois|abonnement|inscription|numero|ligne)\b",
+        r"\b(?:abonnez|inscrivez|reinscrivez|reabonnez)[ -]?(?:moi|nous)\b|\bje m' abonne\b|\bje reviens sur ma decision\b",
+        r"\b(?:veux bien|voudrais|souhaite|souhaiterais|aimerais) (?:de nouveau |a nouveau )?(?:etre|rester) (?:informe|informee|prevenu|prevenue|tenu au courant|tenue au courant|averti|avertie)\b",
+        r"\b(?:veux|voudrais|souhaite|aimerais) (?:bien )?(?:les|vos|des) (?:sms|textos|alertes sms|messages sms)\b|\b(?:oui|ok|d' accord) pour (?:les |vos |des )?(?:sms|textos|alertes|messages)\b",
+        r"\b(?:receive|send me) (?:the |your )?(?:messages|texts|sms) again\b",
+        r"\b(?:continuer|continue|rester) (?:a |de )?recevoir\b",
+        rf"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous) (?:{_ME})?(?:renvoyer|re-envoyer|reecrire) (?:vos |les |des )?{_MSG}\b",
+        r"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous|peux) (?:me |m' |nous )(?:recontacter|contacter|ecrire|prevenir|informer|joindre) (?:de nouveau |a nouveau )?par (?:sms|texto|textos)\b",
+        r"\betre (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant)\b.{0,30}\bpar (?:sms|texto|textos|message|messages)\b",
+        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
+        r"\b(?:accepte|acceptons|d' accord pour|ok pour) (?:de |a )?recevoir\b",
+        rf"\b(?:veux|voudrais|souhaite|aimerais|desire) (?:de nouveau|a nouveau|encore) (?:les |vos |des )?{_MSG}\b",
+        rf"\b(?:inscrivez|inscrire|abonnez|abonner)[ -]?(?:moi|nous)? (?:a |aux |pour )(?:les |vos |des )?{_MSG}\b|\bje m' (?:inscris|abonne) (?:a |aux )",
+        r"\b(?:me |nous )remettre (?:dans|sur|a) (?:la |vos |les )?(?:liste|listes|envois|fichier)\b",
+        r"\b(?:ne )?(?:veux|souhaite) (?:plus|pas) (?:etre )?(?:desinscrit|desinscrite|desabonne|desabonnee)\b",
+        rf"\b(?:oui|ok|d' accord) (?:je veux|je souhaite|pour) (?:bien )?(?:recevoir )?(?:les |vos |des )?{_MSG}\b",
+        rf"\brenvoyez[ -]?(?:moi|nous) (?:les |vos |des )?{_MSG}\b",
     )),
 ]
 
@@ -129,13 +163,23 @@ maintenant pour moi nous please bonne journee soiree au revoir aurevoir salut bo
 madame monsieur ! . , ; : emoneg emopos sms message messages texto textos envoi envois les des
 vos ces a aux de du sur ce numero numeros mon ici suffit assez ca svp et deja dit encore
 une fois je veux plus rien la stp pub publicite spam fini thanks thank you mes l' ai vous
-dis dit
+dis dit fois deux trois deja pas interesse interessee ca suffit definitif tous toutes
 """.split())
 _OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire",
-                        "desabonnement", "desinscription"})
+                        "desabonnement", "desinscription", "desabonne", "desabonnee", "desinscrit",
+                        "desinscrite", "desinscris", "desabonnez", "desinscrivez"})
 # "Arrêt", "arrête" are opt-out words only in front: "c'est arrêté" is a lift, not a refusal.
 _OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez"}
 _IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription"})
+# Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
+# no objection ("j'en ai marre, toujours pas d'eau").
+_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcelement|harcelez|lourd|penible|saoulent|saoulez|soulez|inutiles?)\b")
+# "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
+_REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b")
+_TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
+_STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
+# "STOP mauvais numéro", "STOP je ne suis plus locataire": the messages are not for this person.
+_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero)\b")
 _WORD = re.compile(r"[a-z0-9]+'?|[!.,;:?]")
 
 
@@ -153,12 +197,14 @@ def _first(rules: list[tuple[str, re.Pattern[str]]], norm: str) -> tuple[str, st
 
 def objection_of(norm: str) -> Objection | None:
     """The opt-out or opt-in the normalised reply expresses, clear or possible, or None."""
-    tokens = _WORD.findall(norm)
+    tokens = _WORD.findall(_TIMES.sub("fois", norm))
     if not tokens:
         return None
     if _keyword_with_filler(tokens, _OUT_WORDS) or (
             tokens[0] in _OUT_FIRST_WORDS and _keyword_with_filler(tokens[1:] or ["stop"], _OUT_WORDS | _FILLER)):
         return Objection(OPT_OUT, True, "opt_out.keyword_with_politeness", norm[:60])
+    if _REVERSAL.search(norm):
+        return Objection(OPT_IN, True, "opt_in.stop_was_a_mistake", _REVERSAL.search(norm).group(0))  # type: ignore[union-attr]
     if not _NEGATED.search(norm):
         hit = _first(_CLEAR_OUT, norm)
         if hit:
@@ -167,6 +213,12 @@ def objection_of(norm: str) -> Objection | None:
             clear = not _TOPIC.search(norm[norm.find(span):])
             return Objection(OPT_OUT, clear, name if clear else name + ".topic", span)
     hit = _first(_POSSIBLE_OUT, norm)
+    stop_said = bool(_STOP_WORD.search(norm))
+    if ((hit or _ANNOYED.search(norm)) and stop_said and not _TOPIC.search(norm)) or (
+            tokens[0] in ("stop", "stopall") and _NOT_CONCERNED.search(norm)):
+        # "STOP je ne suis pas intéressé", "j'en ai marre de vos SMS, arrêtez", "STOP mauvais
+        # numéro": the keyword and a refusal (or "not me") together are clear.
+        return Objection(OPT_OUT, True, "opt_out.keyword_with_refusal", norm[:60])
     if hit:
         return Objection(OPT_OUT, False, *hit)
     if tokens[0] == "stop" or (tokens[0] in ("bonjour", "bonsoir") and tokens[1:2] == ["stop"]):

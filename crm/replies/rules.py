@@ -26,11 +26,11 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 Rules = list[tuple[str, re.Pattern[str]]]
 
-_WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonctionne|refonctionnent|va|vont|chauffe|chauffent|coule|coulent|s' allume|demarre|tourne|ferme|s' ouvre|ouvre)"
+_WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonctionne|refonctionnent|va|vont|chauffe|chauffent|coule|coulent|s' allume|demarre|tourne)"
 _FIXED = r"(?:repare|reparee|repares|reparees|regle|reglee|regles|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|revenus|fait|faite|fini|finie|termine|terminee|change|changee|debouche|remplace|remplacee|venu|venus|venue|passe|passes|intervenu)"
 _WHEN = r"(?:\d+|deux|trois|quatre|cinq|six|huit|dix|quinze|plusieurs|hier|avant-hier|ce matin|hier soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|une semaine|un mois|des jours|des semaines|des mois|le debut|longtemps|ce week-end|la semaine derniere|le mois dernier|noel|l' hiver|septembre|octobre|novembre|decembre)"
 _THING = r"(?:chauffage|radiateurs?|ascenseurs?|eau|eau chaude|chaudiere|interphone|porte|portail|lumieres?|eclairage|electricite|courant|ballon|cumulus|vmc|digicode|badge|parking|gaz|chauffe-eau|ventilation|minuterie)"
-_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?)"
+_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?|ne ferme (?:plus|pas)|ferme (?:plus|pas)|ne s' ouvre (?:plus|pas))"
 
 PERSISTS_INSISTS: Rules = [
     ("persists.toujours_pas", _rx(
@@ -40,6 +40,10 @@ PERSISTS_INSISTS: Rules = [
         r"\btoujours (?:la |une )?(?:cata|catastrophe|galere|meme chose|le meme probleme)\b",
         r"\b" + _WORKS + r" (?:toujours|tjs)(?: pas| plus)\b",
         r"\bnon toujours\b",
+        r"\b(?:attend|attends|attendons|attendent) (?:toujours|encore)\b|\btoujours en attente\b|\b(?:on|j' |nous) (?:attend|attends|attendons) (?:toujours|encore)\b",
+        r"\b(?:sent|sentent|fuit|fuient|coule|goutte|gouttent|tombe|claque|sonne|grince|siffle|clignote|saute|disjoncte|pue|puent|refoule) (?:toujours|encore)\b",
+        r"\btoujours (?:l' |le |la |les |des |une |un |cette |ce )?(?:odeur|bruit|fuite|gaz|humidite|moisissures?|infiltrations?|cafards|rats|souris|punaises|coupures?|pannes?|degats?|eau (?:froide|marron|tiede|jaune))\b",
+        r"\b(?:\d+|deuxieme|troisieme|quatrieme|cinquieme|\d+e|\d+eme) (?:jour|jours|semaine|semaines|nuit|nuits|fois)\b.{0,20}\b(?:sans|que|d' attente|de suite|panne|coupure)\b",
     )),
     ("persists.encore", _rx(
         r"\bencore (?:en panne|bloque|bloquee|coupe|coupee|hs|rien|une panne|une coupure|une fuite|sans|froid|arrete|en rade|tombe|tombee|casse|cassee|a l' arret|pas (?:d' |de |repare|regle|marche|fonctionne|revenu|venu|passe|d' eau|de chauffage))\b",
@@ -56,6 +60,7 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:ca |il |elle |c' )?(?:re ?marche|re ?fonctionne|est revenue?) (?:pas|plus|toujours pas)\b",
         r"\b(?:ca|il|elle|c' est|sa) (?:n' )?(?:a |est )?(?:pas|jamais) (?:re ?marche|re ?fonctionne|tenu|dure)\b",
         r"\b(?:ca|il|elle|tout) (?:a |est )?(?:re ?)?(?:lache|claque|reclaque|relache|recasse|retombe)\b",
+        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule|refuite|recommence a fuir|re ?goutte)\b",
     )),
     ("persists.denial", _rx(
         r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on m' a dit que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
@@ -122,6 +127,9 @@ CALLBACK: Rules = [
         r"\bqu' ?on (?:me |m' )(?:rappelle|appelle|telephone|contacte)\b",
         r"\betre (?:rappele|rappelee|rappeles|recontacte|recontactee|appele|appelee)\b",
         r"\btelephone[ -]?moi\b|\btelephonez[ -]?moi\b",
+        r"\bque (?:quelqu' ?un|quelquun|on|vous|un conseiller|une conseillere|le gardien|l' agence|mon conseiller|ma conseillere|quelqu' un de l' agence) (?:me |m' |nous )(?:contacte|contactiez|rappelle|rappeliez|appelle|appeliez|telephone|telephoniez|joigne|joigniez|recontacte)\b",
+        r"\b(?:avoir|recevoir) un (?:appel|rappel|coup de fil|coup de telephone)\b",
+        r"\b(?:me |m' |nous )(?:passer|donner|faire) un (?:coup de fil|coup de telephone|appel|petit appel|petit coup de fil)\b",
         r"\bqu' ?un (?:conseiller|agent|responsable|technicien) (?:me |m' |nous )(?:rappelle|appelle|contacte|telephone)\b",
         r"\b(?:conseiller|conseillere|agent|responsable|(?:quelqu' ?un|quelquun)|gardien)\b.{0,20}\b(?:peut|pourrait|peut-il|peut il|pourrait-il|pourrait il)\b.{0,10}\b(?:me |m' |nous )(?:rappeler|appeler|joindre|contacter|telephoner)\b",
         r"\brappel (?:s' il vous plait|urgent|rapide|merci|rapidement|svp|demain|ce matin|cet apres-midi)\b|^rappel\b",
@@ -143,10 +151,15 @@ NO_CALLBACK = _rx(
 )
 
 QUESTION_START = _rx(
-    r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|quel|quelle|quels|quelles|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
-    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
+    r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|(?:quel|quelle|quels|quelles)(?! (?:honte|horreur|galere|scandale|misere|bordel|plaisir|bonheur|joie|soulagement|bonne nouvelle|catastrophe|cauchemar|enfer|blague))|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
+    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
     r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)$",
+    r"\b(?:dites|dite|dis)[ -]?(?:moi|nous)\b|\b(?:je me demande|je me demandais|on se demande|on se demandait)\b|\bbesoin d' (?:info|infos|information|informations|renseignements?|precisions?|explications?)\b",
+    r"\b(?:c' est|est-il|est il|serait-il|serait il|ce serait|ce sera|est-ce) possible (?:de|d' )|\bpour quelles? raisons?\b|\ba quoi (?:correspond|sert|servent|ca sert|ca correspond)\b|\bou en est\b|\b(?<!c' est )pourquoi\b",
+    r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
+    r"\b(?:a quel moment|quel jour|quelle date|quels jours|quel horaire|quels horaires|quelle heure|combien de temps)\b",
+    r"\bc' est (?:combien|quand|ou|qui|quoi|quel|quelle)\b|\bcombien (?:coute|ca coute|je dois|je vous dois|de temps|de jours|d' heures)\b",
     r"^(?:je peux|on peut|peut-on|je dois|on doit|il faut|faut il|dois je) .{0,60}(?:ou pas|oui ou non)$",
     r"\b(?:when|what time|how long|why|where|how)\b.*\?",
 )
@@ -169,7 +182,11 @@ SOLVED: Rules = [
         r"\benfin (?:repare|reparee|revenue?|regle|reglee|retabli|retablie)\b|\benfin\b.{0,10}\b(?:marche|fonctionne|chaud)\b",
         r"\b" + _THING + r"\b.{0,10}\bok\b",
         r"\bc' est bon (?:pour nous|chez nous|chez moi|pour moi|de notre cote|de mon cote|maintenant)\b|^(?:oui )?c' est bon\b",
-        r"\bintervention (?:faite|effectuee|reussie|terminee)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
+        r"\b(?:retrouve|recupere) (?:l' |le |la |de l' |du |les )?(?:eau|chauffage|electricite|courant|lumiere|ascenseur|eau chaude|chaleur)\b",
+        r"\b(?:ca va|tout va|c' est|ca|tout) (?:beaucoup |bien |nettement )?mieux\b|\btout roule\b|\bca roule (?:maintenant|depuis)\b",
+        r"\b(?:est|sont|de nouveau|a nouveau|enfin) (?:de nouveau |a nouveau |bien )?(?:operationnele?s?|en service|en marche|en fonction|utilisables?|accessibles?)\b",
+        r"\b(?:radiateurs?|chauffage|eau|appartement|logement|douche) (?:est |sont )?(?:bien |enfin |de nouveau |a nouveau )?(?:chauds?|chaudes?|rallumee?s?)\b|\b(?:est|sont|a ete) (?:bien )?rallumee?s?\b",
+        r"\bintervention (?:faite|effectuee|reussie|terminee|ok)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
         r"\b(?:it|everything) (?:works|is fixed|is ok)\b",
     )),
 ]
@@ -187,11 +204,12 @@ THANKS: Rules = [
         r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b",
     )),
     ("thanks.acknowledged", _rx(
+        r"^(?:(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
         r"\bgentil\b|\bbien recu\b|\bbien note\b|\bc' est note\b|\bnote\b$|\bnote merci\b|\bc' est compris\b|\bbien vu\b|\bmessage recu\b|\binformation recue\b|\binfo recue\b",
         r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
         r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
         r"\bbonne (?:journee|soiree|continuation|fin de journee)\b",
-        r"\b(?:bravo|felicitations) (?:a|pour)\b|\bvous etes (?:super|top|geniaux|formidables|efficaces)\b",
+        r"\b(?:bravo|felicitations) (?:a|pour)\b|\bvous etes (?:super|top|geniaux|formidables|efficaces|au top|des anges|adorables)\b",
     )),
 ]
 
