@@ -133,6 +133,7 @@ class Phone(SQLModel, table=True):
 
 class OptOutSource:
     SMS = "sms"  # the tenant replied STOP / START
+    SMS_SENTENCE = "sms_sentence"  # the tenant objected (or opted in) in a sentence: the note holds it
     IMPORT = "import"  # "refus SMS" column of the landlord's file
     ADVISER = "adviser"  # recorded by an adviser on the phone
     TWILIO_21610 = "twilio_21610"  # Twilio refused to send: the number opted out at carrier level

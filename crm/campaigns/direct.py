@@ -15,6 +15,10 @@ from crm.keys import CLOCK, DB
 from crm.sms.encoding import MAX_CHARACTERS, analyse
 from crm.tenants.optouts import is_opted_out
 
+# The one confirmation of an opt-out recorded by an adviser (RULES.md: "confirmed once"): the
+# only message that may still reach the number, so the dispatcher lets this kind through.
+CONFIRMATION_KIND = "confirm"
+
 
 async def send_direct_sms(
     app: web.Application,
@@ -25,6 +29,7 @@ async def send_direct_sms(
     user_id: int | None,
     agency_id: int | None,
     category: str = Category.INFORMATION,
+    opt_out_confirmation: bool = False,
 ) -> OutboxMessage:
     """Queue one SMS to ``e164`` now and wake the dispatcher; return its outbox row."""
     body = body.strip()
@@ -36,11 +41,12 @@ async def send_direct_sms(
         raise Invalid("Catégorie de message inconnue.", code="invalid_category")
     now = app[CLOCK].now()
     async with app[DB].session() as session:
-        if await is_opted_out(session, e164):
+        if not opt_out_confirmation and await is_opted_out(session, e164):
             raise Invalid("Ce numéro a demandé l'arrêt des SMS (STOP) : aucun message ne "
                           "peut lui être envoyé.", code="opted_out")
         campaign = Campaign(
-            name=f"SMS direct {e164}", kind="direct", category=category, urgent=True,
+            name=f"SMS direct {e164}", kind=CONFIRMATION_KIND if opt_out_confirmation else "direct",
+            category=category, urgent=True,
             body=body, agency_id=agency_id, status=CampaignStatus.SENDING,
             created_by=user_id, created_at=now, launched_at=now, launched_by=user_id,
             send_at=now,

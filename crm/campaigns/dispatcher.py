@@ -179,7 +179,11 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
 
     def _may_ignore_opt_out(self, campaign_id: int, campaigns: dict[int, Campaign]) -> bool:
+        from crm.campaigns.direct import CONFIRMATION_KIND
+
         campaign = campaigns.get(campaign_id)
+        if campaign is not None and campaign.kind == CONFIRMATION_KIND:
+            return True  # the opt-out's own confirmation
         return campaign is not None and ignores_opt_out(campaign, self.settings)
 
     async def _claim(self, limit: int,

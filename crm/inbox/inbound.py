@@ -68,13 +68,16 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
             # "Oui" from someone who never opted out answers something else: an adviser reads it.
             intent = Intent.OTHER
+        # A possible objection (or opt-in) keeps the message open until an adviser answers.
+        handled = intent in HANDLED_INTENTS and meaning.review is None
         message = InboundMessage(
             provider_sid=sid, from_e164=e164, to=params.get("To"), body=body, received_at=now,
             tenant_id=thread.tenant_id, agency_id=thread.agency_id,
             outbox_message_id=thread.outbox_message_id, campaign_id=thread.campaign_id,
             intent=intent, sentiment=meaning.sentiment, sentiment_score=meaning.score,
-            status=InboundStatus.HANDLED if intent in HANDLED_INTENTS else InboundStatus.OPEN,
-            handled_at=now if intent in HANDLED_INTENTS else None,
+            status=InboundStatus.HANDLED if handled else InboundStatus.OPEN,
+            handled_at=now if handled else None,
+            decided_by=meaning.decided_by[:160], review=meaning.review,
         )
         session.add(message)
         try:
@@ -87,12 +90,18 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
             return Received(again or 0, True, None)
 
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
-            changed = await record_opt_change(
-                session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
-                source=OptOutSource.SMS, tenant_id=thread.tenant_id,
-                note=f"Réponse « {body.strip()[:60]} »")
-            if changed:
-                reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
+            # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
+            # in any form), kept with its own source and its text.
+            if meaning.keyword:
+                source, note = OptOutSource.SMS, f"Réponse « {body.strip()[:60]} »"
+            else:
+                source, note = OptOutSource.SMS_SENTENCE, opt_note(body)
+            if intent == Intent.OPT_OUT or meaning.keyword or await is_opted_out(session, e164):
+                changed = await record_opt_change(
+                    session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
+                    source=source, tenant_id=thread.tenant_id, note=note)
+                if changed:
+                    reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
         elif intent == Intent.PROBLEM_PERSISTS and thread.campaign_id is not None:
             await _flag_campaign(session, thread.campaign_id)
         elif intent == Intent.CALLBACK_REQUEST and thread.tenant_id is not None:
@@ -106,6 +115,12 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                 select(InboundMessage.id).where(InboundMessage.provider_sid == sid))
             return Received(again or 0, True, None)
         return Received(message.id or 0, False, reply)
+
+
+def opt_note(body: str) -> str:
+    """The history note of an opt-out or opt-in written as a sentence: the text itself."""
+    text = " ".join(body.split())
+    return f"Réponse « {text[:230]} »" if len(text) <= 230 else f"Réponse « {text[:229]}… »"
 
 
 async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:

@@ -35,3 +35,11 @@ class InboundMessage(SQLModel, table=True):
     status: str = Field(default=InboundStatus.OPEN, max_length=10, index=True)
     handled_by: int | None = Field(default=None, foreign_key="user.id")
     handled_at: datetime | None = utc_field()
+    # Which rule or signal decided the intent (crm.inbox.understanding), shown on hover.
+    decided_by: str = Field(default="", max_length=160)
+    # "opt_out" / "opt_in" when the reply may be one but is not clear (crm.replies.objections):
+    # an adviser answers "désinscrire" (accepted) or "non" (dismissed).
+    review: str | None = Field(default=None, max_length=10)
+    review_outcome: str | None = Field(default=None, max_length=10)
+    review_by: int | None = Field(default=None, foreign_key="user.id")
+    review_at: datetime | None = utc_field()

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
+from crm.inbox.optout_words import is_opt_in, is_opt_out
 from crm.replies.normalise import normalise
 from crm.replies.objections import Objection, objection_of
 from crm.replies.rules import (
@@ -30,7 +31,6 @@ from crm.replies.rules import (
     first_hit,
     is_question,
 )
-from crm.inbox.optout_words import is_opt_in, is_opt_out
 
 
 class Intent:
@@ -174,7 +174,7 @@ _POLARITY = {
     "coupee": -0.4, "coupure": -0.5, "coupures": -0.5, "bloque": -0.5, "bloquee": -0.5,
     "inadmissible": -0.9, "inacceptable": -0.9, "scandale": -0.9, "scandaleux": -0.9,
     "honte": -0.9, "honteux": -0.9, "nul": -0.7, "nuls": -0.7, "nulle": -0.7, "marre": -0.8,
-    "raslebol": -0.8, "toutvabien": 0.6, "sanssouci": 0.4, "colere": -0.8, "enerve": -0.7, "enervee": -0.7, "furieux": -0.9,
+    "raslebol": -0.8, "toutvabien": 0.6, "sanssouci": 0.4, "sansprobleme": 0.4, "colere": -0.8, "enerve": -0.7, "enervee": -0.7, "furieux": -0.9,
     "furieuse": -0.9, "decu": -0.7, "decue": -0.7, "deception": -0.7, "mecontent": -0.7,
     "mecontente": -0.7, "insupportable": -0.8, "lamentable": -0.9, "catastrophe": -0.8,
     "catastrophique": -0.9, "grave": -0.4, "urgent": -0.3, "urgence": -0.4, "malade": -0.5,

@@ -106,7 +106,8 @@ def _item(m: InboundMessage, names: dict[int, str]) -> dict[str, Any]:
         "tenant_name": names.get(m.tenant_id) if m.tenant_id else None,
         "from": m.from_e164, "body": m.body, "received_at": m.received_at,
         "intent": m.intent, "sentiment": m.sentiment, "sentiment_score": m.sentiment_score,
-        "campaign_id": m.campaign_id, "status": m.status,
+        "campaign_id": m.campaign_id, "status": m.status, "decided_by": m.decided_by,
+        "review": m.review if m.review_outcome is None else None,
     }
 
 
@@ -265,11 +266,13 @@ async def conversation(session: AsyncSession, e164: str, limit: int = 200,
 async def inbox_conversation_page(request: web.Request) -> web.Response:
     """One conversation: the messages both ways, a reply box, "traité"."""
     return await _render_conversation(request, int(request.match_info["id"]),
-                                      sent=request.query.get("envoye") == "1")
+                                      sent=request.query.get("envoye") == "1",
+                                      corrected=request.query.get("corrige") == "1")
 
 
 async def _render_conversation(request: web.Request, message_id: int, *, sent: bool = False,
-                               error: str | None = None, draft: str = "") -> web.Response:
+                               error: str | None = None, draft: str = "",
+                               corrected: bool = False) -> web.Response:
     p = principal(request)
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
@@ -280,7 +283,9 @@ async def _render_conversation(request: web.Request, message_id: int, *, sent: b
     return await render("inbox/conversation.html", request, {
         "message": message, "tenant_name": names.get(message.tenant_id or 0),
         "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
-        "error": error, "draft": draft, **_labels(),
+        "error": error, "draft": draft, "corrected": corrected, "intents": Intent.ALL,
+        "review_pending": message.review is not None and message.review_outcome is None,
+        **_labels(),
     }, status=422 if error else 200)
 
 
