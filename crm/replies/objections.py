@@ -67,6 +67,7 @@ _CLEAR_OUT = [
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:pour moi|sur ce numero|a ce numero|ici)\b",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG}$",
         rf"\bplus jamais (?:de |d' |vos |ces )(?:vos |ces )?{_MSG}\b|\bplus aucun (?:{_MSG}|envoi)\b",
+        rf"^(?:(?:les|vos|des|ces) )?{_MSG},? non merci\b",
         rf"\b(?:ca suffit|assez|basta|fini) (?:les |vos |ces |de |des |avec )(?:vos |ces )?{_MSG}\b",
     )),
     ("opt_out.stop_sending", _rx(
@@ -117,6 +118,7 @@ _POSSIBLE_OUT = [
         r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interessen?t? (?:pas|plus)\b|\bpas interessee?s?\b",
         r"\b(?:saoulez|soulez|saoule|soule|saoulent|soulent|gonflez|emmerdez|fatiguez)\b",
         r"\bqu' ?on arrete de (?:me |m' )",
+        rf"^non merci(?: ?[!.,])*$|\b(?:rappels?|relances?|{_MSG})\b.{{0,40}}\bnon merci\b|\bpas besoin de vos\b",
     )),
 ]
 

@@ -200,7 +200,7 @@ NOT_SOLVED = _rx(
 
 THANKS: Rules = [
     ("thanks.merci", _rx(
-        r"\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
+        r"(?<!non )\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
         r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b",
     )),
     ("thanks.acknowledged", _rx(
