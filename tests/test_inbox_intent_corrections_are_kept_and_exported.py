@@ -84,6 +84,17 @@ async def test_another_agency_cannot_correct(client, db):
     assert await _corrections(db) == []
 
 
+async def test_the_export_holds_only_the_manager_s_agency(client, db):
+    m = await _message(client, db, "Texte VENDOMARK", agency="Vendôme")
+    vendome = await api_user(client, db, "adviser", agency="Vendôme")
+    await client.post(f"/api/v1/inbox/{m.id}/intent", json={"intent": "question"}, headers=vendome)
+    blois = await api_user(client, db, "manager", agency="Blois")
+    text = await (await client.get("/api/v1/inbox/corrections.csv", headers=blois)).text()
+    assert "intention corrigée" in text and "VENDOMARK" not in text
+    admin = await api_user(client, db, "admin", agency=None)
+    assert "VENDOMARK" in await (await client.get("/api/v1/inbox/corrections.csv", headers=admin)).text()
+
+
 async def test_the_conversation_page_corrects_with_a_form_and_shows_the_rule_on_hover(client, db):
     m = await _message(client, db, "Pourquoi l'eau est coupée ?")
     csrf = await page_login(client, await make_user(db, role="adviser"))
