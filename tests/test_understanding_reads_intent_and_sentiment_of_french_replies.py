@@ -1,63 +1,39 @@
-"""Understanding tenant replies: the labelled set of real-looking replies holds the intent
-accuracy at 90 % or better (printed), and the rules the spec names are each pinned."""
+"""Understanding tenant replies on the development set (tests/data/replies_dev.csv, written
+and tuned together, so its figure only guards against regressions; the honest measure is the
+held-out part, tests/test_replies_heldout_accuracy.py), and the rules the spec names."""
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from crm.inbox.understanding import Intent, pattern_polarity, sentiment, understand
+from crm.replies.measure import read_labelled, score
 
-DATA = Path(__file__).parent / "data" / "replies_labelled.csv"
-
-
-def _labelled() -> list[dict[str, str]]:
-    with DATA.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+DEV = Path(__file__).parent / "data" / "replies_dev.csv"
 
 
-def test_the_labelled_set_holds_at_least_200_replies_covering_every_intent():
-    rows = _labelled()
-    assert len(rows) >= 200
-    assert {r["intent"] for r in rows} == set(Intent.ALL)
-    assert {r["sentiment"] for r in rows} == {"negative", "neutral", "positive"}
+def test_the_development_set_holds_420_replies_covering_every_intent_and_tone():
+    rows = read_labelled(DEV)
+    assert len(rows) >= 420
+    assert {intent for _, intent, _ in rows} == set(Intent.ALL)
+    assert {tone for _, _, tone in rows} == {"negative", "neutral", "positive"}
 
 
-def test_intent_accuracy_on_the_labelled_set_is_at_least_90_percent(capsys):
-    rows = _labelled()
-    misses = []
-    per_intent: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    for r in rows:
-        got = understand(r["text"]).intent
-        per_intent[r["intent"]] += 1
-        if got == r["intent"]:
-            right[r["intent"]] += 1
-        else:
-            misses.append(f"  {r['text']!r}: expected {r['intent']}, got {got}")
-    accuracy = sum(right.values()) / len(rows)
+def test_the_development_set_stays_classified_as_labelled(capsys):
+    scores = score(read_labelled(DEV))
     with capsys.disabled():
-        print(f"\nintent accuracy: {accuracy:.1%} on {len(rows)} replies")
-        for intent in Intent.ALL:
-            print(f"  {intent:17} {right[intent]}/{per_intent[intent]}")
-        if misses:
-            print("misclassified:\n" + "\n".join(misses))
-    assert accuracy >= 0.90
+        print("\n" + scores.report("development set"))
+    misses = [f"  {text!r}: expected {intent}, got {understand(text).intent} ({understand(text).decided_by})"
+              for text, intent, _ in read_labelled(DEV) if understand(text).intent != intent]
+    assert scores.accuracy >= 0.97, "\n".join(misses)
+    assert scores.negative_f1 >= 0.90
 
 
-def test_sentiment_accuracy_on_the_labelled_set_is_at_least_85_percent(capsys):
-    rows = _labelled()
-    hits = sum(understand(r["text"]).sentiment == r["sentiment"] for r in rows)
-    misses = [f"  {r['text']!r}: expected {r['sentiment']}, got {understand(r['text'])}"
-              for r in rows if understand(r["text"]).sentiment != r["sentiment"]]
-    with capsys.disabled():
-        print(f"\nsentiment accuracy: {hits / len(rows):.1%} on {len(rows)} replies")
-        if misses:
-            print("\n".join(misses))
-    assert hits / len(rows) >= 0.85
+def test_every_classification_names_the_rule_that_decided():
+    for text, _, _ in read_labelled(DEV):
+        assert understand(text).decided_by
 
 
 def test_the_done_when_example_is_a_negative_problem_persists():
@@ -69,7 +45,6 @@ def test_the_done_when_example_is_a_negative_problem_persists():
 def test_the_pattern_analyzer_alone_misreads_a_complaint_that_the_rules_catch():
     # DESIGN.md decision 6: the polarity is a hint, the French rules decide.
     assert pattern_polarity("toujours pas d'eau chaude") > 0
-    assert sentiment("toujours pas d'eau chaude") == ("negative", pytest.approx(sentiment("toujours pas d'eau chaude")[1]))
     assert sentiment("toujours pas d'eau chaude")[1] < 0
 
 
@@ -83,6 +58,9 @@ def test_the_pattern_analyzer_alone_misreads_a_complaint_that_the_rules_catch():
     ("merci 🙏", Intent.THANKS),  # emoji
     ("👎", Intent.PROBLEM_PERSISTS),
     ("c'est prévu quand ?", Intent.QUESTION),
+    ("Quelle honte ce bâtiment", Intent.OTHER),  # an exclamation, not a question
+    ("Thank you", Intent.OTHER),  # another language: a person reads it
+    ("شكرا", Intent.OTHER),
     ("", Intent.OTHER),
 ])
 def test_each_french_rule_decides_the_intent(text, intent):
@@ -97,6 +75,6 @@ def test_each_french_rule_decides_the_intent(text, intent):
     ("Le logement n'est pas propre, la locataire est déçue.", "negative"),
 ])
 def test_sentiment_reads_interview_summaries_too(text, label):
-    got, score = sentiment(text)
+    got, score_ = sentiment(text)
     assert got == label
-    assert -1.0 <= score <= 1.0
+    assert -1.0 <= score_ <= 1.0

@@ -144,12 +144,20 @@ def _unglue(token: str) -> str:
     return token
 
 
+# One table for what SMS French uses most (accented letters, apostrophes, emoji); anything
+# else outside ASCII goes through crm.text.strip_accents. str.translate is one C pass.
+_FRENCH = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
+_FOLD = str.maketrans({**{c: strip_accents(c) for c in _FRENCH}, "’": "'", "`": "'", "´": "'",
+                       "œ": "oe", "æ": "ae", "\u00a0": " ", **{ord(e): w for e, w in _EMOJI_WORDS.items()}})
+
+
 def fold(text: str) -> str:
     """Lower case without accents, emoji as words, one apostrophe, repeats squeezed."""
-    t = _EMOJI_RX.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
-    t = strip_accents(t.lower())
-    t = _EMOTICONS.sub(lambda m: " emoneg " if m.group(1) else " emopos ", t)
-    t = t.replace("’", "'").replace("`", "'").replace("´", "'").replace("œ", "oe")
+    t = text.lower().translate(_FOLD)
+    if not t.isascii():
+        t = strip_accents(_EMOJI_RX.sub(lambda m: _EMOJI_WORDS[m.group(0)], t))
+    if ":" in t or ";" in t or "<" in t:
+        t = _EMOTICONS.sub(lambda m: " emoneg " if m.group(1) else " emopos ", t)
     return _SQUEEZE.sub(r"\1", t)
 
 

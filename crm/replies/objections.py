@@ -197,8 +197,29 @@ def _first(rules: list[tuple[str, re.Pattern[str]]], norm: str) -> tuple[str, st
     return None
 
 
+# Every rule above needs one of these stems: a reply with none of them skips the patterns
+# (most replies; tests/test_replies_classify_fast_paths.py checks nothing changes).
+_HINTS = tuple("""
+sms texto messag msg mail notif alerte info relanc pub newsletter courrier spam envo ecri contact
+harcel sollicit derang stop arret cess fin desinscri desabonn inscri abonn retir suppri enlev
+effac raye rayer otez oter radi sort recev unsub remove send text start unstop interess
+tranquille paix lach laiss marre suffit saoul soul gonfl emmerd fatigu merci besoin liste
+numero donnees coordonnees prevenu informe averti oubli utilis reactiv reprend remett renvoy
+oppos refus peine utile partie demande accept accord recontact reinscri reabonn subscribe again
+don' quit more bol trop assez basta fini lourd penible inutile relou annul decision avis erreur
+continu
+""".split())
+
+
 def objection_of(norm: str) -> Objection | None:
     """The opt-out or opt-in the normalised reply expresses, clear or possible, or None."""
+    if not any(h in norm for h in _HINTS):
+        return None
+    return read_objection(norm)
+
+
+def read_objection(norm: str) -> Objection | None:
+    """``objection_of`` without the stem check (tests compare the two)."""
     tokens = _WORD.findall(_TIMES.sub("fois", norm))
     if not tokens:
         return None
