@@ -147,7 +147,11 @@ def intent_of(text: str, norm: str | None = None) -> str:
 _PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout se passe bien", "toutvabien"),
             ("sans souci", "sanssouci"), ("sans probleme", "sansprobleme"),
             ("mauvais numero", "wrongnumber"), ("trompe de numero", "wrongnumber"),
-            ("pas de souci", "sanssouci"), ("non merci", "nonmerci"), ("pas normal", "pasnormal"),
+            ("pas de souci", "sanssouci"), ("n' en dors plus", "dorsplus"), ("dors plus", "dorsplus"),
+            ("fait pas son travail", "travailmalfait"), ("font pas leur travail", "travailmalfait"),
+            ("n' avance pas", "avancepas"), ("avance pas", "avancepas"), ("trop petit", "troppetit"),
+            ("pour rien", "pourrien"), ("mal isole", "malisole"), ("sans reponse", "sansreponse"),
+            ("jamais demandee", "jaidejadit"), ("non merci", "nonmerci"), ("pas normal", "pasnormal"),
             ("repondez jamais", "repondjamais"), ("repond jamais", "repondjamais"),
             ("repondez pas", "repondjamais"), ("repond pas", "repondjamais"),
             ("coule du plafond", "couleplafond"), ("degat des eaux", "degats"),
@@ -221,6 +225,23 @@ _POLARITY = {
     "personnerepond": -0.6, "enpeuxplus": -0.8, "souris": -0.5, "tags": -0.4, "tag": -0.4,
     "desagreable": -0.6, "augmente": -0.3, "augmentation": -0.3, "augmentations": -0.3,
     "peuxpaspayer": -0.5, "pasdereponse": -0.5, "jaidejadit": -0.5, "vandalisme": -0.7,
+    "crient": -0.5, "hurle": -0.5, "dorsplus": -0.5, "egout": -0.5, "travailmalfait": -0.6,
+    "avancepas": -0.5, "effondre": -0.8, "raye": -0.5, "troppetit": -0.4, "menacee": -0.6,
+    "cambrioler": -0.7, "pourrien": -0.4, "malisole": -0.5, "sansreponse": -0.5,
+    "nuisance": -0.5, "nuisances": -0.5, "agressive": -0.6, "insultes": -0.7, "insulter": -0.7,
+    "violence": -0.7, "violent": -0.6, "vole": -0.6, "volee": -0.6, "cambriolage": -0.7,
+    "cambriole": -0.7, "effraction": -0.6, "degradation": -0.5, "degradations": -0.5,
+    "degrade": -0.5, "abime": -0.4, "abimee": -0.4, "fissure": -0.4, "fissures": -0.4,
+    "champignons": -0.4, "condensation": -0.3, "puanteur": -0.7, "egouts": -0.4,
+    "blattes": -0.6, "nuisibles": -0.6, "crasse": -0.6, "ordures": -0.4, "dechets": -0.4,
+    "excrements": -0.7, "crottes": -0.5, "deal": -0.5, "cher": -0.3, "chere": -0.3,
+    "dette": -0.5, "dettes": -0.5, "impaye": -0.5, "impayes": -0.5, "expulsion": -0.8,
+    "huissier": -0.7, "retards": -0.4, "lenteur": -0.5, "negligence": -0.7, "neglige": -0.5,
+    "intolerable": -0.9, "invivable": -0.9, "triste": -0.5, "desespere": -0.8,
+    "desesperee": -0.8, "stresse": -0.5, "stressee": -0.5, "angoisse": -0.6, "faute": -0.3,
+    "mauvais": -0.4, "mauvaise": -0.4, "bordel": -0.7, "merde": -0.8, "putain": -0.6,
+    "foutu": -0.6, "degoutant": -0.8, "degoutante": -0.8, "vetuste": -0.5, "delabre": -0.6,
+    "complique": -0.3, "inondee": -0.7, "glacial": -0.6, "glaciale": -0.6,
     "wrongnumber": 0.01, "nonmerci": 0.01, "auplusvite": -0.05, "tapent": -0.5, "poubelles": -0.3, "vacarme": -0.6, "tapage": -0.6,
     "emopos": 0.5, "emoneg": -0.6, "faux": -0.4, "mensonge": -0.7, "menteurs": -0.8,
     "desole": -0.1, "desolee": -0.1, "inquiet": -0.4, "inquiete": -0.4,
@@ -296,8 +317,12 @@ _STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne
 
 
 _ANNOYED_OPT_OUT = re.compile(r"\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+# A refusal given as an order, without a word of politeness, reads as irritated.
+_CURT_OPT_OUT = re.compile(r"\b(?:arretez|cessez|stoppez|laissez|lachez|ne m' envoyez plus|ne m' ecrivez plus|ne me contactez plus|je ne veux plus|je veux plus|j' en veux plus)\b")
+_POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas)\b|!")
+_REPROACH = re.compile(r"\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|deux|trois|plusieurs) (?:jours|semaines|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez-vous enfin|vous allez enfin)\b")
+_INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
 
 
 def _word_values(norm: str) -> list[float]:
@@ -319,9 +344,12 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         return round(0.7 * rules, 3)  # a plain "rappelez-moi" is neutral, "c'est urgent" is not
     if intent == Intent.QUESTION:
         # "Combien de temps va durer la coupure ?" names a problem but asks calmly;
-        # "pourquoi personne ne répond jamais ?" does not.
-        calm = not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
-        return round((0.25 if calm else 0.8) * rules, 3)
+        # "pourquoi personne ne répond jamais ?" and "vous trouvez ça normal ?" reproach.
+        reproach = bool(_REPROACH.search(norm))
+        if reproach:
+            rules = min(rules, 0.0) - 0.3
+        calm = not reproach and not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
+        return round(max(-1.0, (0.25 if calm else 0.8) * rules), 3)
     if hits == 0:
         # Nothing the rules know: the PatternAnalyzer's hint decides, damped. It is only
         # computed here, where it is used (it costs more than all the rules together).
@@ -358,7 +386,9 @@ def understand(text: str) -> Understanding:
         # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
         score = 0.0
         if intent == Intent.OPT_OUT and not by_keyword:
-            score = min(0.0, _lexicon_score(norm)[0]) - 0.3 * bool(_ANNOYED_OPT_OUT.search(norm) or "!" in text or _SHOUTED.search(text))
+            curt = _CURT_OPT_OUT.search(norm) and not _POLITE.search(norm)
+            score = min(0.0, _lexicon_score(norm)[0]) - 0.3 * bool(
+                _ANNOYED_OPT_OUT.search(norm) or "!" in text or _SHOUTED.search(text) or curt)
             score = round(max(-1.0, score), 3)
         return Understanding(intent, _label(score), round(score, 3), decided_by, None, by_keyword)
     score = _score(text, norm, intent)

@@ -46,7 +46,7 @@ SMS_WORDS = {
     "bjr": "bonjour", "bjour": "bonjour", "bonjoure": "bonjour", "bsr": "bonsoir",
     "slt": "salut", "cc": "coucou", "nn": "non", "ouai": "oui", "ouais": "oui", "wi": "oui",
     "okk": "ok", "oki": "ok", "okay": "ok", "okey": "ok", "dacc": "d'accord", "dac": "d'accord",
-    "daccord": "d'accord", "dak": "d'accord", "tkt": "ne vous inquietez pas",
+    "daccord": "d'accord", "d'acc": "d'accord", "d'ac": "d'accord", "dak": "d'accord", "tkt": "ne vous inquietez pas",
     # question words
     "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi", "pourkoi": "pourquoi",
     "pkq": "pourquoi", "qd": "quand", "kan": "quand", "kand": "quand", "koi": "quoi",

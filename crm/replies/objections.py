@@ -77,9 +77,11 @@ _CLEAR_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
-        rf"\b{_STOP_VERB} (?:a |aux |de |d' )?(?:les |vos |ces |tous ces |toutes ces |l' )?(?:{_MSG}|envois?)\b",
+        rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes )?(?:{_MSG}|envois?)\b",
         r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b",
         rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
+        rf"\bplus besoin (?:de |d' )(?:vos |ces |les |des )?{_MSG}\b",
+        r"^(?:vous pouvez|pouvez vous|merci de|merci d') (?:arreter|cesser|stopper)(?: ?[!.])*(?: merci)?(?: ?[!.])*$",
         r"\b(?:j' ai|je vous ai|on vous a|j' avais) (?:deja |pourtant |bien )?(?:dit|fait|envoye|repondu|ecrit|mis|tape) (?:un |le )?stop\b",
         r"\b(?:alors que|pourtant|malgre) (?:j' ai|mon|le) (?:deja )?(?:fait |dit |envoye |repondu )?stop\b",
     )),
@@ -89,6 +91,7 @@ _CLEAR_OUT = [
         r"\b(?:jamais|pas) (?:demande|accepte|autorise|consenti|voulu) (?:a |de |d' )?(?:recevoir |etre )?(?:vos |ces |les |des |de |d' |contacte)",
         rf"\b(?:ne )?(?:veux|veut|souhaite|desire|voudrais|aimerais|souhaiterais) (?:plus|pas|ne plus|ne pas|plus jamais|plus aucun|aucun) (?:de |d' )?(?:vos |les |des |ces |tes )?{_MSG}\b",
         rf"\b{_MSG}\b.{{0,20}}\bne (?:m' |nous )interesse(?:nt)? (?:pas|plus)\b",
+        rf"\bpas interessee?s? (?:par|pour) (?:vos |les |ces |des )?{_MSG}\b",
         r"\bje ne (?:veux|souhaite|desire) (?:plus|pas|plus jamais|jamais) (?:recevoir|etre contacte|etre contactee)\b",
         r"\bne plus (?:recevoir|etre contacte|etre contactee)\b",
         rf"\b(?:refuse|refusons|m' oppose|nous opposons|opposition) (?:a |aux |de |d' )?(?:recevoir |l' envoi (?:de |des )?)?(?:vos |les |ces |des |de |d' )?{_MSG}\b",
@@ -149,6 +152,10 @@ _CLEAR_IN = [
         r"\betre (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant)\b.{0,30}\bpar (?:sms|texto|textos|message|messages)\b",
         r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
         r"\b(?:accepte|acceptons|d' accord pour|ok pour) (?:de |a )?recevoir\b",
+        rf"\b(?:accepte|acceptons) (?:les |vos |des )?{_MSG}\b|\bre ?abonn|\bre ?inscri",
+        r"\b(?:recommence[rz]?|recommencer) a (?:m' |me |nous )?(?:envoyer|ecrire|recevoir)\b|\b(?:r?ajoutez|r?ajouter|inscrivez)[ -]?(?:moi|nous|mon numero)\b",
+        rf"\b(?:abonnement|inscription) (?:aux |a |des )?{_MSG}\b|\betre (?:de nouveau |a nouveau )?(?:alerte|alertee)\b",
+        r"\bcontinuer a (?:recevoir|etre (?:informe|informee|prevenu|prevenue|averti|avertie|tenu))\b",
         rf"\b(?:veux|voudrais|souhaite|aimerais|desire) (?:de nouveau|a nouveau|encore) (?:les |vos |des )?{_MSG}\b",
         rf"\b(?:inscrivez|inscrire|abonnez|abonner)[ -]?(?:moi|nous)? (?:a |aux |pour )(?:les |vos |des )?{_MSG}\b|\bje m' (?:inscris|abonne) (?:a |aux )",
         r"\b(?:me |nous )remettre (?:dans|sur|a) (?:la |vos |les )?(?:liste|listes|envois|fichier)\b",
@@ -171,17 +178,18 @@ _OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinsc
                         "desabonnement", "desinscription", "desabonne", "desabonnee", "desinscrit",
                         "desinscrite", "desinscris", "desabonnez", "desinscrivez"})
 # "Arrêt", "arrête" are opt-out words only in front: "c'est arrêté" is a lift, not a refusal.
-_OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez"}
-_IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription"})
+_OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez", "cessez", "stoppez"}
+_IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription", "restart"})
 # Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
 # no objection ("j'en ai marre, toujours pas d'eau").
-_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcelement|harcelez|lourd|penible|saoulent|saoulez|soulez|inutiles?)\b")
+_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcelement|harcelez|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
 _REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b")
+_WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
 _TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
 _STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
 # "STOP mauvais numéro", "STOP je ne suis plus locataire": the messages are not for this person.
-_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero)\b")
+_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?)\b")
 _WORD = re.compile(r"[a-z0-9]+'?|[!.,;:?]")
 
 
@@ -242,6 +250,10 @@ def read_objection(norm: str) -> Objection | None:
         # "STOP je ne suis pas intéressé", "j'en ai marre de vos SMS, arrêtez", "STOP mauvais
         # numéro": the keyword and a refusal (or "not me") together are clear.
         return Objection(OPT_OUT, True, "opt_out.keyword_with_refusal", norm[:60])
+    if hit and _WHOLE_MSG.search(norm) and not _TOPIC.search(norm):
+        # "laissez-moi tranquille avec vos SMS", "j'en ai marre de vos messages": the messages
+        # themselves are refused.
+        return Objection(OPT_OUT, True, "opt_out.refusal_of_messages", hit[1])
     if hit:
         return Objection(OPT_OUT, False, *hit)
     if tokens[0] == "stop" or (tokens[0] in ("bonjour", "bonsoir") and tokens[1:2] == ["stop"]):

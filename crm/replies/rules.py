@@ -37,7 +37,7 @@ PERSISTS_INSISTS: Rules = [
         r"\btoujours (?:pas|rien|aucun|aucune|pareil|le meme|la meme|en panne|bloque|bloquee|coupe|coupee|froid|froide|froids|sans|hors service|en rade|hs|arrete|arretee|de fuite|une fuite|la fuite|des coupures|pas de|en attente|dans le noir|glace|glaces|a l' arret|nul|pire)\b",
         r"\btoujours (?:le |la |les |l' |un |une |des )?(?:probleme|panne|coupure|fuite|souci|meme souci|infiltration|humidite|odeur|bruit)s?\b",
         r"\b(?:est|sont|c' est|reste|restent|ca|il|elle) toujours\b.{0,25}\b(?:panne|bloque|coupe|hs|arrete|froid|froids|froide|fuite|noir|sale|casse|cassee|ferme|fermee|bouche|bouchee)",
-        r"\btoujours (?:la |une )?(?:cata|catastrophe|galere|meme chose|le meme probleme)\b",
+        r"\btoujours (?:la |une )?(?:cata|catastrophe|galere|meme chose|le meme probleme)\b|\btoujours personne\b",
         r"\b" + _WORKS + r" (?:toujours|tjs)(?: pas| plus)\b",
         r"\bnon toujours\b",
         r"\b(?:attend|attends|attendons|attendent) (?:toujours|encore)\b|\btoujours en attente\b|\b(?:on|j' |nous) (?:attend|attends|attendons) (?:toujours|encore)\b",
@@ -82,6 +82,8 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit) (?:continue|persiste|reprend|recommence)\b|\b(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
         r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
         r"\bpersiste\b|\bperdure\b",
+        r"\brien n' ?a bouge\b|\brien ne bouge\b|\baucun (?:progres|resultat)\b|\bpas mieux\b|\bn' a rien (?:change|fait|regle)\b|\bn' a (?:pas |servi a rien|rien)(?: servi| regle)?\b.{0,10}\b(?:servi|regle)\b",
+        r"^(?:(?:non|ben non|bah non|helas|malheureusement) )?pas encore(?: ?[!.])*$|^(?:meme|le meme|la meme) (?:probleme|souci|chose|panne)\b",
     )),
 ]
 
@@ -133,7 +135,7 @@ CALLBACK: Rules = [
         r"\bqu' ?un (?:conseiller|agent|responsable|technicien) (?:me |m' |nous )(?:rappelle|appelle|contacte|telephone)\b",
         r"\b(?:conseiller|conseillere|agent|responsable|(?:quelqu' ?un|quelquun)|gardien)\b.{0,20}\b(?:peut|pourrait|peut-il|peut il|pourrait-il|pourrait il)\b.{0,10}\b(?:me |m' |nous )(?:rappeler|appeler|joindre|contacter|telephoner)\b",
         r"\brappel (?:s' il vous plait|urgent|rapide|merci|rapidement|svp|demain|ce matin|cet apres-midi)\b|^rappel\b",
-        r"\bjoignable\b.{0,40}\b(?:apres|avant|a partir|entre|le matin|l' apres-midi|demain|ce soir|toute la journee|au|sur ce numero)\b",
+        r"(?<!plus )(?<!pas )\bjoignable\b.{0,40}\b(?:apres|avant|a partir|entre|le matin|l' apres-midi|demain|ce soir|toute la journee|au|sur ce numero)\b",
         r"\bmerci de (?:me |m' |nous )(?:rappeler|appeler|contacter|telephoner|recontacter)\b",
         r"\bj' attends (?:votre|un|le|ton|vos) (?:appel|coup de fil|rappel|coup de telephone)\b",
         r"\b(?:un|le) (?:rappel|appel|coup de fil) (?:s' il vous plait|svp|merci|rapidement|urgent|demain|au plus vite)\b",
@@ -154,7 +156,12 @@ QUESTION_START = _rx(
     r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|(?:quel|quelle|quels|quelles)(?! (?:honte|horreur|galere|scandale|misere|bordel|plaisir|bonheur|joie|soulagement|bonne nouvelle|catastrophe|cauchemar|enfer|blague))|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
     r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
-    r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)$",
+    r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)(?: (?:s' il vous plait|s' il te plait|merci|exactement|environ|alors|donc|svp))*(?: ?[.!])*$",
+    r"^(?:et )?(?:pour|concernant) (?:le|la|les|l'|mon|ma|mes|nous|moi|notre|chez)\b|^et (?:le|la|les|l'|nous|moi|chez|au|a la|pour)\b",
+    r"\b(?:une idee|des nouvelles|du nouveau|une date|un delai|une estimation|une heure) (?:de|d'|pour|sur|concernant|quand)\b|^(?:des nouvelles|du nouveau)\b",
+    r"\ba (?:que|quelle|quel|ke) heure\b|\b(?:va|vont|ca va) durer (?:longtemps|combien)\b|\bdurer longtemps\b",
+    r"^c' est bien (?!recu|note|compris|repare|revenu|regle|gentil|merci|vrai)\w|^(?:il y aura|y aura|ce sera|ca sera|on aura|ce sera bien) ",
+    r"^(?:je peux|on peut|je pourrais|on pourrait|puis je|je pourrai) (?:avoir|savoir|recevoir|obtenir|venir|passer|payer|utiliser|laisser|mettre|faire|prendre|deposer|envoyer|changer)\b",
     r"\b(?:dites|dite|dis)[ -]?(?:moi|nous)\b|\b(?:je me demande|je me demandais|on se demande|on se demandait)\b|\bbesoin d' (?:info|infos|information|informations|renseignements?|precisions?|explications?)\b",
     r"\b(?:c' est|est-il|est il|serait-il|serait il|ce serait|ce sera|est-ce) possible (?:de|d' )|\bpour quelles? raisons?\b|\ba quoi (?:correspond|sert|servent|ca sert|ca correspond)\b|\bou en est\b|\b(?<!c' est )pourquoi\b",
     r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
@@ -174,7 +181,7 @@ SOLVED: Rules = [
     ("solved.fixed", _rx(
         r"\b(?:est|sont|a ete|ont ete|c' est|tout est|c' etait) (?:bien |enfin |deja )?(?:de retour|revenue?s?|retablie?s?|reparee?s?|reglee?s?|resolue?s?|remise? en (?:service|route|marche|etat)|debouchee?s?|remplacee?s?|fini|finis|termine|terminee)\b",
         r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?|fuite|panne)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
-        r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|good|parfait|nickel|bien maintenant|dans l' ordre|mieux|impeccable|revenu a la normale)\b",
+        r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|bien maintenant|dans l' ordre|mieux|revenu a la normale)\b",
         r"\bprobleme (?:regle|resolu|reparee?|resout)\b|\bplus (?:de |aucun )(?:probleme|panne|souci|fuite|coupure)\b|\bplus rien a signaler\b",
         r"\bc' est revenu\b|\bc' est repare\b|\best revenue?\b|\bon a (?:de nouveau |enfin |a nouveau )?(?:de l' eau|l' eau|le chauffage|du chauffage|l' electricite|de l' eau chaude|du courant|la lumiere)\b",
         r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont )?(?:passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
@@ -201,7 +208,8 @@ NOT_SOLVED = _rx(
 THANKS: Rules = [
     ("thanks.merci", _rx(
         r"(?<!non )\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
-        r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b",
+        r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b|\bmercis\b",
+        r"^(?:c' est |trop |vraiment )(?:top|super|parfait|genial|gentil|sympa|cool|bien)(?: ?[!.,])*(?: merci)?(?: ?[!.,])*$",
     )),
     ("thanks.acknowledged", _rx(
         r"^(?:(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
