@@ -225,7 +225,7 @@ _POLARITY = {
     "personnerepond": -0.6, "enpeuxplus": -0.8, "souris": -0.5, "tags": -0.4, "tag": -0.4,
     "desagreable": -0.6, "augmente": -0.3, "augmentation": -0.3, "augmentations": -0.3,
     "peuxpaspayer": -0.5, "pasdereponse": -0.5, "jaidejadit": -0.5, "vandalisme": -0.7,
-    "crient": -0.5, "hurle": -0.5, "dorsplus": -0.5, "egout": -0.5, "travailmalfait": -0.6,
+    "urgente": -0.4, "crient": -0.5, "hurle": -0.5, "dorsplus": -0.5, "egout": -0.5, "travailmalfait": -0.6,
     "avancepas": -0.5, "effondre": -0.8, "raye": -0.5, "troppetit": -0.4, "menacee": -0.6,
     "cambrioler": -0.7, "pourrien": -0.4, "malisole": -0.5, "sansreponse": -0.5,
     "nuisance": -0.5, "nuisances": -0.5, "agressive": -0.6, "insultes": -0.7, "insulter": -0.7,
@@ -321,7 +321,8 @@ _ANNOYED_OPT_OUT = re.compile(r"\b(?:combien de fois|\d+ fois|deja|encore|lachez
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|cessez|stoppez|laissez|lachez|ne m' envoyez plus|ne m' ecrivez plus|ne me contactez plus|je ne veux plus|je veux plus|j' en veux plus)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_REPROACH = re.compile(r"\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|deux|trois|plusieurs) (?:jours|semaines|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez-vous enfin|vous allez enfin)\b")
+_REPROACH = re.compile(r"\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez-vous enfin|vous allez enfin)\b")
+_COMPLAINT = re.compile(r"\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
 
 
@@ -341,7 +342,9 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         rules -= 0.1 * min(text.count("!"), 3)  # "!!!" after a complaint is anger
     rules = max(-1.0, min(1.0, rules))
     if intent == Intent.CALLBACK_REQUEST:
-        return round(0.7 * rules, 3)  # a plain "rappelez-moi" is neutral, "c'est urgent" is not
+        if _REPROACH.search(norm) or _COMPLAINT.search(norm):
+            rules = min(rules, 0.0) - 0.3  # "ça fait 3 fois que j'appelle, rappelez-moi"
+        return round(max(-1.0, 0.7 * rules), 3)  # a plain "rappelez-moi" is neutral, "c'est urgent" is not
     if intent == Intent.QUESTION:
         # "Combien de temps va durer la coupure ?" names a problem but asks calmly;
         # "pourquoi personne ne répond jamais ?" and "vous trouvez ça normal ?" reproach.
@@ -350,6 +353,10 @@ def _score(text: str, norm: str, intent: str | None) -> float:
             rules = min(rules, 0.0) - 0.3
         calm = not reproach and not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
         return round(max(-1.0, (0.25 if calm else 0.8) * rules), 3)
+    if intent == Intent.OTHER and _COMPLAINT.search(norm):
+        # "mon voisin a encore garé sa voiture devant mon garage": a complaint.
+        rules = max(-1.0, min(rules, 0.0) - 0.25)
+        hits += 1
     if hits == 0:
         # Nothing the rules know: the PatternAnalyzer's hint decides, damped. It is only
         # computed here, where it is used (it costs more than all the rules together).

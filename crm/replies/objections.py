@@ -78,7 +78,7 @@ _CLEAR_OUT = [
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
         rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes )?(?:{_MSG}|envois?)\b",
-        r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b",
+        r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b|\b(?:m' oublier|oubliez[ -]moi)\b",
         rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
         rf"\bplus besoin (?:de |d' )(?:vos |ces |les |des )?{_MSG}\b",
         r"^(?:vous pouvez|pouvez vous|merci de|merci d') (?:arreter|cesser|stopper)(?: ?[!.])*(?: merci)?(?: ?[!.])*$",
@@ -153,6 +153,9 @@ _CLEAR_IN = [
         r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
         r"\b(?:accepte|acceptons|d' accord pour|ok pour) (?:de |a )?recevoir\b",
         rf"\b(?:accepte|acceptons) (?:les |vos |des )?{_MSG}\b|\bre ?abonn|\bre ?inscri",
+        rf"\b(?:me |m' |nous )(?:r?ajouter|inscrire|reinscrire|remettre) (?:a|sur|dans|aux) (?:la |vos |les )?(?:liste|listes|envois|{_MSG})\b",
+        rf"\b(?:renvoyez|envoyez)[ -]?(?:moi|nous) (?:de nouveau|a nouveau|encore) (?:les |vos |des )?{_MSG}\b|\bremettez[ -]?moi(?: ?[!.])*$|\bplus oppose\b",
+        r"^oui,? (?:je veux|je souhaite|je veux bien|pour recevoir|d' accord pour)(?: bien)?(?: les recevoir)?(?: ?[!.])*$",
         r"\b(?:recommence[rz]?|recommencer) a (?:m' |me |nous )?(?:envoyer|ecrire|recevoir)\b|\b(?:r?ajoutez|r?ajouter|inscrivez)[ -]?(?:moi|nous|mon numero)\b",
         rf"\b(?:abonnement|inscription) (?:aux |a |des )?{_MSG}\b|\betre (?:de nouveau |a nouveau )?(?:alerte|alertee)\b",
         r"\bcontinuer a (?:recevoir|etre (?:informe|informee|prevenu|prevenue|averti|avertie|tenu))\b",
@@ -174,7 +177,8 @@ vos ces a aux de du sur ce numero numeros mon ici suffit assez ca svp et deja di
 une fois je veux plus rien la stp pub publicite spam fini thanks thank you mes l' ai vous
 dis dit fois deux trois deja pas interesse interessee ca suffit definitif tous toutes
 """.split())
-_OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire",
+_OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire", "arretez",
+                        "cessez", "stoppez", "stopp",
                         "desabonnement", "desinscription", "desabonne", "desabonnee", "desinscrit",
                         "desinscrite", "desinscris", "desabonnez", "desinscrivez"})
 # "Arrêt", "arrête" are opt-out words only in front: "c'est arrêté" is a lift, not a refusal.
@@ -184,7 +188,7 @@ _IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscript
 # no objection ("j'en ai marre, toujours pas d'eau").
 _ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcelement|harcelez|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
-_REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b")
+_REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
 _WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
 _TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
 _STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
@@ -215,7 +219,8 @@ tranquille paix lach laiss marre suffit saoul soul gonfl emmerd fatigu merci bes
 numero donnees coordonnees prevenu informe averti oubli utilis reactiv reprend remett renvoy
 oppos refus peine utile partie demande accept accord recontact reinscri reabonn subscribe again
 don' quit more bol trop assez basta fini lourd penible inutile relou annul decision avis erreur
-continu
+continu oui je
+stopp
 """.split())
 
 

@@ -82,7 +82,9 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit) (?:continue|persiste|reprend|recommence)\b|\b(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
         r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
         r"\bpersiste\b|\bperdure\b",
+        r"\b(?:fuite|panne|coupure|probleme|souci|infiltration|odeur|bruit|humidite|cafards|rats|punaises)s? (?:est |sont )?(?:revenue?s?|de retour|reapparue?s?|revient|reviennent)\b|\bn' a (?:dure|tenu) que\b",
         r"\brien n' ?a bouge\b|\brien ne bouge\b|\baucun (?:progres|resultat)\b|\bpas mieux\b|\bn' a rien (?:change|fait|regle)\b|\bn' a (?:pas |servi a rien|rien)(?: servi| regle)?\b.{0,10}\b(?:servi|regle)\b",
+        r"^(?:non,? )?(?:pas|toujours pas|rien) (?:chez (?:moi|nous)|ici|de mon cote|de notre cote|au \d+\w*)(?: ?[!.])*$|^negatif(?: ?[!.])*$",
         r"^(?:(?:non|ben non|bah non|helas|malheureusement) )?pas encore(?: ?[!.])*$|^(?:meme|le meme|la meme) (?:probleme|souci|chose|panne)\b",
     )),
 ]
@@ -131,6 +133,8 @@ CALLBACK: Rules = [
         r"\btelephone[ -]?moi\b|\btelephonez[ -]?moi\b",
         r"\bque (?:quelqu' ?un|quelquun|on|vous|un conseiller|une conseillere|le gardien|l' agence|mon conseiller|ma conseillere|quelqu' un de l' agence) (?:me |m' |nous )(?:contacte|contactiez|rappelle|rappeliez|appelle|appeliez|telephone|telephoniez|joigne|joigniez|recontacte)\b",
         r"\b(?:avoir|recevoir) un (?:appel|rappel|coup de fil|coup de telephone)\b",
+        r"\bmerci de rappeler\b|\b(?:rappeler|appeler|rappelez|appelez|contactez|contacter) (?:ma|mon) (?:fille|fils|mari|femme|epouse|voisine?|mere|pere|soeur|frere|aidante?|tuteur|tutrice|curateur)\b|\b(?:faut|il faut) que je (?:vous )?parle\b|\bdois (?:vous )?parler a\b",
+        r"\bprendre contact avec (?:moi|nous)\b|\b(?:rendez-vous|rendez vous|entretien|echange) (?:telephonique|par telephone)\b",
         r"\b(?:me |m' |nous )(?:passer|donner|faire) un (?:coup de fil|coup de telephone|appel|petit appel|petit coup de fil)\b",
         r"\bqu' ?un (?:conseiller|agent|responsable|technicien) (?:me |m' |nous )(?:rappelle|appelle|contacte|telephone)\b",
         r"\b(?:conseiller|conseillere|agent|responsable|(?:quelqu' ?un|quelquun)|gardien)\b.{0,20}\b(?:peut|pourrait|peut-il|peut il|pourrait-il|pourrait il)\b.{0,10}\b(?:me |m' |nous )(?:rappeler|appeler|joindre|contacter|telephoner)\b",
@@ -158,6 +162,7 @@ QUESTION_START = _rx(
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
     r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)(?: (?:s' il vous plait|s' il te plait|merci|exactement|environ|alors|donc|svp))*(?: ?[.!])*$",
     r"^(?:et )?(?:pour|concernant) (?:le|la|les|l'|mon|ma|mes|nous|moi|notre|chez)\b|^et (?:le|la|les|l'|nous|moi|chez|au|a la|pour)\b",
+    r"^(?:info|infos|information|informations|renseignement|renseignements|precision|precisions) (?:sur|svp|pour|concernant|s' il)\b|^qu' est[ -]ce\b|\bqu' est[ -]ce qu",
     r"\b(?:une idee|des nouvelles|du nouveau|une date|un delai|une estimation|une heure) (?:de|d'|pour|sur|concernant|quand)\b|^(?:des nouvelles|du nouveau)\b",
     r"\ba (?:que|quelle|quel|ke) heure\b|\b(?:va|vont|ca va) durer (?:longtemps|combien)\b|\bdurer longtemps\b",
     r"^c' est bien (?!recu|note|compris|repare|revenu|regle|gentil|merci|vrai)\w|^(?:il y aura|y aura|ce sera|ca sera|on aura|ce sera bien) ",
@@ -180,7 +185,7 @@ SOLVED: Rules = [
     )),
     ("solved.fixed", _rx(
         r"\b(?:est|sont|a ete|ont ete|c' est|tout est|c' etait) (?:bien |enfin |deja )?(?:de retour|revenue?s?|retablie?s?|reparee?s?|reglee?s?|resolue?s?|remise? en (?:service|route|marche|etat)|debouchee?s?|remplacee?s?|fini|finis|termine|terminee)\b",
-        r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?|fuite|panne)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
+        r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
         r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|bien maintenant|dans l' ordre|mieux|revenu a la normale)\b",
         r"\bprobleme (?:regle|resolu|reparee?|resout)\b|\bplus (?:de |aucun )(?:probleme|panne|souci|fuite|coupure)\b|\bplus rien a signaler\b",
         r"\bc' est revenu\b|\bc' est repare\b|\best revenue?\b|\bon a (?:de nouveau |enfin |a nouveau )?(?:de l' eau|l' eau|le chauffage|du chauffage|l' electricite|de l' eau chaude|du courant|la lumiere)\b",
@@ -195,6 +200,7 @@ SOLVED: Rules = [
         r"\b(?:radiateurs?|chauffage|eau|appartement|logement|douche) (?:est |sont )?(?:bien |enfin |de nouveau |a nouveau )?(?:chauds?|chaudes?|rallumee?s?)\b|\b(?:est|sont|a ete) (?:bien )?rallumee?s?\b",
         r"\bintervention (?:faite|effectuee|reussie|terminee|ok)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
         r"\b(?:it|everything) (?:works|is fixed|is ok)\b",
+        r"^(?:ah |bon |ok )?ca y est\b|\bfini (?:la|les) (?:panne|coupure|fuite|galere)s?\b",
     )),
 ]
 
@@ -212,7 +218,8 @@ THANKS: Rules = [
         r"^(?:c' est |trop |vraiment )(?:top|super|parfait|genial|gentil|sympa|cool|bien)(?: ?[!.,])*(?: merci)?(?: ?[!.,])*$",
     )),
     ("thanks.acknowledged", _rx(
-        r"^(?:(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
+        r"^(?:(?:ah|oh|bon|ben|alors|ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
+        r"(?:bonne|super|excellente|tres bonne) nouvelle",
         r"\bgentil\b|\bbien recu\b|\bbien note\b|\bc' est note\b|\bnote\b$|\bnote merci\b|\bc' est compris\b|\bbien vu\b|\bmessage recu\b|\binformation recue\b|\binfo recue\b",
         r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
         r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
