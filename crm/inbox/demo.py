@@ -62,6 +62,7 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                     received_at=at, tenant_id=row.tenant_id, agency_id=campaign.agency_id,
                     outbox_message_id=row.id, campaign_id=campaign.id, intent=meaning.intent,
                     sentiment=meaning.sentiment, sentiment_score=meaning.score,
+                    decided_by=meaning.decided_by[:160],
                     status=InboundStatus.HANDLED if handled else InboundStatus.OPEN,
                     handled_at=at if handled else None))
                 if meaning.intent == Intent.OPT_OUT:
