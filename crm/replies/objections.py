@@ -141,7 +141,7 @@ _CLEAR_IN = [
         r"\b(?:etre|rester) (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant) par (?:sms|texto|textos|message|messages)\b",
         r"\b(?:de nouveau|a nouveau|encore) (?:informe|informee|prevenu|prevenue|averti|avertie)\b",
         rf"\b(?:change d' avis|par erreur)\b.{{0,40}}\b{_MSG}\b|\b{_MSG}\b.{{0,40}}\b(?:change d' avis|par erreur)\b",
-        rf"\b(?:reprendre|reprenez|reactive[rz]?|reactivez|remettez|remettre|relancez les)(?:[ -](?:moi|nous))? (?:les |vos |mes |des |mon |ma )?(?:{_MSG}|envois|abonnement|inscription|numero|ligne)\b",
+        rf"\b(?:reprendre|reprenez|reactive[rz]?|reactivez|remettez|remettre|remets|remet|relancez les)(?:[ -](?:moi|nous))? (?:les |vos |mes |des |mon |ma )?(?:{_MSG}|envois|abonnement|inscription|numero|ligne)\b",
         r"\b(?:abonnez|inscrivez|reinscrivez|reabonnez)[ -]?(?:moi|nous)\b|\bje m' abonne\b|\bje reviens sur ma decision\b",
         r"\b(?:veux bien|voudrais|souhaite|souhaiterais|aimerais) (?:de nouveau |a nouveau )?(?:etre|rester) (?:informe|informee|prevenu|prevenue|tenu au courant|tenue au courant|averti|avertie)\b",
         r"\b(?:veux|voudrais|souhaite|aimerais) (?:bien )?(?:les|vos|des) (?:sms|textos|alertes sms|messages sms)\b|\b(?:oui|ok|d' accord) pour (?:les |vos |des )?(?:sms|textos|alertes|messages)\b",

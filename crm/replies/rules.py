@@ -121,7 +121,7 @@ CALLBACK: Rules = [
         r"\brappel+(?:ez|er|e|es)?[ -]?(?:moi|nous)\b",
         r"\b(?:me|nous|m') ?rappel+(?:er|ez|e)\b",
         r"\b(?:m' |me |nous )(?:appeler|appelez|appelle|appellez|telephoner|telephonez|contacter|contactez|joindre|recontacter|recontactez)\b",
-        r"\bappel+(?:ez|er|e)[ -]?(?:moi|nous)\b",
+        r"\bappel+(?:ez|er|e)?[ -]?(?:moi|nous)\b",
         r"\b(?:contactez|telephonez|joignez|recontactez)[ -]?(?:moi|nous)\b",
         r"\bpouvez[ -]vous m' appeler\b|\bappelez[ -]moi\b",
         r"\bcall me\b|\bcall me back\b",
