@@ -90,3 +90,4 @@ async def test_an_opt_in_sentence_from_a_number_that_never_opted_out_records_not
     assert await _events(db) == []
     [m] = await inbound(db)
     assert m.intent == "opt_in"
+

@@ -104,7 +104,7 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                     reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
         elif intent == Intent.PROBLEM_PERSISTS and thread.campaign_id is not None:
             await _flag_campaign(session, thread.campaign_id)
-        elif intent == Intent.CALLBACK_REQUEST and thread.tenant_id is not None:
+        if meaning.callback and thread.tenant_id is not None:
             if await _request_callback(session, thread.tenant_id, now, tz):
                 reply = CALLBACK_ACK
         try:

@@ -67,6 +67,9 @@ class Understanding:
     decided_by: str = ""  # the rule or signal that decided the intent, for the inbox
     review: str | None = None  # "opt_out" / "opt_in" when a person must confirm a possible one
     keyword: bool = False  # an opt-out / opt-in made of the RULES.md keyword alone
+    # A callback is asked for even though a more actionable intent won ("rappelez-moi,
+    # toujours pas de chauffage" is problem_persists): the call is still due.
+    callback: bool = False
 
 
 # --- intent ------------------------------------------------------------------------------
@@ -388,6 +391,9 @@ def understand(text: str) -> Understanding:
     intent, decided_by, objection = classify(text, norm)
     review = objection.kind if objection is not None and not objection.clear else None
     by_keyword = objection is not None and objection.rule in ("opt_out.keyword", "opt_in.keyword")
+    callback = intent == Intent.CALLBACK_REQUEST or (
+        intent in (Intent.PROBLEM_PERSISTS, Intent.QUESTION) and first_hit(CALLBACK, norm) is not None
+        and not NO_CALLBACK.search(norm))
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
         # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de
         # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
@@ -399,4 +405,4 @@ def understand(text: str) -> Understanding:
             score = round(max(-1.0, score), 3)
         return Understanding(intent, _label(score), round(score, 3), decided_by, None, by_keyword)
     score = _score(text, norm, intent)
-    return Understanding(intent, _label(score), score, decided_by, review, False)
+    return Understanding(intent, _label(score), score, decided_by, review, False, callback)
