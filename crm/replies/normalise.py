@@ -65,7 +65,7 @@ SMS_WORDS = {
     "bloke": "bloque", "blokee": "bloquee", "bloker": "bloquer", "bloquer": "bloque",
     "ki": "qui", "kil": "qu'il", "kon": "qu'on", "koment": "comment", "kom": "comme",
     "j": "j'", "ya": "il y a",
-    "plu": "plus", "jveu": "je veux", "veu": "veux", "jveux": "je veux", "arete": "arrete",
+    "plu": "plus", "jveu": "je veux", "veu": "veux", "arete": "arrete",
     "aretez": "arretez", "areter": "arreter", "desinscri": "desinscris", "desabone": "desabonne",
     "apeler": "appeler", "apelez": "appelez", "apel": "appel", "depui": "depuis", "cv": "ca va",
     "asenceur": "ascenseur", "lasenceur": "l'ascenseur", "dmd": "demande", "vrm": "vraiment",
