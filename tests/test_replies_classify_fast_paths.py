@@ -22,3 +22,12 @@ def test_skipping_the_objection_patterns_never_changes_the_answer():
 def test_the_translate_table_folds_like_the_shared_accent_helper():
     text = "Ça fait déjà 3 jours ÉLÉVATEUR à l'arrêt, où être chauffé ? Noël ï ü ÿ"
     assert fold(text) == strip_accents(text.lower()).replace("’", "'")
+
+
+def test_only_short_replies_can_be_a_keyword_alone():
+    from crm.sms.optout_words import is_opt_in, is_opt_out
+    from crm.sms.understanding import _KEYWORD_MAX
+
+    long_keywords = [t for t, _, _ in read_labelled(DEV) if (is_opt_out(t) or is_opt_in(t)) and len(t) > 20]
+    assert long_keywords == [] and _KEYWORD_MAX >= 40
+    assert is_opt_out(" S  T  O  P  !!! ") and len(" S  T  O  P  !!! ") < _KEYWORD_MAX

@@ -100,13 +100,17 @@ def _decided(name: str, span: str) -> str:
     return f"{name} « {span[:60]} »" if span else name
 
 
+_KEYWORD_MAX = 40
+
+
 def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | None]:
     """(intent, decided_by, objection) of one reply. ``decided_by`` names the rule (and the
     words it matched); ``objection`` is set for a clear or a possible opt-out / opt-in."""
-    if is_opt_out(text):
-        return Intent.OPT_OUT, "opt_out.keyword (RULES.md)", Objection("opt_out", True, "opt_out.keyword", text.strip())
-    if is_opt_in(text):
-        return Intent.OPT_IN, "opt_in.keyword (RULES.md)", Objection("opt_in", True, "opt_in.keyword", text.strip())
+    if len(text) <= _KEYWORD_MAX:  # a keyword alone is short: "S T O P", "Désabonner !"
+        if is_opt_out(text):
+            return Intent.OPT_OUT, "opt_out.keyword (RULES.md)", Objection("opt_out", True, "opt_out.keyword", text.strip())
+        if is_opt_in(text):
+            return Intent.OPT_IN, "opt_in.keyword (RULES.md)", Objection("opt_in", True, "opt_in.keyword", text.strip())
     norm = normalise(text) if norm is None else norm
     if not norm:
         return Intent.OTHER, "empty", None
