@@ -68,6 +68,7 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,40}\b(?:mais|et) (?:ca |il |elle |c' est |c' )?(?:a |est )?(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|casse|hs|lache|tombe)\b",
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,30}\b(?:mais|et) (?:seulement |que )?(?:une|deux|1|2|3|quelques|\d+) (?:heure|heures|h|minutes|min|jour|jours)\b",
         r"\b(?:revenue?|remarche|repare|reparee|marche|fonctionne)\b.{0,30}\bmais (?:ca |il |elle |l' eau |c' est )?(?:est |a )?(?:encore |toujours |de nouveau )?(?:re ?)?(?:coupee?|repartie?|en panne|tombee?|marron|jaune|froide?|tiede|bouchee?|casse)\b",
+        r"\b(?:revenue?|repare|reparee|regle|reglee|remarche|fonctionne|marche|retabli|retablie)\b.{0,30}\bmais (?:pas|toujours pas|rien|plus rien) (?:chez|dans|au|a|pour|de mon|de notre|ici)\b|\bmais pas chez (?:moi|nous)\b",
         r"\b(?:a peine|seulement|que) (?:une|1|deux|2|quelques) (?:heure|heures|minutes|jour|jours)\b.{0,30}\b(?:panne|coupe|recoupe|lache|tombe)\b",
     )),
     ("persists.since", _rx(
@@ -181,6 +182,7 @@ SOLVED: Rules = [
         r"\b(?:ca |tout |il |elle |ils |elles |l' ascenseur |le chauffage |l' eau |le courant |la lumiere |les radiateurs |c' )?(?:re ?marche|re ?marchent|re ?fonctionne|re ?fonctionnent|repart|est reparti|est repartie|re ?chauffe|re ?chauffent|re ?coule)\b",
         r"\b(?:ca|il|elle|tout|l' ascenseur|le chauffage|l' eau|les radiateurs|ils|elles|le courant|la lumiere|l' interphone|la porte|l' eau chaude|le chauffe-eau|la chaudiere) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
         r"\b(?:fonctionne|marche|chauffe) (?:tres bien|parfaitement|nickel|normalement|super|impeccable|comme avant)\b",
+        r"\b(?:ca|tout) (?:re ?)?fonctionnen?t?\b|\btout (?:re ?)?marchen?t?\b",
         r"\b(?:de nouveau|a nouveau|enfin) (?:de l' eau|l' eau|du chauffage|le chauffage|chaud|l' ascenseur|la lumiere|du courant|de la lumiere|l' electricite)\b",
     )),
     ("solved.fixed", _rx(
