@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from tests.factories import make_lease
-from tests.sms_helpers import inbound, post_sms, settings  # noqa: F401
+from tests.support.factories import make_lease
+from tests.support.sms import inbound, post_sms, settings  # noqa: F401
 
 NUMBER = "+33612345678"
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from crm.models import OptOutEvent
 from crm.replies.models import IntentCorrection
-from tests.factories import api_user, make_lease, make_user
-from tests.sms_helpers import http_settings, inbound, page_login, post_sms  # noqa: F401
+from tests.support.factories import api_user, make_lease, make_user
+from tests.support.sms import http_settings, inbound, page_login, post_sms  # noqa: F401
 
 NUMBER = "+33612345678"
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ async def _corrections(db):
 async def test_a_correction_by_api_changes_the_intent_and_is_kept(client, db, clock):
     m = await _message(client, db)
     user = await make_user(db, "adviser")
-    from tests.factories import login
+    from tests.support.factories import login
 
     headers = await login(client, user)
     resp = await client.post(f"/api/v1/inbox/{m.id}/intent", json={"intent": "question"}, headers=headers)

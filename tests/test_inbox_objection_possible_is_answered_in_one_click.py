@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
+from crm.inbox.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from crm.models import OptOutEvent
-from crm.optouts import is_opted_out
 from crm.replies.models import IntentCorrection
-from crm.sms.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from crm.sms.models import LocalSms
-from tests.factories import api_user, make_lease, make_user
-from tests.sms_helpers import http_settings, inbound, page_login, post_sms  # noqa: F401
+from crm.tenants.optouts import is_opted_out
+from tests.support.factories import api_user, make_lease, make_user
+from tests.support.sms import http_settings, inbound, page_login, post_sms  # noqa: F401
 
 NUMBER = "+33612345678"
 POSSIBLE = "arrêtez de me relancer pour le loyer"

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from crm.models import OptOutEvent
-from crm.optouts import is_opted_out
-from tests.factories import make_lease
-from tests.sms_helpers import inbound, post_sms, settings  # noqa: F401
+from crm.tenants.optouts import is_opted_out
+from tests.support.factories import make_lease
+from tests.support.sms import inbound, post_sms, settings  # noqa: F401
 
 NUMBER = "+33612345678"
 

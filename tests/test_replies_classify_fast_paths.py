@@ -25,8 +25,8 @@ def test_the_translate_table_folds_like_the_shared_accent_helper():
 
 
 def test_only_short_replies_can_be_a_keyword_alone():
-    from crm.sms.optout_words import is_opt_in, is_opt_out
-    from crm.sms.understanding import _KEYWORD_MAX
+    from crm.inbox.optout_words import is_opt_in, is_opt_out
+    from crm.inbox.understanding import _KEYWORD_MAX
 
     long_keywords = [t for t, _, _ in read_labelled(DEV) if (is_opt_out(t) or is_opt_in(t)) and len(t) > 20]
     assert long_keywords == [] and _KEYWORD_MAX >= 40

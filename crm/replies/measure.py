@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crm.sms.understanding import Intent, Understanding, understand
+from crm.inbox.understanding import Intent, Understanding, understand
 
 TONES = ("negative", "neutral", "positive")
 

@@ -13,8 +13,8 @@ from playwright.async_api import expect
 from sqlalchemy import select
 
 from crm.replies.models import IntentCorrection
-from tests.factories import make_lease
-from tests.sms_helpers import http_settings, inbound, sign, twilio_params  # noqa: F401
+from tests.support.factories import make_lease
+from tests.support.sms import http_settings, inbound, sign, twilio_params  # noqa: F401
 
 
 @pytest.fixture
