@@ -24,7 +24,7 @@ def settings(http_settings):
 
 async def _texts(live_server, sender: str, body: str) -> None:
     params = twilio_params(body, sender)
-    from crm.web.keys import SETTINGS
+    from crm.keys import SETTINGS
 
     signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
     async with aiohttp.ClientSession() as http:
