@@ -31,3 +31,13 @@ def test_only_short_replies_can_be_a_keyword_alone():
     long_keywords = [t for t, _, _ in read_labelled(DEV) if (is_opt_out(t) or is_opt_in(t)) and len(t) > 20]
     assert long_keywords == [] and _KEYWORD_MAX >= 40
     assert is_opt_out(" S  T  O  P  !!! ") and len(" S  T  O  P  !!! ") < _KEYWORD_MAX
+
+
+def test_every_callback_the_rules_find_names_one_of_the_call_stems():
+    from crm.inbox.understanding import _CALL_STEMS
+    from crm.replies.rules import CALLBACK, first_hit
+
+    norms = [normalise(text) for text, _, _ in read_labelled(DEV)]
+    found = [n for n in norms if first_hit(CALLBACK, n)]
+    assert len(found) > 80
+    assert all(any(s in n for s in _CALL_STEMS) for n in found)

@@ -101,6 +101,10 @@ def _decided(name: str, span: str) -> str:
 
 
 _KEYWORD_MAX = 40
+# Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
+# stems the callback patterns are not run again for a complaint or a question.
+_CALL_STEMS = ("appel", "rappel", "contact", "joindre", "joignable", "telephon", "coup de fil", "call",
+               "parle", "conseill")
 
 
 def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | None]:
@@ -396,8 +400,8 @@ def understand(text: str) -> Understanding:
     review = objection.kind if objection is not None and not objection.clear else None
     by_keyword = objection is not None and objection.rule in ("opt_out.keyword", "opt_in.keyword")
     callback = intent == Intent.CALLBACK_REQUEST or (
-        intent in (Intent.PROBLEM_PERSISTS, Intent.QUESTION) and first_hit(CALLBACK, norm) is not None
-        and not NO_CALLBACK.search(norm))
+        intent in (Intent.PROBLEM_PERSISTS, Intent.QUESTION) and any(s in norm for s in _CALL_STEMS)
+        and first_hit(CALLBACK, norm) is not None and not NO_CALLBACK.search(norm))
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
         # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de
         # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
