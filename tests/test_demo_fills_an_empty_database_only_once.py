@@ -1,6 +1,5 @@
 """`python main.py demo`: a realistic fictitious landlord in an empty database, only once."""
 
-import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -15,10 +14,8 @@ async def _count(db, model, *where):
 
 
 async def test_the_demo_fills_an_empty_database_then_refuses_a_second_time(db, settings, clock, capsys, client):
-    started = time.perf_counter()
+    # No time limit here: timed assertions are flaky on a shared machine (bench/ measures).
     assert await run_demo_command(settings, clock=clock) == 0
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"demo took {elapsed:.1f}s"
     out = capsys.readouterr().out
     assert "admin@demo.fr" in out and DEMO_PASSWORD in out
 
