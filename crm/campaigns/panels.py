@@ -27,6 +27,7 @@ async def tenant_panel(request: web.Request, tenant: dict[str, Any],
         "tenant_id": tenant["id"], "mobile": tenant.get("mobile"),
         "opted_out": bool(tenant.get("sms_opted_out")), "recent": recent,
         "status_labels": STATUS_LABELS,
-        "sent_flash": request.query.get("sms") == "ok",
+        "sent_flash": request.query.get("sms") in ("ok", "programme"),
+        "scheduled_flash": request.query.get("sms") == "programme",
         "error_flash": request.query.get("sms_erreur"),
     }

@@ -16,6 +16,7 @@ from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
+from crm.campaigns.rules import decide_urgent
 from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
@@ -100,7 +101,7 @@ async def api_audience_count(request: web.Request) -> web.Response:
     data = await read_json(request, AudienceCountIn)
     p = principal(request)
     now = request.app[CLOCK].now()
-    urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
+    urgent = decide_urgent(data.category, data.urgent)
     async with request.app[DB].session() as session:
         await check_scope(session, data.audience, p)
         probe = Campaign(name="", category=data.category, urgent=urgent, body="",
@@ -190,7 +191,8 @@ async def api_tenant_sms(request: web.Request) -> web.Response:
     data = await read_json(request, DirectSmsIn)
     msg = await _direct_sms(request, _id(request), data.body)
     return json_response({"id": msg.id, "campaign_id": msg.campaign_id, "e164": msg.e164,
-                          "status": msg.status, "segments": msg.segments}, status=202)
+                          "status": msg.status, "segments": msg.segments,
+                          "send_at": msg.next_try_at}, status=202)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -282,12 +284,14 @@ async def tenant_sms_submit(request: web.Request) -> web.StreamResponse:
     tenant_id = _id(request)
     form = await request.post()
     try:
-        await _direct_sms(request, tenant_id, str(form.get("body", "")))
+        msg = await _direct_sms(request, tenant_id, str(form.get("body", "")))
     except Invalid as exc:
         from urllib.parse import quote
 
         raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms_erreur={quote(exc.message)}#sms") from None
-    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms=ok#sms")
+    # Outside the sending hours the SMS waits (crm.campaigns.direct): the flash says so.
+    flash = "programme" if msg.next_try_at > request.app[CLOCK].now() else "ok"
+    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms={flash}#sms")
 
 
 API_ROUTES = [
