@@ -14,6 +14,7 @@ from crm.campaigns import presets, service
 from crm.campaigns.audience import Audience, AudienceScan, check_scope
 from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.dispatcher import DISPATCHER
+from crm.campaigns.labels import CAMPAIGN_STATUS_LABELS, OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, CampaignStatus, Category
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
 from crm.campaigns.rules import decide_urgent
@@ -197,16 +198,6 @@ async def api_tenant_sms(request: web.Request) -> web.Response:
 
 # --- pages -------------------------------------------------------------------------------
 
-STATUS_LABELS = {
-    CampaignStatus.DRAFT: "Brouillon", CampaignStatus.SCHEDULED: "Programmée",
-    CampaignStatus.SENDING: "En cours d'envoi", CampaignStatus.DONE: "Terminée",
-    CampaignStatus.CANCELLED: "Annulée",
-}
-COUNT_LABELS = {
-    "pending": "En attente", "sending": "En cours", "sent": "Remis à l'opérateur",
-    "delivered": "Reçus", "undelivered": "Non distribués", "failed": "En échec",
-    "unknown": "Incertains (à vérifier)",
-}
 
 
 @auth.managers
@@ -216,7 +207,7 @@ async def campaigns_page(request: web.Request) -> web.Response:
         items, total = await service.list_campaigns(session, principal(request), page, per_page)
     return await render("campaigns/list.html", request, {
         "campaigns": items, "total": total, "page": page, "per_page": per_page,
-        "status_labels": STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
+        "status_labels": CAMPAIGN_STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
     })
 
 
@@ -247,7 +238,8 @@ async def campaign_page(request: web.Request) -> web.Response:
         data = await service.progress(session, campaign)
         scan = await _contacts(request, campaign, session)
     return await render("campaigns/detail.html", request, {
-        "c": campaign, "data": data, "status_labels": STATUS_LABELS, "count_labels": COUNT_LABELS,
+        "c": campaign, "data": data, "status_labels": CAMPAIGN_STATUS_LABELS,
+        "count_labels": {code: OUTBOX_STATUS_LABELS[code] for code in service.COUNTED},
         "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
         "unreachable_total": len(scan.unreachable), "reduced_mobility": scan.reduced_mobility,
         "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,

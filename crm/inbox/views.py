@@ -14,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from crm import auth
 from crm.auth import Principal
 from crm.campaigns.direct import send_direct_sms
+from crm.campaigns.labels import OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
 from crm.inbox.inbound import receive, tenant_names
@@ -180,7 +181,8 @@ async def api_inbox_handled(request: web.Request) -> web.Response:
 # --- pages ---------------------------------------------------------------------------------
 
 def _labels() -> dict[str, Any]:
-    return {"intent_labels": INTENT_LABELS, "sentiment_labels": SENTIMENT_LABELS}
+    return {"intent_labels": INTENT_LABELS, "sentiment_labels": SENTIMENT_LABELS,
+            "outbox_status_labels": OUTBOX_STATUS_LABELS}
 
 
 async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
