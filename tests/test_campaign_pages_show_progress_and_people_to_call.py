@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, OutboxMessage
 from tests.conftest import PARIS
-from tests.support.campaigns import building_b, ids, lift_campaign, page_login
-from tests.support.factories import api_user, make_lease, make_user
+from tests.support.campaigns import building_b, ids, lift_campaign
+from tests.support.factories import api_user, make_lease, make_user, page_login
 
 
 async def launched_lift_campaign(client, db):

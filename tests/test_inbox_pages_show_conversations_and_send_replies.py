@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
 from tests.conftest import PARIS
-from tests.support.factories import make_lease, make_user
+from tests.support.factories import make_lease, make_user, page_login
 from tests.support.sms import (  # noqa: F401 - fixtures
     http_settings,
     inbound,
     make_sent_campaign,
-    page_login,
     post_sms,
 )
 
