@@ -94,7 +94,8 @@ async def test_a_number_that_opted_out_is_refused(tapp, db, clock, twilio_standi
         assert (await session.scalars(select(Campaign))).all() == []
 
 
-@pytest.mark.parametrize(("body", "code"), [("   ", "empty_body"), ("a" * 1601, "body_too_long")])
+@pytest.mark.parametrize(("body", "code"), [("   ", "empty_body"), ("a" * 1601, "body_too_long"),
+                                           ("ç" * 700, "message_too_long")])  # 11 UCS-2 segments
 async def test_an_empty_or_too_long_body_is_refused(tapp, db, body: str, code: str) -> None:
     with pytest.raises(Invalid) as info:
         await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body=body, user_id=None, agency_id=None)

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
+from crm.campaigns.preview import MAX_SEGMENTS
 from crm.campaigns.rules import decide_urgent, first_send_at
 from crm.errors import Invalid
 from crm.keys import CLOCK, DB, SETTINGS
@@ -43,6 +44,8 @@ async def send_direct_sms(
         raise Invalid("Le message est vide.", code="empty_body")
     if len(body) > MAX_CHARACTERS:
         raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
+    if analyse(body).segments > MAX_SEGMENTS:
+        raise Invalid(f"Le message dépasse {MAX_SEGMENTS} segments.", code="message_too_long")
     if category not in Category.ALL:
         raise Invalid("Catégorie de message inconnue.", code="invalid_category")
     urgent = decide_urgent(category, urgent)

@@ -16,13 +16,12 @@ from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.labels import CAMPAIGN_STATUS_LABELS, OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, CampaignStatus, Category
-from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
+from crm.campaigns.preview import MAX_CHARACTERS, preview, scan_for
 from crm.campaigns.rules import decide_urgent
 from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Lease, Phone, PhoneKind, Tenant
-from crm.sms.encoding import analyse
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
 from crm.web.middlewares import principal
 from crm.web.render import render
@@ -155,12 +154,7 @@ class DirectSmsIn(BaseModel):
 
 async def _direct_sms(request: web.Request, tenant_id: int, body: str) -> Any:
     """One SMS to one tenant of the caller's agency, through the outbox."""
-    p = principal(request)
-    body = body.strip()
-    if not body:
-        raise Invalid("Le message est vide.", code="empty_body")
-    if analyse(body).segments > MAX_SEGMENTS:
-        raise Invalid(f"Le message dépasse {MAX_SEGMENTS} segments.", code="message_too_long")
+    p = principal(request)  # send_direct_sms checks the body
     async with request.app[DB].session() as session:
         if await session.get(Tenant, tenant_id) is None:
             raise NotFound("Locataire introuvable.", code="tenant_not_found")
