@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
+from crm import schema
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.campaigns.outbox import write_outbox_rows
 from crm.db import Database
@@ -67,7 +68,7 @@ async def _prepare(db: Database, env: dict[str, str]) -> int:
     async with db.engine.connect() as conn:
         has_outbox = await conn.run_sync(lambda c: inspect(c).has_table("outbox_message"))
     if not has_outbox:  # no migrations written yet: build the schema from the models
-        await db.create_all()
+        await db.create_all(schema.metadata)
     now = datetime.now(UTC)
     async with db.session() as session:
         campaign = Campaign(name="Coupure d'eau", category=Category.OUTAGE, urgent=True,
