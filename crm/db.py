@@ -115,8 +115,6 @@ class Database:
 def dialect_insert(session: Any) -> Any:
     """The dialect's INSERT construct, which knows ON CONFLICT DO NOTHING/UPDATE on both
     SQLite and PostgreSQL: idempotent writes land on a unique key instead of failing."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

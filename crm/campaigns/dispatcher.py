@@ -196,7 +196,7 @@ class Dispatcher:
             if missing:
                 for campaign in (await session.scalars(
                         select(Campaign).where(Campaign.id.in_(missing)))).all():
-                    campaigns[campaign.id] = campaign  # type: ignore[index]
+                    campaigns[campaign.id] = campaign  # type: ignore[index]  # a loaded row has its id
             # Opt-outs recorded since the launch win over the launch's list.
             stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
             skipped = {c.id for c in claimed if c.e164 in stopped
@@ -255,7 +255,7 @@ class Dispatcher:
                 if queue:
                     return queue.popleft()
                 if refilling():
-                    await asyncio.shield(refill_task)  # type: ignore[arg-type]
+                    await asyncio.shield(refill_task)
                 elif exhausted:
                     return None
 

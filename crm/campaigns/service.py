@@ -232,7 +232,7 @@ async def list_campaigns(session: AsyncSession, p: Principal, page: int, per_pag
     campaigns = (await session.scalars(
         select(Campaign).where(*where).order_by(Campaign.created_at.desc(), Campaign.id.desc())
         .offset((page - 1) * per_page).limit(per_page))).all()
-    sizes = dict((await session.execute(
+    sizes: dict[int, int] = dict((await session.execute(
         select(OutboxMessage.campaign_id, func.count())
         .where(OutboxMessage.campaign_id.in_([c.id for c in campaigns]))
         .group_by(OutboxMessage.campaign_id))).all()) if campaigns else {}
