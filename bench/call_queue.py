@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from crm import schema  # noqa: E402
 from crm.calls.models import CallTask, TaskKind, TaskStatus  # noqa: E402
 from crm.calls.queue import day_queue  # noqa: E402
 from crm.calls.rules import window_for  # noqa: E402
@@ -114,7 +115,7 @@ async def measure(db: Database, runs: int) -> None:
 
 async def run(url: str, leases: int, tasks: int, runs: int) -> None:
     db = Database(url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     started = time.perf_counter()
     await populate(db, leases, tasks, random.Random(7))
     print(f"{db.engine.dialect.name}: {leases:,} leases, {tasks:,} open tasks loaded in "

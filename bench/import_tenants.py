@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crm import schema  # noqa: E402
 from crm.clock import FrozenClock  # noqa: E402
 from crm.db import Database  # noqa: E402
 from crm.tenants.imports import import_tenants  # noqa: E402
@@ -117,7 +118,7 @@ async def run(rows: int, database_url: str | None, keep: Path | None) -> None:
           f"{time.perf_counter() - started:.1f} s: {csv_path}")
     url = database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     db = Database(url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     clock = FrozenClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
     baseline = _peak_rss_mb()
     try:

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crm import schema  # noqa: E402
 from crm.app import create_app  # noqa: E402
 from crm.campaigns import dispatcher  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category  # noqa: E402
@@ -169,7 +170,7 @@ async def main() -> None:
     standin = StandinProcess.start()
     try:
         db = Database(db_url)
-        await db.create_all()
+        await db.create_all(schema.metadata)
         await db.dispose()
         kind = "PostgreSQL" if pg_name else "SQLite"
         print(f"database: {kind}; stand-in: {standin.url}; concurrency {dispatcher.CONCURRENCY}")

@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from crm import schema  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
 from crm.config import load_settings  # noqa: E402
 from crm.db import Database  # noqa: E402
@@ -319,7 +320,7 @@ async def main() -> int:
     failed = False
     try:
         db = Database(db_url)
-        await db.create_all()
+        await db.create_all(schema.metadata)
         now = datetime.now(UTC)
         start = time.perf_counter()
         campaign_id, pairs = await seed(db, args.tenants, n, now, rng)

@@ -111,14 +111,14 @@ def access(*roles: str) -> Callable[[H], H]:
             raise ValueError(f"unknown role {role}")
 
     def mark(handler: H) -> H:
-        handler.crm_access = frozenset(roles)  # type: ignore[attr-defined]
+        handler.crm_access = frozenset(roles)
         return handler
 
     return mark
 
 
 def public(handler: H) -> H:
-    handler.crm_access = PUBLIC  # type: ignore[attr-defined]
+    handler.crm_access = PUBLIC
     return handler
 
 
@@ -135,7 +135,7 @@ async def issue_token(session: AsyncSession, user: User, now: datetime, kind: st
     lifetime = SESSION_LIFETIME if kind == "session" else API_TOKEN_LIFETIME
     session.add(
         ApiToken(
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=user.id,
             token_hash=_digest(token),
             kind=kind,
             created_at=now,
@@ -159,7 +159,7 @@ async def principal_for_token(session: AsyncSession, token: str, now: datetime) 
     if tok.expires_at <= now or not user.active:
         return None
     return Principal(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         email=user.email,
         role=user.role,
         agency_id=user.agency_id,
@@ -182,7 +182,7 @@ async def _recent_failures(session: AsyncSession, now: datetime, email: str, ip:
     by_email = await session.scalar(
         select(func.count()).select_from(AuditEvent).where(*conditions, AuditEvent.subject == email)
     )
-    by_ip = 0
+    by_ip: int | None = 0
     if ip:
         by_ip = await session.scalar(
             select(func.count()).select_from(AuditEvent).where(*conditions, AuditEvent.ip == ip)
@@ -212,6 +212,7 @@ async def authenticate(
         session.add(AuditEvent(at=now, action="login_failed", subject=email, ip=ip))
         await session.commit()
         raise Unauthorized("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
+    assert user is not None  # ok is False without a user
     session.add(AuditEvent(at=now, action="login", user_id=user.id, subject=email, ip=ip))
     return user
 

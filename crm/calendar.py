@@ -28,7 +28,9 @@ def _subdivision(department: str | None) -> str | None:
 
 @lru_cache(maxsize=64)
 def _holidays(year: int, department: str | None) -> frozenset[date]:
-    return frozenset(holidays.France(years=year, subdiv=_subdivision(department)).keys())
+    # holidays builds its country classes at run time, without annotations.
+    calendar = holidays.France(years=year, subdiv=_subdivision(department))  # type: ignore[no-untyped-call]
+    return frozenset(calendar.keys())
 
 
 def is_holiday(day: date, department: str | None = None) -> bool:

@@ -98,7 +98,7 @@ def open_source(source: str | os.PathLike[str] | IO[bytes]) -> Source:
         spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
         while chunk := binary.read(1024 * 1024):
             spooled.write(chunk)
-        binary = spooled  # type: ignore[assignment]
+        binary = spooled
     binary.seek(0, io.SEEK_END)
     size = binary.tell()
     binary.seek(0)
@@ -119,7 +119,7 @@ class Reader:
         binary.seek(0)
         # The sample decided the encoding; a stray byte further down becomes "\ufffd"
         # rather than failing an import half-way through.
-        self.text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")  # type: ignore[arg-type]
+        self.text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
         self.line = 0  # lines consumed so far
         try:
             self.delimiter, hint_line = self._delimiter(text_sample)

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -91,10 +91,10 @@ class Database:
         async with self.sessionmaker() as session:
             yield session
 
-    async def create_all(self) -> None:
-        """Create every table from the models (tests); production uses Alembic."""
-        from crm.schema import metadata
-
+    async def create_all(self, metadata: MetaData) -> None:
+        """Create the tables of ``metadata`` (tests pass ``crm.schema.metadata``, which gathers
+        every feature's tables: the core does not import the features); production uses
+        Alembic."""
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
 
@@ -115,8 +115,6 @@ class Database:
 def dialect_insert(session: Any) -> Any:
     """The dialect's INSERT construct, which knows ON CONFLICT DO NOTHING/UPDATE on both
     SQLite and PostgreSQL: idempotent writes land on a unique key instead of failing."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -134,7 +134,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
             for name, code, phone, _, _ in AGENCIES
         ], key=("name",))
         office_rows, office_meta = [], []
-        for agency_id, (_, _, _, _, offices) in zip(agency_ids, AGENCIES):
+        for agency_id, (_, _, _, _, offices) in zip(agency_ids, AGENCIES, strict=True):
             for name, postcode, city in offices:
                 office_rows.append({"agency_id": agency_id, "name": name})
                 office_meta.append((agency_id, postcode, city))
@@ -142,10 +142,11 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
 
         # 20 residences per agency, spread over its local offices.
         residence_rows, residence_meta = [], []
-        for a_index, agency_id in enumerate(agency_ids):
-            offices = [(oid, meta) for oid, meta in zip(office_ids, office_meta) if meta[0] == agency_id]
+        for agency_id in agency_ids:
+            agency_offices = [(oid, meta) for oid, meta in zip(office_ids, office_meta, strict=True)
+                              if meta[0] == agency_id]
             for r_index, word in enumerate(RESIDENCE_WORDS):
-                office_id, (_, postcode, city) = offices[r_index % len(offices)]
+                office_id, (_, postcode, city) = agency_offices[r_index % len(agency_offices)]
                 residence_rows.append({"agency_id": agency_id, "local_office_id": office_id,
                                        "name": word, "postcode": postcode, "city": city})
                 residence_meta.append((agency_id, office_id, postcode, city, fake.street_name()))
@@ -166,8 +167,8 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         # A dwelling's place: (residence index, building id, entrance id)
         places = []
         res_index = {rid: i for i, rid in enumerate(residence_ids)}
-        bld_res = dict(zip(building_ids, building_res))
-        for eid, bid in zip(entrance_ids, entrance_bld):
+        bld_res = dict(zip(building_ids, building_res, strict=True))
+        for eid, bid in zip(entrance_ids, entrance_bld, strict=True):
             places.append((res_index[bld_res[bid]], bid, eid))
 
         # Households: most current tenants, some who left, the newest in the last 45 days.
@@ -198,7 +199,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         tenant_ids = await _insert(session, Tenant, tenant_rows, key=("tenant_ref",))
 
         lease_rows = []
-        for n, (tid, (start, end)) in enumerate(zip(tenant_ids, lease_plans)):
+        for n, (tid, (start, end)) in enumerate(zip(tenant_ids, lease_plans, strict=True)):
             r_i, bid, eid = rng.choice(places)
             agency_id, office_id, postcode, city, street = residence_meta[r_i]
             lease_rows.append({
@@ -212,7 +213,8 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         await _insert(session, Lease, lease_rows)
 
         used: set[str] = set()
-        phone_rows, optout_rows = [], []
+        phone_rows: list[dict[str, Any]] = []
+        optout_rows: list[dict[str, Any]] = []
         for tid in tenant_ids:
             draw = rng.random()
             has_mobile = draw < 0.72
@@ -236,11 +238,11 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         await _insert(session, OptOutEvent, optout_rows)
 
         password_hash = hash_password(DEMO_PASSWORD)
-        user_rows = [{"email": "admin@demo.fr", "password_hash": password_hash, "role": Role.ADMIN,
+        user_rows: list[dict[str, Any]] = [{"email": "admin@demo.fr", "password_hash": password_hash, "role": Role.ADMIN,
                       "agency_id": None, "full_name": "Administrateur démo", "active": True,
                       "created_at": now}]
         summary.users.append(("admin@demo.fr", Role.ADMIN, None))
-        for agency_id, (name, _, _, slug, _) in zip(agency_ids, AGENCIES):
+        for agency_id, (name, _, _, slug, _) in zip(agency_ids, AGENCIES, strict=True):
             for role, prefix in ((Role.MANAGER, "responsable"), (Role.ADVISER, "conseiller")):
                 email = f"{prefix}.{slug}@demo.fr"
                 user_rows.append({"email": email, "password_hash": password_hash, "role": role,

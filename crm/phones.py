@@ -101,7 +101,7 @@ def normalise_phone(raw: str | None) -> PhoneResult | None:
             if (overseas_type := _type(overseas)) != PhoneNumberType.UNKNOWN:
                 number, number_type = overseas, overseas_type
                 break
-    if number is not None and phonenumbers.region_code_for_country_code(number.country_code) not in FRENCH_REGIONS:
+    if number is not None and phonenumbers.region_code_for_country_code(number.country_code or 0) not in FRENCH_REGIONS:
         return PhoneResult(
             raw=original,
             error=f"numéro étranger (+{number.country_code}) : seuls les numéros français sont acceptés",

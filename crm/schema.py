@@ -1,4 +1,4 @@
-"""Every table of the service, gathered for Alembic and for tests' create_all.
+"""Every table of the service, gathered for Alembic and for tests (`db.create_all(schema.metadata)`).
 
 A feature that adds tables imports its models module here.
 """

@@ -13,7 +13,7 @@ from crm.db import Database
 from crm.models import Agency, AuditEvent, Role, User
 
 
-async def find_agency(session, ref: str) -> Agency | None:  # type: ignore[no-untyped-def]
+async def find_agency(session, ref: str) -> Agency | None:
     cond = [func.lower(Agency.name) == ref.strip().lower(), func.lower(Agency.code) == ref.strip().lower()]
     if ref.strip().isdigit():
         cond.append(Agency.id == int(ref))

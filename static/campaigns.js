@@ -1,76 +1,9 @@
-/* SMS campaigns: live character/segment counter (same rules as crm/sms/encoding.py),
-   the wizard (audience picker, live count, preview, launch) and live campaign progress.
+/* SMS campaigns: the wizard (audience picker, live count, preview, launch) and live campaign progress.
    Plain JavaScript, no framework: it must run on an adviser's old PC. */
 (function () {
   "use strict";
 
-  // GSM 03.38 basic set and extension table (each extension character costs two units).
-  var GSM_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-  var GSM_EXT = "\f^{}\\[~]|€";
-  var FRIENDLY = {"\u2019": "'", "\u2018": "'", "\u00ab": '"', "\u00bb": '"', "\u201c": '"',
-    "\u201d": '"', "\u2026": "...", "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " "};
-
-  function segmentsOf(costs, single, multi) {
-    var total = 0, i;
-    for (i = 0; i < costs.length; i++) total += costs[i];
-    if (total === 0) return 0;
-    if (total <= single) return 1;
-    var segments = 1, used = 0;
-    for (i = 0; i < costs.length; i++) {
-      if (used + costs[i] > multi) { segments++; used = 0; }
-      used += costs[i];
-    }
-    return segments;
-  }
-
-  function analyse(text) {
-    var chars = Array.from(text), culprits = [], gsm = [], i, ch;
-    for (i = 0; i < chars.length; i++) {
-      ch = chars[i];
-      if (GSM_BASIC.indexOf(ch) >= 0) gsm.push(1);
-      else if (GSM_EXT.indexOf(ch) >= 0) gsm.push(2);
-      else if (culprits.indexOf(ch) < 0) culprits.push(ch);
-    }
-    if (!culprits.length) {
-      return {encoding: "GSM-7", units: gsm.reduce(function (a, b) { return a + b; }, 0),
-              segments: segmentsOf(gsm, 160, 153), ucs2: []};
-    }
-    var costs = chars.map(function (c) { return c.codePointAt(0) > 0xffff ? 2 : 1; });
-    return {encoding: "UCS-2", units: costs.reduce(function (a, b) { return a + b; }, 0),
-            segments: segmentsOf(costs, 70, 67), ucs2: culprits};
-  }
-
-  function gsmFriendly(text) {
-    return Array.from(text).map(function (c) { return FRIENDLY[c] !== undefined ? FRIENDLY[c] : c; }).join("");
-  }
-
-  function show(ch) { return ch === "\u00a0" || ch === "\u202f" ? "espace insécable" : "« " + ch + " »"; }
-
-  function describe(a, length) {
-    var s = length + " caractère" + (length > 1 ? "s" : "") + " · " + a.encoding + " · " +
-      a.segments + " segment" + (a.segments > 1 ? "s" : "") + " par envoi";
-    if (a.encoding === "UCS-2") s += " — caractères qui doublent le coût : " + a.ucs2.map(show).join(", ");
-    if (length > 1600 || a.segments > 10) s += " — trop long (au plus 1600 caractères et 10 segments)";
-    return s;
-  }
-
-  // Any textarea with data-sms-counter="ID" updates the element ID as one types.
-  function bindCounters(root) {
-    root.querySelectorAll("textarea[data-sms-counter]").forEach(function (area) {
-      var out = document.getElementById(area.getAttribute("data-sms-counter"));
-      var fix = area.getAttribute("data-gsm-fix") ? document.getElementById(area.getAttribute("data-gsm-fix")) : null;
-      function update() {
-        var a = analyse(area.value);
-        out.textContent = describe(a, Array.from(area.value).length);
-        out.className = a.encoding === "UCS-2" || a.segments > 10 ? "warn" : "muted";
-        if (fix) fix.hidden = !(a.encoding === "UCS-2" && analyse(gsmFriendly(area.value)).encoding === "GSM-7");
-      }
-      area.addEventListener("input", update);
-      if (fix) fix.addEventListener("click", function () { area.value = gsmFriendly(area.value); update(); area.focus(); });
-      update();
-    });
-  }
+  // The message box's live counter is static/sms_counter.js (loaded by the same pages).
 
   function csrf() {
     var meta = document.querySelector("meta[name=csrf-token]");
@@ -372,7 +305,7 @@
           });
         }
         // Delivery receipts keep arriving after the last SMS has left ("done"): keep
-        // following them for a few minutes so "Remis à l'opérateur" moves to "Reçus".
+        // following them for a few minutes so "remis à l'opérateur" moves to "distribué".
         if (live.indexOf(c.status) >= 0) setTimeout(tick, 3000);
         else if (awaiting(c.counts) && receiptTicks++ < 100) setTimeout(tick, 3000);
       }).catch(function () { setTimeout(tick, 10000); });
@@ -391,12 +324,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    bindCounters(document);
     var form = document.getElementById("campaign-wizard");
     if (form) wizard(form);
     var live = document.getElementById("campaign-progress");
     if (live) progress(live);
   });
-
-  window.crmSms = {analyse: analyse, gsmFriendly: gsmFriendly};
 })();

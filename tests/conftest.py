@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm import schema
 from crm.app import create_app
 from crm.clock import FrozenClock
 from crm.config import Settings, load_settings
@@ -68,7 +69,7 @@ def pg_database() -> Iterator[PgDatabase | None]:
         await conn.execute(f'CREATE DATABASE "{name}"')
         await conn.close()
         db = Database(url)
-        await db.create_all()
+        await db.create_all(schema.metadata)
         await db.dispose()
         conn = await asyncpg.connect(_plain(url))
         sequences = [row[0] for row in await conn.fetch(
@@ -111,7 +112,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, pg_database: PgDat
 
     async def create() -> None:
         db = Database(_sqlite_url(path))
-        await db.create_all()
+        await db.create_all(schema.metadata)
         await db.dispose()
 
     asyncio.run(create())

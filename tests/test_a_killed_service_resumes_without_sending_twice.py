@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
+from crm import schema
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.campaigns.outbox import write_outbox_rows
 from crm.db import Database
@@ -62,12 +63,15 @@ def _start_service(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 async def _prepare(db: Database, env: dict[str, str]) -> int:
-    subprocess.run([sys.executable, "main.py", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    upgrade = await asyncio.create_subprocess_exec(
+        sys.executable, "main.py", "db", "upgrade", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await upgrade.communicate()
+    assert upgrade.returncode == 0, output.decode(errors="replace")
     async with db.engine.connect() as conn:
         has_outbox = await conn.run_sync(lambda c: inspect(c).has_table("outbox_message"))
     if not has_outbox:  # no migrations written yet: build the schema from the models
-        await db.create_all()
+        await db.create_all(schema.metadata)
     now = datetime.now(UTC)
     async with db.session() as session:
         campaign = Campaign(name="Coupure d'eau", category=Category.OUTAGE, urgent=True,
@@ -95,9 +99,14 @@ async def _wait_for(predicate, what: str, proc: subprocess.Popen[bytes], log: Pa
             return
         if proc.poll() is not None:
             pytest.fail(f"the service stopped (code {proc.returncode}) waiting for {what}:\n"
-                        + log.read_text(errors="replace")[-3000:])
+                        + await _tail(log))
         await asyncio.sleep(0.05)  # polling the database, not waiting for a fixed time
-    pytest.fail(f"timed out waiting for {what}:\n" + log.read_text(errors="replace")[-3000:])
+    pytest.fail(f"timed out waiting for {what}:\n" + await _tail(log))
+
+
+async def _tail(log: Path) -> str:
+    text = await asyncio.to_thread(log.read_text, errors="replace")
+    return text[-3000:]
 
 
 async def test_a_killed_service_resumes_without_sending_anything_twice(tmp_path, standin) -> None:

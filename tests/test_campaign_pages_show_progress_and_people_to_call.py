@@ -1,11 +1,14 @@
 """The campaign pages: list, wizard, campaign page with progress, unreachable tenants and
 their CSV, reduced-mobility tenants to call, cancel; the tenant page's SMS panel."""
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, OutboxMessage
-from tests.support.campaigns import building_b, ids, lift_campaign, page_login
-from tests.support.factories import api_user, make_lease, make_user
+from tests.conftest import PARIS
+from tests.support.campaigns import building_b, ids, lift_campaign
+from tests.support.factories import api_user, make_lease, make_user, page_login
 
 
 async def launched_lift_campaign(client, db):
@@ -89,3 +92,18 @@ async def test_the_tenant_page_offers_one_sms_and_sends_it_through_the_outbox(cl
         assert [(r.e164, r.body) for r in rows] == [("+33612345678", "Votre dossier est complet.")]
     html = await (await client.get(f"/locataires/{lease.tenant_id}?sms=ok")).text()
     assert "SMS en file d'envoi." in html and "Votre dossier est complet." in html
+
+
+async def test_an_sms_written_on_sunday_evening_is_announced_for_the_next_sending_hour(client, db, clock):
+    lease = await make_lease(db, mobile="+33612345678")
+    clock.set(datetime(2026, 11, 22, 21, 0, tzinfo=PARIS))  # Sunday evening
+    csrf = await page_login(client, await make_user(db, "adviser", "Blois"))
+    resp = await client.post(f"/locataires/{lease.tenant_id}/sms",
+                             data={"csrf_token": csrf, "body": "Votre dossier est complet."},
+                             allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"].endswith("?sms=programme#sms")
+    async with db.session() as s:
+        [row] = (await s.scalars(select(OutboxMessage))).all()
+    assert (row.status, row.next_try_at) == ("pending", datetime(2026, 11, 23, 8, 0, tzinfo=PARIS))
+    html = await (await client.get(f"/locataires/{lease.tenant_id}?sms=programme")).text()
+    assert "SMS programmé : hors des heures d'envoi" in html and "SMS en file d" not in html

@@ -3,8 +3,8 @@ and the same page shows the French, line-numbered report."""
 
 from aiohttp import FormData
 
-from tests.support.factories import make_user
-from tests.support.imports import SAMPLE, csrf_from, page_login, row, table_counts, write_csv
+from tests.support.factories import csrf_from, make_user, page_login
+from tests.support.imports import SAMPLE, row, table_counts, write_csv
 
 
 def _form(csrf: str | None, content: bytes, filename: str = "locataires.csv") -> FormData:

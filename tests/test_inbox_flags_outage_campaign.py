@@ -8,12 +8,11 @@ from datetime import timedelta
 import pytest
 
 from crm.campaigns.models import Campaign
-from tests.support.factories import api_user, make_lease, make_user
+from tests.support.factories import api_user, make_lease, make_user, page_login
 from tests.support.sms import (  # noqa: F401 - fixtures
     http_settings,
     inbound,
     make_sent_campaign,
-    page_login,
     post_sms,
 )
 

@@ -4,18 +4,18 @@ both ways, a reply from the form, "traité"."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
-from tests.support.factories import make_lease, make_user
+from tests.conftest import PARIS
+from tests.support.factories import make_lease, make_user, page_login
 from tests.support.sms import (  # noqa: F401 - fixtures
     http_settings,
     inbound,
     make_sent_campaign,
-    page_login,
     post_sms,
 )
 
@@ -90,6 +90,22 @@ async def test_a_reply_from_the_form_is_queued_and_the_message_can_be_marked_han
     assert m.status == "handled"
     html = await (await client.get("/messages")).text()
     assert 'class="badge"' not in html
+
+
+async def test_a_reply_written_on_sunday_evening_is_announced_for_the_next_sending_hour(client, db, clock):
+    await _conversation(client, db, clock)
+    [m, _] = await inbound(db)
+    clock.set(datetime(2026, 11, 22, 21, 0, tzinfo=PARIS))  # Sunday evening
+    csrf = await page_login(client, await make_user(db, role="adviser"))
+    resp = await client.post(f"/messages/{m.id}/reply", allow_redirects=False,
+                             data={"csrf_token": csrf, "body": "Nous revenons vers vous lundi."})
+    assert resp.status == 303 and resp.headers["Location"] == f"/messages/{m.id}?envoye=programme"
+    async with db.session() as session:
+        sent = (await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.body == "Nous revenons vers vous lundi."))).one()
+    assert sent.next_try_at == datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
+    html = await (await client.get(resp.headers["Location"])).text()
+    assert "Réponse programmée : hors des heures d'envoi" in html
 
 
 async def test_a_form_without_csrf_token_sends_nothing(client, db, clock):

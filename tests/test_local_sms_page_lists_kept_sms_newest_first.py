@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 from crm.sms.models import LocalSms
-from tests.support.campaigns import page_login
-from tests.support.factories import NOW, make_user
+from tests.support.factories import NOW, make_user, page_login
 
 
 async def test_the_simulation_page_lists_kept_sms_newest_first_with_pages(client, db):

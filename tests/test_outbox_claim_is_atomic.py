@@ -30,14 +30,22 @@ async def test_concurrent_claims_return_disjoint_batches(db, clock) -> None:
     async def claim() -> list[int]:
         async with db.session() as session:
             got = await claim_due(session, clock.now(), 120)
-            await asyncio.sleep(0)  # hold the transaction open while the other claims
+            await asyncio.sleep(0)  # hold the transaction open while the others claim
             await session.commit()
         return [c.id for c in got]
 
-    batches = await asyncio.gather(*(claim() for _ in range(3)))
+    # Three claims at once, again and again until a round finds nothing. How the rows split
+    # between them depends on timing (SKIP LOCKED may pass over rows another claim holds, to
+    # be taken in a later round), so only what must always hold is asserted.
+    batches: list[list[int]] = []
+    for _ in range(20):
+        round_ = await asyncio.gather(*(claim() for _ in range(3)))
+        batches += round_
+        if not any(round_):
+            break
     # Each claim takes at most its limit (PostgreSQL must not re-run the LIMIT … SKIP
-    # LOCKED subquery and take more), and together they take every row once.
-    assert sorted(len(batch) for batch in batches) == [60, 120, 120]
+    # LOCKED subquery and take more), no row is claimed twice, and every row is claimed.
+    assert max(len(batch) for batch in batches) <= 120
     claimed = [i for batch in batches for i in batch]
     assert len(claimed) == len(set(claimed)) == 300
     assert {r.status for r in await rows(db)} == {OutboxStatus.SENDING}

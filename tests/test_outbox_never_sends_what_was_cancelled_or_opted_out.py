@@ -93,8 +93,7 @@ async def test_a_message_in_flight_when_its_campaign_is_cancelled_is_not_retried
     app = twilio_app(settings, db, clock, twilio_standin.url, sms_rate=0)
     try:
         dispatching = asyncio.create_task(dispatch_once(app))
-        while not twilio_standin.requests:
-            await asyncio.sleep(0.01)
+        await twilio_standin.received.wait()
         assert (await rows(db, campaign.id))[0].status == OutboxStatus.SENDING
         async with db.session() as session:
             await session.execute(update(Campaign).where(Campaign.id == campaign.id)

@@ -20,8 +20,7 @@ async def test_stopping_finishes_the_calls_in_flight_and_leaves_the_rest_pending
     app = twilio_app(settings, db, clock, twilio_standin.url, sms_rate=0)
     try:
         stop = await start_dispatcher(app)
-        while not twilio_standin.requests:  # the loop has started sending
-            await asyncio.sleep(0.01)
+        await twilio_standin.received.wait()  # the loop has started sending
         await stop()
         statuses = Counter(r.status for r in await rows(db, campaign.id))
         assert set(statuses) == {OutboxStatus.SENT, OutboxStatus.PENDING}, statuses

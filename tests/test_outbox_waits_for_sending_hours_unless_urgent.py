@@ -63,3 +63,23 @@ async def test_an_urgent_outage_alert_goes_at_night(settings, db, clock,
     finally:
         await app[SMS].close()
     assert {r.status for r in await rows(db, campaign.id)} == {OutboxStatus.SENT}
+
+
+async def test_a_retry_keeps_the_same_rule_as_the_preview_urgent_alone_is_not_enough(
+        settings, db, clock, twilio_standin: TwilioStandin) -> None:
+    # An "urgent" flag on a non-alert (as direct SMS were once written) does not let a retry
+    # go at night: only urgent alerts may (crm.campaigns.rules.sends_any_time).
+    clock.set(datetime(2026, 11, 16, 19, 59, 50, tzinfo=PARIS))
+    info = await make_campaign(db, clock.now(), numbers(1), category=Category.INFORMATION, urgent=True)
+    alert = await make_campaign(db, clock.now(), ["+33699999999"], category=Category.OUTAGE, urgent=True)
+    twilio_standin.fail_next(2, status=503, code=None)
+    app = twilio_app(settings, db, clock, twilio_standin.url, sms_rate=0)
+    try:
+        await dispatch_once(app)
+    finally:
+        await app[SMS].close()
+    [info_row] = await rows(db, info.id)
+    [alert_row] = await rows(db, alert.id)
+    assert info_row.next_try_at == datetime(2026, 11, 17, 8, 0, tzinfo=PARIS)
+    assert alert_row.status == OutboxStatus.PENDING
+    assert alert_row.next_try_at < datetime(2026, 11, 16, 21, 0, tzinfo=PARIS)

@@ -27,10 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "surveys": {"core", "web", "tenants", "calls"},
 }
 # Known exceptions, each with its reason.
-EXCEPTIONS = {
-    # Database.create_all (tests only) gathers every table; production uses Alembic.
-    "crm.db -> crm.schema",
-}
+EXCEPTIONS: set[str] = set()
 
 
 def package_of(module: str) -> str:

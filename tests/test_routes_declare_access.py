@@ -9,7 +9,7 @@ EXPECTED_PUBLIC = {"healthz", "metrics", "openapi", "api_login", "home", "login"
 
 
 def test_every_route_declares_its_roles():
-    for method, path, handler, name in all_routes():
+    for method, path, handler, _name in all_routes():
         declared = getattr(handler, "crm_access", None)
         assert declared is not None, f"{method} {path} declares no access"
 

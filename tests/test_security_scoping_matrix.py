@@ -12,8 +12,7 @@ import pytest
 
 from crm.auth import PUBLIC
 from crm.web.routes import all_routes
-from tests.support.calls import page_login
-from tests.support.factories import login, make_user
+from tests.support.factories import login, make_user, page_login
 from tests.support.security import World, build_agency, fill, snapshot, two_agencies
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

@@ -1,13 +1,16 @@
 """The survey import through the API (admins), the admin page (multipart + CSRF) and
 `python main.py import surveys FILE`."""
 
+import asyncio
+from pathlib import Path
+
 import aiohttp
 from sqlalchemy import func, select
 
 from crm.surveys.imports import import_surveys_command
 from crm.surveys.models import SurveyAnswer
-from tests.support.factories import api_user, make_user
-from tests.support.surveys import SAMPLE_SURVEY, add_agencies, page_login, survey_csv
+from tests.support.factories import api_user, make_user, page_login
+from tests.support.surveys import SAMPLE_SURVEY, add_agencies, survey_csv
 
 GOOD = [["B", "2026-Q3", "R1", "Blois", "cleanliness", "4"],
         ["B", "2026-Q3", "R1", "Atlantide", "communication", "4"]]
@@ -35,8 +38,8 @@ async def test_the_api_takes_a_multipart_file_field_too(client, db):
     await add_agencies(db, "Blois", "Romorantin", "Vendôme")
     headers = await api_user(client, db, "admin", None)
     form = aiohttp.FormData()
-    with open(SAMPLE_SURVEY, "rb") as f:
-        form.add_field("file", f.read(), filename="enquete.csv", content_type="text/csv")
+    form.add_field("file", await asyncio.to_thread(Path(SAMPLE_SURVEY).read_bytes), filename="enquete.csv",
+                   content_type="text/csv")
     resp = await client.post("/api/v1/imports/surveys", data=form, headers=headers)
     assert resp.status == 200
     assert (await resp.json())["imported"] == 240

@@ -97,7 +97,7 @@ async def record_attempt(
     phones = (await callable_phones(session, [task.tenant_id])).get(task.tenant_id, [])
     if phone_e164 is None and phones:
         phone_e164 = phones[0].e164
-    attempt = CallAttempt(task_id=task.id, at=now, adviser_id=user_id, outcome=outcome,  # type: ignore[arg-type]
+    attempt = CallAttempt(task_id=task.id, at=now, adviser_id=user_id, outcome=outcome,
                           note=note or None, callback_at=callback_at, phone_e164=phone_e164)
     session.add(attempt)
     task.attempts += 1

@@ -97,7 +97,7 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
         staff_query = select(User).where(User.role.in_((Role.ADVISER, Role.MANAGER))).order_by(User.id)
         for user in await session.scalars(staff_query):
             if user.agency_id is not None:
-                advisers.setdefault(user.agency_id, []).append(user.id)  # type: ignore[arg-type]
+                advisers.setdefault(user.agency_id, []).append(user.id)
         leases = (await session.execute(
             select(Lease.id, Lease.tenant_id, Lease.agency_id, Lease.lease_start)
             .where(Lease.lease_start >= today - timedelta(days=HISTORY_DAYS), Lease.lease_end.is_(None))

@@ -100,7 +100,7 @@ async def save_interview(
     if task.status == TaskStatus.OPEN:
         await record_attempt(session, task, user_id=user_id, outcome=Outcome.REACHED, now=now, tz=tz)
     label, score = summary_sentiment(summary)
-    interview = Interview(task_id=task.id, tenant_id=task.tenant_id, agency_id=task.agency_id,  # type: ignore[arg-type]
+    interview = Interview(task_id=task.id, tenant_id=task.tenant_id, agency_id=task.agency_id,
                           adviser_id=user_id, at=now, answers=clean, summary=summary.strip(),
                           summary_sentiment=label, summary_sentiment_score=score)
     session.add(interview)

@@ -162,7 +162,7 @@ async def courtesy_call_kpis(
         if row.adviser_id is not None:
             by_adviser[row.adviser_id].add(row, today)
         by_cohort[row.lease_start.strftime("%Y-%m")].append(row)
-    agency_names = dict((await session.execute(
+    agency_names: dict[int, str] = dict((await session.execute(
         select(Agency.id, Agency.name).where(Agency.id.in_(list(by_agency))))).all()) if by_agency else {}
     advisers = {u.id: u for u in await session.scalars(
         select(User).where(User.id.in_(list(by_adviser))))} if by_adviser else {}

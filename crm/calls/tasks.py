@@ -132,6 +132,7 @@ async def request_callback_from_sms(
         return None
     tasks = {t.kind: t for t in await session.scalars(select(CallTask).where(CallTask.lease_id == lease.id))}
     courtesy = tasks.get(TaskKind.COURTESY)
+    task: CallTask | None
     if courtesy is not None and courtesy.status == TaskStatus.OPEN:
         task = courtesy
     else:

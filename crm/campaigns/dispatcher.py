@@ -26,11 +26,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from crm.calendar import next_sms_sending_time
 from crm.campaigns import outbox
 from crm.campaigns.models import Campaign
-from crm.campaigns.preview import ignores_opt_out
 from crm.campaigns.ratelimit import TokenBucket
+from crm.campaigns.rules import ignores_opt_out, next_allowed
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
@@ -136,8 +135,8 @@ class _Writer:
                 continue
             next_try = r.at + timedelta(seconds=backoff_seconds(r.row.attempts, err.retry_after))
             campaign = self.campaigns.get(r.row.campaign_id)
-            if campaign is not None and not campaign.urgent:
-                next_try = next_sms_sending_time(next_try, tz)
+            if campaign is not None:
+                next_try = next_allowed(campaign, next_try, tz)
             retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
         async with d.db.session() as session:
@@ -201,7 +200,7 @@ class Dispatcher:
             if missing:
                 for campaign in (await session.scalars(
                         select(Campaign).where(Campaign.id.in_(missing)))).all():
-                    campaigns[campaign.id] = campaign  # type: ignore[index]
+                    campaigns[campaign.id] = campaign  # type: ignore[index]  # a loaded row has its id
             # Opt-outs recorded since the launch win over the launch's list.
             stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
             skipped = {c.id for c in claimed if c.e164 in stopped
@@ -260,7 +259,7 @@ class Dispatcher:
                 if queue:
                     return queue.popleft()
                 if refilling():
-                    await asyncio.shield(refill_task)  # type: ignore[arg-type]
+                    await asyncio.shield(refill_task)
                 elif exhausted:
                     return None
 

@@ -20,7 +20,7 @@ from crm.db import dialect_insert
 
 CHUNK = 1000  # rows per executemany: bounded memory for a 100,000-recipient launch
 
-_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_table = OutboxMessage.__table__
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:

@@ -8,13 +8,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.campaigns.labels import OUTBOX_STATUS_LABELS
 from crm.campaigns.models import OutboxMessage
-
-STATUS_LABELS = {
-    "pending": "en attente", "sending": "en cours", "sent": "remis à l'opérateur",
-    "delivered": "reçu", "undelivered": "non distribué", "failed": "échec",
-    "unknown": "incertain", "cancelled": "annulé",
-}
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any],
@@ -26,7 +21,8 @@ async def tenant_panel(request: web.Request, tenant: dict[str, Any],
         "template": "campaigns/tenant_sms_panel.html",
         "tenant_id": tenant["id"], "mobile": tenant.get("mobile"),
         "opted_out": bool(tenant.get("sms_opted_out")), "recent": recent,
-        "status_labels": STATUS_LABELS,
-        "sent_flash": request.query.get("sms") == "ok",
+        "status_labels": OUTBOX_STATUS_LABELS,
+        "sent_flash": request.query.get("sms") in ("ok", "programme"),
+        "scheduled_flash": request.query.get("sms") == "programme",
         "error_flash": request.query.get("sms_erreur"),
     }

@@ -5,38 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.calendar import next_sms_sending_time
 from crm.campaigns.audience import Audience, AudienceScan
-from crm.campaigns.models import Campaign, Category
+from crm.campaigns.models import Campaign
+from crm.campaigns.rules import first_send_at, ignores_opt_out
 from crm.campaigns.templating import MessageTemplate
 from crm.config import Settings
 from crm.sms.encoding import MAX_CHARACTERS, analyse, make_gsm_friendly
 
 MAX_SEGMENTS = 10  # French short codes
 SAMPLES = 5
-
-
-def sends_any_time(campaign: Campaign) -> bool:
-    """Only urgent alerts may go outside the allowed sending hours (RULES.md)."""
-    return bool(campaign.urgent) and campaign.category in Category.ALERTS
-
-
-def first_send_at(campaign: Campaign, now: datetime, tz: ZoneInfo) -> datetime:
-    start = max(now, campaign.send_at) if campaign.send_at else now
-    if sends_any_time(campaign):
-        return start
-    return next_sms_sending_time(start, tz)
-
-
-def ignores_opt_out(campaign: Campaign, settings: Settings) -> bool:
-    """Only urgent outage alerts may reach an opted-out number, where the landlord allows it
-    (RULES.md); the launch's audience and the dispatcher's last check both ask here."""
-    return (campaign.category == Category.OUTAGE and bool(campaign.urgent)
-            and settings.alerts_ignore_opt_out)
 
 
 def scan_for(campaign: Campaign, settings: Settings, now: datetime, **kwargs: Any) -> AudienceScan:

@@ -14,10 +14,11 @@ from crm import hooks
 from crm.auth import Principal
 from crm.campaigns.audience import Audience, check_scope
 from crm.campaigns.dispatcher import Dispatcher
-from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
+from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.presets import BY_CODE
-from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, first_send_at, scan_for
+from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, scan_for
+from crm.campaigns.rules import decide_urgent, first_send_at
 from crm.campaigns.templating import MessageTemplate, check_template
 from crm.config import Settings
 from crm.db import Database
@@ -44,10 +45,7 @@ class CampaignIn(BaseModel):
 
 def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
     """An unsaved campaign from checked input (shared by create and the wizard's preview)."""
-    urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
-    if urgent and data.category not in Category.ALERTS:
-        raise Invalid("Seules les alertes (panne, travaux, suivi de demande) peuvent être urgentes.",
-                      code="urgent_not_allowed")
+    urgent = decide_urgent(data.category, data.urgent)
     if data.preset is not None and data.preset not in BY_CODE:
         raise Invalid(f"Modèle inconnu : {data.preset}.", code="unknown_preset")
     if data.audience.is_empty():
@@ -234,7 +232,7 @@ async def list_campaigns(session: AsyncSession, p: Principal, page: int, per_pag
     campaigns = (await session.scalars(
         select(Campaign).where(*where).order_by(Campaign.created_at.desc(), Campaign.id.desc())
         .offset((page - 1) * per_page).limit(per_page))).all()
-    sizes = dict((await session.execute(
+    sizes: dict[int, int] = dict((await session.execute(
         select(OutboxMessage.campaign_id, func.count())
         .where(OutboxMessage.campaign_id.in_([c.id for c in campaigns]))
         .group_by(OutboxMessage.campaign_id))).all()) if campaigns else {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.campaigns.labels import OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, OutboxMessage
-from crm.campaigns.panels import STATUS_LABELS
 from crm.timeline import TimelineEntry
 
 
@@ -18,7 +18,7 @@ async def entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
     )
     out = []
     for msg, name, kind in rows:
-        status = STATUS_LABELS.get(msg.status, msg.status)
+        status = OUTBOX_STATUS_LABELS.get(msg.status, msg.status)
         if kind == "campaign":
             title, link = f"SMS de la campagne « {name} » ({status})", f"/campagnes/{msg.campaign_id}"
         else:

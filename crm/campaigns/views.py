@@ -14,13 +14,14 @@ from crm.campaigns import presets, service
 from crm.campaigns.audience import Audience, AudienceScan, check_scope
 from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.dispatcher import DISPATCHER
+from crm.campaigns.labels import CAMPAIGN_STATUS_LABELS, OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, CampaignStatus, Category
-from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
+from crm.campaigns.preview import MAX_CHARACTERS, preview, scan_for
+from crm.campaigns.rules import decide_urgent
 from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Lease, Phone, PhoneKind, Tenant
-from crm.sms.encoding import analyse
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
 from crm.web.middlewares import principal
 from crm.web.render import render
@@ -100,7 +101,7 @@ async def api_audience_count(request: web.Request) -> web.Response:
     data = await read_json(request, AudienceCountIn)
     p = principal(request)
     now = request.app[CLOCK].now()
-    urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
+    urgent = decide_urgent(data.category, data.urgent)
     async with request.app[DB].session() as session:
         await check_scope(session, data.audience, p)
         probe = Campaign(name="", category=data.category, urgent=urgent, body="",
@@ -153,12 +154,7 @@ class DirectSmsIn(BaseModel):
 
 async def _direct_sms(request: web.Request, tenant_id: int, body: str) -> Any:
     """One SMS to one tenant of the caller's agency, through the outbox."""
-    p = principal(request)
-    body = body.strip()
-    if not body:
-        raise Invalid("Le message est vide.", code="empty_body")
-    if analyse(body).segments > MAX_SEGMENTS:
-        raise Invalid(f"Le message dépasse {MAX_SEGMENTS} segments.", code="message_too_long")
+    p = principal(request)  # send_direct_sms checks the body
     async with request.app[DB].session() as session:
         if await session.get(Tenant, tenant_id) is None:
             raise NotFound("Locataire introuvable.", code="tenant_not_found")
@@ -190,21 +186,12 @@ async def api_tenant_sms(request: web.Request) -> web.Response:
     data = await read_json(request, DirectSmsIn)
     msg = await _direct_sms(request, _id(request), data.body)
     return json_response({"id": msg.id, "campaign_id": msg.campaign_id, "e164": msg.e164,
-                          "status": msg.status, "segments": msg.segments}, status=202)
+                          "status": msg.status, "segments": msg.segments,
+                          "send_at": msg.next_try_at}, status=202)
 
 
 # --- pages -------------------------------------------------------------------------------
 
-STATUS_LABELS = {
-    CampaignStatus.DRAFT: "Brouillon", CampaignStatus.SCHEDULED: "Programmée",
-    CampaignStatus.SENDING: "En cours d'envoi", CampaignStatus.DONE: "Terminée",
-    CampaignStatus.CANCELLED: "Annulée",
-}
-COUNT_LABELS = {
-    "pending": "En attente", "sending": "En cours", "sent": "Remis à l'opérateur",
-    "delivered": "Reçus", "undelivered": "Non distribués", "failed": "En échec",
-    "unknown": "Incertains (à vérifier)",
-}
 
 
 @auth.managers
@@ -214,7 +201,7 @@ async def campaigns_page(request: web.Request) -> web.Response:
         items, total = await service.list_campaigns(session, principal(request), page, per_page)
     return await render("campaigns/list.html", request, {
         "campaigns": items, "total": total, "page": page, "per_page": per_page,
-        "status_labels": STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
+        "status_labels": CAMPAIGN_STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
     })
 
 
@@ -245,7 +232,8 @@ async def campaign_page(request: web.Request) -> web.Response:
         data = await service.progress(session, campaign)
         scan = await _contacts(request, campaign, session)
     return await render("campaigns/detail.html", request, {
-        "c": campaign, "data": data, "status_labels": STATUS_LABELS, "count_labels": COUNT_LABELS,
+        "c": campaign, "data": data, "status_labels": CAMPAIGN_STATUS_LABELS,
+        "count_labels": {code: OUTBOX_STATUS_LABELS[code] for code in service.COUNTED},
         "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
         "unreachable_total": len(scan.unreachable), "reduced_mobility": scan.reduced_mobility,
         "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,
@@ -282,12 +270,14 @@ async def tenant_sms_submit(request: web.Request) -> web.StreamResponse:
     tenant_id = _id(request)
     form = await request.post()
     try:
-        await _direct_sms(request, tenant_id, str(form.get("body", "")))
+        msg = await _direct_sms(request, tenant_id, str(form.get("body", "")))
     except Invalid as exc:
         from urllib.parse import quote
 
         raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms_erreur={quote(exc.message)}#sms") from None
-    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms=ok#sms")
+    # Outside the sending hours the SMS waits (crm.campaigns.direct): the flash says so.
+    flash = "programme" if msg.next_try_at > request.app[CLOCK].now() else "ok"
+    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms={flash}#sms")
 
 
 API_ROUTES = [

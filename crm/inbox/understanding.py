@@ -16,6 +16,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from crm.inbox.optout_words import is_opt_in, is_opt_out
 from crm.replies.normalise import normalise
@@ -265,7 +266,7 @@ _POLARITY = {
 
 
 @lru_cache(maxsize=1)
-def _analyzer():  # type: ignore[no-untyped-def]
+def _analyzer() -> Any:  # textblob-fr has no types
     """textblob-fr's PatternAnalyzer, loaded once; None when it cannot be imported."""
     try:
         with warnings.catch_warnings():

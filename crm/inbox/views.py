@@ -14,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from crm import auth
 from crm.auth import Principal
 from crm.campaigns.direct import send_direct_sms
+from crm.campaigns.labels import OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
 from crm.inbox.inbound import receive, tenant_names
@@ -131,29 +132,15 @@ async def _mark_handled(request: web.Request, message_id: int) -> InboundMessage
         return message
 
 
-async def _reply(request: web.Request, message_id: int, body: str) -> Any:
-    """Send an SMS in the same conversation (through the outbox, as a direct message)."""
+async def _reply(request: web.Request, message_id: int, body: str) -> OutboxMessage:
+    """Send an SMS in the same conversation (through the outbox, as a direct message, which
+    checks the body and the opt-out)."""
     p = principal(request)
-    body = body.strip()
-    if not body:
-        raise Invalid("Le message est vide.", code="empty_body")
-    if len(body) > MAX_CHARACTERS:
-        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
     async with request.app[DB].session() as session:
         message = await _message(session, p, message_id)
-        if await is_opted_out(session, message.from_e164):
-            raise Invalid("Ce numéro a demandé l'arrêt des SMS (STOP) : impossible de lui écrire.",
-                          code="opted_out")
         tenant_id, e164, agency_id = message.tenant_id, message.from_e164, message.agency_id
     return await send_direct_sms(request.app, tenant_id=tenant_id, e164=e164, body=body,
                                  user_id=p.user_id, agency_id=agency_id)
-
-
-def _id_of(result: Any) -> int | None:
-    """The outbox row id from whatever send_direct_sms returned (a row or an id)."""
-    if isinstance(result, int):
-        return result
-    return getattr(result, "id", None)
 
 
 # --- API -----------------------------------------------------------------------------------
@@ -181,7 +168,8 @@ async def api_inbox_reply(request: web.Request) -> web.Response:
     """Answer an incoming message by SMS (in the same conversation)."""
     data = await read_json(request, ReplyIn)
     result = await _reply(request, int(request.match_info["id"]), data.body)
-    return json_response({"outbox_message_id": _id_of(result), "status": "queued"}, status=202)
+    return json_response({"outbox_message_id": result.id, "status": "queued",
+                          "send_at": result.next_try_at}, status=202)
 
 
 @auth.any_user
@@ -194,7 +182,8 @@ async def api_inbox_handled(request: web.Request) -> web.Response:
 # --- pages ---------------------------------------------------------------------------------
 
 def _labels() -> dict[str, Any]:
-    return {"intent_labels": INTENT_LABELS, "sentiment_labels": SENTIMENT_LABELS}
+    return {"intent_labels": INTENT_LABELS, "sentiment_labels": SENTIMENT_LABELS,
+            "outbox_status_labels": OUTBOX_STATUS_LABELS}
 
 
 async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
@@ -266,11 +255,11 @@ async def conversation(session: AsyncSession, e164: str, limit: int = 200,
 async def inbox_conversation_page(request: web.Request) -> web.Response:
     """One conversation: the messages both ways, a reply box, "traité"."""
     return await _render_conversation(request, int(request.match_info["id"]),
-                                      sent=request.query.get("envoye") == "1",
+                                      sent=request.query.get("envoye"),
                                       corrected=request.query.get("corrige") == "1")
 
 
-async def _render_conversation(request: web.Request, message_id: int, *, sent: bool = False,
+async def _render_conversation(request: web.Request, message_id: int, *, sent: str | None = None,
                                error: str | None = None, draft: str = "",
                                corrected: bool = False) -> web.Response:
     p = principal(request)
@@ -296,12 +285,14 @@ async def inbox_reply_submit(request: web.Request) -> web.Response:
     form = await request.post()
     body = str(form.get("body", ""))
     try:
-        await _reply(request, message_id, body)
+        result = await _reply(request, message_id, body)
     except Invalid as exc:
         return await _render_conversation(request, message_id, error=exc.message, draft=body)
     if form.get("and_handled"):
         await _mark_handled(request, message_id)
-    raise web.HTTPSeeOther(f"/messages/{message_id}?envoye=1")
+    # Outside the sending hours the reply waits (crm.campaigns.direct): the page says so.
+    sent = "programme" if result.next_try_at > request.app[CLOCK].now() else "1"
+    raise web.HTTPSeeOther(f"/messages/{message_id}?envoye={sent}")
 
 
 @auth.any_user

@@ -37,7 +37,7 @@ _BODY = "x-crm-response-body"
 _last_headers: ContextVar[dict[str, str] | None] = ContextVar("twilio_last_headers", default=None)
 
 
-class RebasingHttpClient(AsyncTwilioHttpClient):
+class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SDK has no types
     """The SDK's async HTTP client, pointed at ``base_url`` instead of api.twilio.com
     (a sandbox, Prism or the test stand-in).
 
@@ -65,7 +65,7 @@ class RebasingHttpClient(AsyncTwilioHttpClient):
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - twilio's AsyncHttpClient.request signature
         allow_redirects: bool = False,
     ) -> Response:
         headers = dict(headers or {})
@@ -76,7 +76,8 @@ class RebasingHttpClient(AsyncTwilioHttpClient):
             extra["timeout"] = ClientTimeout(total=timeout)
         assert self.session is not None
         async with self.session.request(
-            method.upper(), self.rebase(url), params=params, data=data, headers=headers,
+            # The SDK's signature says dict[str, object]; it passes str values, as aiohttp wants.
+            method.upper(), self.rebase(url), params=params, data=data, headers=headers,  # type: ignore[arg-type]  # see above
             allow_redirects=allow_redirects, **extra,
         ) as response:
             text = await response.text()
@@ -161,7 +162,7 @@ class TwilioTransport:
         if not message.sid:
             raise SmsError("Twilio answered without a message sid", permanent=False,
                            reason=twilio_errors.UNAVAILABLE)
-        return message.sid
+        return str(message.sid)
 
     async def close(self) -> None:
         if self._http is not None:
@@ -171,8 +172,10 @@ class TwilioTransport:
 
 
 def _int(code: object) -> int | None:
+    if not isinstance(code, int | str):
+        return None
     try:
-        return int(code)  # type: ignore[arg-type]
+        return int(code)
     except (TypeError, ValueError):
         return None
 

@@ -130,7 +130,7 @@ async def _survey_scores(session: AsyncSession, year: int, agency_id: int | None
     # Counted by the database: a federation's year of surveys is many rows, few groups.
     stmt = (
         select(SurveyAnswer.theme, SurveyAnswer.period, SurveyAnswer.score, func.count())
-        .where(SurveyAnswer.period.in_(quarters(year)))  # type: ignore[attr-defined]
+        .where(SurveyAnswer.period.in_(quarters(year)))
         .group_by(SurveyAnswer.theme, SurveyAnswer.period, SurveyAnswer.score)
     )
     if agency_id is not None:

@@ -111,9 +111,9 @@ async def _agencies(session: AsyncSession) -> dict[str, int]:
     """Agencies by folded name and code: the tenant import creates them, we only match."""
     found: dict[str, int] = {}
     for agency in (await session.execute(select(Agency))).scalars():
-        found[fold(agency.name)] = agency.id  # type: ignore[assignment]
+        found[fold(agency.name)] = agency.id  # type: ignore[assignment]  # a loaded row has its id
         if agency.code:
-            found.setdefault(fold(agency.code), agency.id)  # type: ignore[arg-type]
+            found.setdefault(fold(agency.code), agency.id)
     return found
 
 
@@ -162,9 +162,9 @@ async def import_surveys(
         surveys = sorted({key[0] for key in wanted})
         existing: dict[Key, SurveyAnswer] = {}
         if surveys:
-            stmt = select(SurveyAnswer).where(SurveyAnswer.survey.in_(surveys))  # type: ignore[attr-defined]
-            for answer in (await session.execute(stmt)).scalars():
-                existing[(answer.survey, answer.respondent_ref, answer.theme)] = answer
+            stmt = select(SurveyAnswer).where(SurveyAnswer.survey.in_(surveys))
+            for found in (await session.execute(stmt)).scalars():
+                existing[(found.survey, found.respondent_ref, found.theme)] = found
         for key, (period, agency_id, score) in wanted.items():
             answer = existing.get(key)
             if answer is None:

@@ -156,7 +156,7 @@ def _ref(id_: int | None, name: str | None) -> dict[str, Any] | None:
     return None if id_ is None else {"id": id_, "name": name}
 
 
-def _rows_query():  # type: ignore[no-untyped-def]
+def _rows_query():
     return (
         select(Tenant, Lease, Agency.name, Residence.name, Building.name, Entrance.name)
         .join(Lease, Lease.tenant_id == Tenant.id)

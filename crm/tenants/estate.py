@@ -30,16 +30,16 @@ async def estate_tree(session: AsyncSession, agency_id: int | None) -> list[dict
         buildings_q = buildings_q.where(Residence.agency_id == agency_id)
         entrances_q = entrances_q.where(Residence.agency_id == agency_id)
 
-    entrances: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    entrances: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for e in await session.scalars(entrances_q):
         entrances[e.building_id].append({"id": e.id, "name": e.name})
-    buildings: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    buildings: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for b in await session.scalars(buildings_q):
         buildings[b.residence_id].append({"id": b.id, "name": b.name, "entrances": entrances[b.id]})
-    residences: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    residences: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for r in await session.scalars(residences_q):
         residences[r.agency_id].append({"id": r.id, "name": r.name, "buildings": buildings[r.id]})
-    offices: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    offices: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for o in await session.scalars(offices_q):
         offices[o.agency_id].append({"id": o.id, "name": o.name})
     return [

@@ -47,7 +47,7 @@ async def _uploaded_file(request: web.Request) -> AsyncIterator[IO[bytes]]:
                 raise web.HTTPRequestEntityTooLarge(max_size=MAX_FILE, actual_size=size)
             spooled.write(chunk)
         spooled.seek(0)
-        yield spooled  # type: ignore[misc]
+        yield spooled
 
 
 async def _run_import(request: web.Request) -> ImportReport:

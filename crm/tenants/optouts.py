@@ -16,7 +16,7 @@ from crm import hooks
 from crm.models import OptOutEvent
 
 
-def _latest_subquery(e164s: list[str] | None = None):  # type: ignore[no-untyped-def]
+def _latest_subquery(e164s: list[str] | None = None):
     stmt = select(OptOutEvent.e164, func.max(OptOutEvent.id).label("last_id")).group_by(OptOutEvent.e164)
     if e164s is not None:
         stmt = stmt.where(OptOutEvent.e164.in_(e164s))

@@ -67,4 +67,4 @@ def all_routes() -> list[Route]:
 
 def setup_routes(app: web.Application) -> None:
     for method, path, handler, name in all_routes():
-        app.router.add_route(method, path, handler, name=name)  # type: ignore[arg-type]
+        app.router.add_route(method, path, handler, name=name)

@@ -31,7 +31,7 @@ async def healthz(request: web.Request) -> web.Response:
 @auth.public
 async def metrics_view(request: web.Request) -> web.Response:
     """Prometheus text format."""
-    body = await request.app[METRICS].render()  # type: ignore[attr-defined]
+    body = await request.app[METRICS].render()
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
@@ -136,12 +136,12 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         except ApiError as exc:
             error, status = exc.message, exc.status
         else:
-            response = web.HTTPFound(next_url)
-            secure = request.app[SETTINGS].public_url.startswith("https://")  # type: ignore[union-attr]
-            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
-                                secure=secure, path="/")
-            response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
-            raise response
+            found = web.HTTPFound(next_url)
+            secure = request.app[SETTINGS].public_url.startswith("https://")
+            found.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+                             secure=secure, path="/")
+            found.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+            raise found
     fresh = secrets.token_urlsafe(24)
     response = await render(
         "login.html", request,

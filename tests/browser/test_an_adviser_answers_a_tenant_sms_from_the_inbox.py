@@ -55,9 +55,10 @@ async def test_an_adviser_answers_a_tenant_s_sms_from_the_inbox(logged_in_page, 
     await expect(page.get_by_role("list", name="Messages")).to_contain_text("Coupure d'eau")
     box = page.get_by_label("Votre réponse")
     await box.fill("L'eau revient vers 12h.")
-    await expect(page.locator("#segments")).to_have_text("23 caractères · 1 SMS")
+    await expect(page.locator("#segments")).to_have_text("23 caractères · GSM-7 · 1 segment par envoi")
     await box.fill("Le plombier passe à 14h ; merci de votre patience — l'agence")
-    await expect(page.locator("#segments")).to_contain_text("70 par SMS")  # the dash is UCS-2
+    await expect(page.locator("#segments")).to_contain_text(  # the dash is UCS-2
+        "UCS-2 · 1 segment par envoi — caractères qui doublent le coût : « — »")
     await box.fill("Le plombier passe à 14h, merci de votre patience.")
     await page.get_by_label("Marquer comme traité après l'envoi").check()
     await page.get_by_role("button", name="Envoyer la réponse").click()

@@ -3,7 +3,6 @@ page logins with a session cookie and its CSRF token."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +12,7 @@ from sqlalchemy import select
 from crm.calls.models import CallAttempt, CallTask, TaskKind
 from crm.calls.tasks import ensure_call_tasks
 from crm.db import Database
-from crm.models import User
-from tests.support.factories import PASSWORD, make_lease
+from tests.support.factories import make_lease
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -52,15 +50,3 @@ async def queue_ids(client: Any, headers: dict[str, str], **params: Any) -> list
     resp = await client.get("/api/v1/calls/queue", params=params, headers=headers)
     assert resp.status == 200, await resp.text()
     return [item["task_id"] for item in (await resp.json())["items"]]
-
-
-async def page_login(client: Any, user: User) -> str:
-    """Log in through the form (session cookie); returns the CSRF token for page forms."""
-    page = await (await client.get("/login")).text()
-    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    resp = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                             "login_csrf": token, "next": "/appels"},
-                             allow_redirects=False)
-    assert resp.status == 302, await resp.text()
-    html = await (await client.get("/appels")).text()
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]

@@ -55,21 +55,6 @@ def lift_campaign(building_id: int, **extra: Any) -> dict[str, Any]:
     return body
 
 
-async def page_login(client: Any, user: Any) -> str:
-    """Log in through the form (session cookie); returns the CSRF token of page forms."""
-    import re
-
-    from tests.support.factories import PASSWORD
-
-    page = await (await client.get("/login")).text()
-    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)
-    resp = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                             "login_csrf": token, "next": "/sms-simulation"},
-                             allow_redirects=False)
-    assert resp.status == 302, await resp.text()
-    html = await (await client.get("/sms-simulation")).text()
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
 
 async def bulk_building(db: Database, n: int, building: str = "Tour") -> None:
     """``n`` tenants with a mobile each in one new building of Blois, inserted in bulk."""

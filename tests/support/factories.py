@@ -126,14 +126,24 @@ async def login(client: Any, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
 
-async def page_login(client: Any, user: User) -> None:
-    """Log in through the login form, as a browser does (session cookie)."""
+def csrf_from(html: str) -> str:
+    """The CSRF token of a page's forms (every logged-in page has one, in the logout form)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token field on the page"
+    return found.group(1)
+
+
+async def page_login(client: Any, user: User, landing: str = "/locataires") -> str:
+    """Log in through the login form, as a browser does (session cookie), land on ``landing``
+    (any user may open the tenant list) and return the CSRF token of page forms."""
     page = await (await client.get("/login")).text()
-    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page)
+    assert token, "no login_csrf field on the login page"
     resp = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                             "login_csrf": token, "next": "/locataires"},
+                                             "login_csrf": token.group(1), "next": landing},
                              allow_redirects=False)
     assert resp.status == 302, await resp.text()
+    return csrf_from(await (await client.get(landing)).text())
 
 
 async def api_user(client: Any, db: Database, role: str = "adviser", agency: str | None = "Blois") -> dict[str, str]:

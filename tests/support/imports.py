@@ -3,15 +3,13 @@ logins with a session cookie, and a look at what the database holds."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from crm.db import Database
-from crm.models import Lease, LeaseChange, Phone, Tenant, User
-from tests.support.factories import PASSWORD
+from crm.models import Lease, LeaseChange, Phone, Tenant
 
 # The specification's sample (../shared/data/sample_tenants.csv), copied byte for byte
 # (UTF-8 BOM, CRLF) so the tests do not depend on a directory outside the repository.
@@ -52,17 +50,3 @@ async def table_counts(db: Database) -> dict[str, int]:
 async def lease_by_ref(db: Database, contract_ref: str) -> Lease:
     async with db.session() as s:
         return (await s.scalars(select(Lease).where(Lease.contract_ref == contract_ref))).one()
-
-
-async def page_login(client: Any, user: User) -> None:
-    """Log in through the login page, so the client holds a session cookie."""
-    page = await client.get("/login")
-    token = re.search(r'name="login_csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
-    resp = await client.post("/login", data={"login_csrf": token, "email": user.email,
-                                             "password": PASSWORD, "next": "/"},
-                             allow_redirects=False)
-    assert resp.status == 302, await resp.text()
-
-
-def csrf_from(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]

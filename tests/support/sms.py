@@ -106,19 +106,3 @@ async def make_sent_campaign(db: Database, *, name: str = "Coupure d'eau bâtime
 async def inbound(db: Database) -> list[InboundMessage]:
     async with db.session() as session:
         return list(await session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
-
-
-async def page_login(client: Any, user: Any) -> str:
-    """Log in through the form (session cookie); returns the CSRF token of page forms."""
-    import re
-
-    from tests.support.factories import PASSWORD
-
-    page = await (await client.get("/login")).text()
-    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    resp = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                             "login_csrf": token, "next": "/messages"},
-                             allow_redirects=False)
-    assert resp.status == 302, await resp.text()
-    html = await (await client.get("/messages")).text()
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]

@@ -4,7 +4,6 @@ tables, survey CSV files, and a page session for a user."""
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from crm.calls.models import CallTask, Interview
 from crm.models import Agency, Lease, Residence, Tenant
 from crm.surveys.models import SurveyAnswer
-from tests.support.factories import NOW, PASSWORD
+from tests.support.factories import NOW
 
 _seq = itertools.count(1)
 # A byte-for-byte copy of ../shared/data/sample_survey.csv, so the tests do not depend on ../shared.
@@ -84,15 +83,3 @@ def survey_csv(rows: list[list[str]], *, header: list[str] | None = None, sep: s
     header = header or ["Enquête", "Période", "N° répondant", "Agence", "Thème", "Note"]
     lines = [sep.join(header)] + [sep.join(row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-async def page_login(client: Any, user: Any) -> str:
-    """Log in through the login form (session cookie); returns the page CSRF token."""
-    page = await (await client.get("/login")).text()
-    login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    resp = await client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                             "login_csrf": login_csrf, "next": "/enquetes"},
-                             allow_redirects=False)
-    assert resp.status == 302, await resp.text()
-    page = await (await client.get("/enquetes")).text()
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

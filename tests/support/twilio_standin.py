@@ -77,6 +77,7 @@ class TwilioStandin:
         self.auth_token = auth_token
         self.delay = 0.0
         self.requests: list[Recorded] = []
+        self.received = asyncio.Event()  # set at the first request (tests wait on it)
         self._fail_next: deque[Failure] = deque()
         self._fail_for: dict[str, Failure] = {}
         self._seq = itertools.count(1)
@@ -95,6 +96,7 @@ class TwilioStandin:
     def reset(self) -> None:
         self.delay = 0.0
         self.requests.clear()
+        self.received.clear()
         self._fail_next.clear()
         self._fail_for.clear()
 
@@ -146,6 +148,7 @@ class TwilioStandin:
             status_callback=form.get("StatusCallback"), account_sid=sid, status=0, params=form,
         )
         self.requests.append(rec)
+        self.received.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         if not self._authorised(request, sid):

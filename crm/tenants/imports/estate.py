@@ -29,10 +29,10 @@ class EstateCache:
 
     def __init__(self) -> None:
         self.agencies: dict[str, int] = {}
-        self.offices: dict[tuple[int, str], int] = {}
-        self.residences: dict[tuple[int, str], int] = {}
-        self.buildings: dict[tuple[int, str], int] = {}
-        self.entrances: dict[tuple[int, str], int] = {}
+        self.offices: dict[tuple[int | None, str], int] = {}
+        self.residences: dict[tuple[int | None, str], int] = {}
+        self.buildings: dict[tuple[int | None, str], int] = {}
+        self.entrances: dict[tuple[int | None, str], int] = {}
         self.names: dict[tuple[str, int], str] = {}  # for LeaseChange: ids read as names
 
     async def load(self, session: AsyncSession) -> None:
@@ -47,7 +47,7 @@ class EstateCache:
             ("building", Building, Building.residence_id, self.buildings),
             ("entrance", Entrance, Entrance.building_id, self.entrances),
         ):
-            for r in (await session.execute(select(model.id, parent.label("parent"), model.name))).all():  # type: ignore[attr-defined]
+            for r in (await session.execute(select(model.id, parent.label("parent"), model.name))).all():
                 target.setdefault((r.parent, _key(r.name)), r.id)
                 self.names[(kind, r.id)] = r.name
 
@@ -61,10 +61,10 @@ class EstateCache:
                 new[k] = {"name": row.values["agency"], "code": None, "phone": None, "department": None}
         await self._flush(session, Agency, new, self.agencies, "agency")
 
-        offices: dict[tuple[int, str], Any] = {}
-        residences: dict[tuple[int, str], Any] = {}
+        offices: dict[tuple[int | None, str], Any] = {}
+        residences: dict[tuple[int | None, str], Any] = {}
         for row in rows:
-            agency_id = self.agencies[_key(row.values["agency"])]
+            agency_id: int | None = self.agencies[_key(row.values["agency"])]
             row.estate["agency"] = agency_id
             office = row.values.get("local_office")
             if office:
@@ -75,8 +75,8 @@ class EstateCache:
         for row in rows:
             agency_id = row.estate["agency"]
             office = row.values.get("local_office")
-            row.estate["local_office"] = self.offices[(agency_id, _key(office))] if office else None  # type: ignore[index]
-            k2 = (agency_id, _key(row.values["residence"]))  # type: ignore[arg-type]
+            row.estate["local_office"] = self.offices[(agency_id, _key(office))] if office else None
+            k2 = (agency_id, _key(row.values["residence"]))
             if k2 not in self.residences and k2 not in residences:
                 residences[k2] = {
                     "agency_id": agency_id, "name": row.values["residence"],
@@ -85,19 +85,19 @@ class EstateCache:
                 }
         await self._flush(session, Residence, residences, self.residences, "residence")
 
-        buildings: dict[tuple[int, str], Any] = {}
+        buildings: dict[tuple[int | None, str], Any] = {}
         for row in rows:
-            residence_id = self.residences[(row.estate["agency"], _key(row.values["residence"]))]  # type: ignore[arg-type]
+            residence_id = self.residences[(row.estate["agency"], _key(row.values["residence"]))]
             row.estate["residence"] = residence_id
             name = row.values.get("building")
             if name and (residence_id, _key(name)) not in self.buildings:
                 buildings.setdefault((residence_id, _key(name)), {"residence_id": residence_id, "name": name})
         await self._flush(session, Building, buildings, self.buildings, "building")
 
-        entrances: dict[tuple[int, str], Any] = {}
+        entrances: dict[tuple[int | None, str], Any] = {}
         for row in rows:
             name = row.values.get("building")
-            building_id = self.buildings[(row.estate["residence"], _key(name))] if name else None  # type: ignore[arg-type]
+            building_id = self.buildings[(row.estate["residence"], _key(name))] if name else None
             row.estate["building"] = building_id
             entrance = row.values.get("entrance")
             if building_id and entrance and (building_id, _key(entrance)) not in self.entrances:

@@ -69,7 +69,7 @@ class OptOutSettlement:
         if wanted is None or mobile is None or is_anonymised(row.tenant):
             return
         state = states.get(mobile, OptOutState(None, False))
-        note = (row.tenant.id, row.line)  # type: ignore[union-attr]
+        note = (row.tenant.id, row.line)
         if wanted:
             self.objecting.add(mobile)
             if state.last_import is not True:

@@ -90,7 +90,7 @@ class BatchWriter:
                 found = await session.scalars(select(Tenant).where(
                     Tenant.id.in_(tenant_ids) | Tenant.tenant_ref.in_(tenant_refs)))
                 for t in found.all():
-                    tenants[t.id] = t  # type: ignore[index]
+                    tenants[t.id] = t  # type: ignore[index]  # a loaded row has its id
                     if t.tenant_ref:
                         by_ref[t.tenant_ref] = t
             phones: dict[int, list[Phone]] = {}
@@ -149,7 +149,7 @@ class BatchWriter:
             await session.flush()  # the updates and removed numbers of existing rows
             number_records(new_tenants, await insert_numbered(session, Tenant, [values_of(t) for t in new_tenants]))
             for row, lease in new_leases:
-                lease.tenant_id = row.tenant.id  # type: ignore[union-attr]
+                lease.tenant_id = row.tenant.id
             number_records([lease for _, lease in new_leases],
                     await insert_numbered(session, Lease, [values_of(lease) for _, lease in new_leases]))
             if new_phones:
@@ -228,7 +228,7 @@ class BatchWriter:
         known = {p.e164 for p in existing}
         before = {p.e164 for p in existing if p.source == "import"}
         added = {number for number in wanted if number not in known}
-        for number in sorted(added):
+        for number in sorted(added, key=str):
             new_phones.append((row.tenant, number, wanted[number]))
         removed: set[str] = set()
         if row.phones_complete:

@@ -1,4 +1,5 @@
-"""One SMS to one person goes through the outbox like a campaign, at once, and never to a
+"""One SMS to one person goes through the outbox like a campaign: at once within the sending
+hours, at the next allowed minute outside them unless it is an urgent alert, and never to a
 number that opted out."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.dispatcher import DISPATCHER, dispatch_once
-from crm.campaigns.models import Campaign, CampaignStatus, OutboxStatus
+from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxStatus
 from crm.errors import Invalid
 from crm.keys import SMS
 from crm.models import OptOutEvent
@@ -36,7 +37,7 @@ async def test_a_direct_sms_is_queued_as_a_one_row_campaign_and_sent(
     async with db.session() as session:
         campaign = await session.get(Campaign, message.campaign_id)
     assert (campaign.kind, campaign.urgent, campaign.category, campaign.status) == (
-        "direct", True, "information", CampaignStatus.SENDING)
+        "direct", False, "information", CampaignStatus.SENDING)
     assert await dispatch_once(tapp) == 1
     [req] = twilio_standin.accepted
     assert (req.to, req.body) == (PHONE, "Bonjour, votre RDV est confirmé.")
@@ -46,12 +47,39 @@ async def test_a_direct_sms_is_queued_as_a_one_row_campaign_and_sent(
         assert (await session.get(Campaign, message.campaign_id)).status == CampaignStatus.DONE
 
 
-async def test_a_direct_sms_goes_even_outside_campaign_hours(tapp, db, clock,
-                                                             twilio_standin: TwilioStandin) -> None:
+async def test_a_direct_sms_written_on_sunday_evening_waits_for_monday_8am(
+        tapp, db, clock, twilio_standin: TwilioStandin) -> None:
     clock.set(datetime(2026, 11, 22, 21, 0, tzinfo=PARIS))  # Sunday evening
-    await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body="Réponse", user_id=None, agency_id=None)
+    message = await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body="Réponse", user_id=None,
+                                    agency_id=None)
+    monday_8am = datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
+    assert message.next_try_at == monday_8am
+    async with db.session() as session:
+        campaign = await session.get(Campaign, message.campaign_id)
+    assert (campaign.status, campaign.send_at) == (CampaignStatus.SCHEDULED, monday_8am)
+    assert await dispatch_once(tapp) == 0
+    assert twilio_standin.requests == []
+    clock.set(monday_8am)
     assert await dispatch_once(tapp) == 1
     assert len(twilio_standin.accepted) == 1
+
+
+async def test_an_urgent_alert_sent_directly_goes_at_any_hour(tapp, db, clock,
+                                                              twilio_standin: TwilioStandin) -> None:
+    clock.set(datetime(2026, 11, 22, 3, 0, tzinfo=PARIS))  # Sunday, 3 am
+    message = await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body="Coupure d'eau", user_id=None,
+                                    agency_id=None, category=Category.OUTAGE, urgent=True)
+    assert message.next_try_at == clock.now()
+    assert await dispatch_once(tapp) == 1
+    assert len(twilio_standin.accepted) == 1
+
+
+async def test_only_an_alert_may_be_sent_urgently(tapp, db) -> None:
+    with pytest.raises(Invalid) as info:
+        await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body="Loyer", user_id=None, agency_id=None,
+                              category=Category.RENT_REMINDER, urgent=True)
+    assert info.value.code == "urgent_not_allowed"
+    assert await rows(db) == []
 
 
 async def test_a_number_that_opted_out_is_refused(tapp, db, clock, twilio_standin: TwilioStandin) -> None:
@@ -66,7 +94,8 @@ async def test_a_number_that_opted_out_is_refused(tapp, db, clock, twilio_standi
         assert (await session.scalars(select(Campaign))).all() == []
 
 
-@pytest.mark.parametrize(("body", "code"), [("   ", "empty_body"), ("a" * 1601, "body_too_long")])
+@pytest.mark.parametrize(("body", "code"), [("   ", "empty_body"), ("a" * 1601, "body_too_long"),
+                                           ("ç" * 700, "message_too_long")])  # 11 UCS-2 segments
 async def test_an_empty_or_too_long_body_is_refused(tapp, db, body: str, code: str) -> None:
     with pytest.raises(Invalid) as info:
         await send_direct_sms(tapp, tenant_id=None, e164=PHONE, body=body, user_id=None, agency_id=None)
