@@ -4,6 +4,7 @@ development corpus."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import subprocess
@@ -130,14 +131,18 @@ async def test_the_export_opens_in_excel_and_feeds_the_corpus_script(client, db,
     export.write_bytes(raw)
     corpus = tmp_path / "dev.csv"
     corpus.write_text("text,intent,tone\nbonjour,other,neutral\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "corrections_to_corpus.py"),
-                           str(export), "--corpus", str(corpus)], capture_output=True, text=True)
+    done = await _run_script(export, corpus)
     assert done.returncode == 0, done.stderr
     with corpus.open(encoding="utf-8") as f:
         added = list(csv.DictReader(f))
     assert added[-1] == {"text": "=HYPERLINK(\"x\") le technicien vient demain", "intent": "question",
                          "tone": m.sentiment}
-    refused = subprocess.run([sys.executable, str(ROOT / "scripts" / "corrections_to_corpus.py"),
-                              str(export), "--corpus", str(tmp_path / "replies_heldout.csv")],
-                             capture_output=True, text=True)
+    refused = await _run_script(export, tmp_path / "replies_heldout.csv")
     assert refused.returncode == 2
+
+
+async def _run_script(export, corpus) -> subprocess.CompletedProcess[str]:
+    """The corpus script, run as a user would, off the event loop."""
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, str(ROOT / "scripts" / "corrections_to_corpus.py"),
+                         str(export), "--corpus", str(corpus)], capture_output=True, text=True)

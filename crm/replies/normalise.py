@@ -98,10 +98,10 @@ _PLACE_WORDS = frozenset({"batiment", "bat", "bt", "entree", "escalier", "bloc",
 # prefixes followed by a word that starts with a vowel (listed, or by its stem).
 _ELIDED_PREFIXES = ("qu", "j", "m", "t", "l", "d", "n", "s", "c")
 _VOWEL_WORDS = frozenset({
-    "en", "ai", "y", "est", "etait", "eau", "ai", "avez", "avons", "ont", "on", "il", "elle",
+    "en", "ai", "y", "est", "etait", "eau", "avez", "avons", "ont", "on", "il", "elle",
     "ecris", "ecrit", "etes", "etre", "ici", "un", "une", "autre", "abord", "accord", "aide",
     "amis", "arret", "entree", "etage", "equipe", "agence", "adresse", "immeuble", "hiver",
-    "habite", "heure", "attestation", "electricite", "eau", "ordre", "occupe", "oublie",
+    "habite", "heure", "attestation", "electricite", "ordre", "occupe", "oublie",
     "ennui", "urgence", "appel", "appels", "ascenseur", "appartement", "interphone",
     "importe", "inondation",
 })
@@ -124,7 +124,7 @@ _NOT_ELIDED = frozenset({
     "lappelle", "dent", "tenir", "tienne", "tient", "sent", "sentir", "dire", "dit",
     "dois", "doit", "lire", "nen", "leo", "men", "ten", "sen", "den", "len", "ti",
     "service", "services", "saine", "seine", "date", "dates", "tapis", "temps",
-    "mari", "marie", "matin", "mairie", "marche", "madame", "maison", "salut", "sale",
+    "mari", "marie", "matin", "mairie", "marche", "maison", "salut", "sale",
     "tele", "tenant", "loi", "loin", "soir", "soit", "tot", "toit", "mois",
 })
 
@@ -153,8 +153,10 @@ def _unglue(token: str) -> str:
 # One table for what SMS French uses most (accented letters, apostrophes, emoji); anything
 # else outside ASCII goes through crm.text.strip_accents. str.translate is one C pass.
 _FRENCH = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
-_FOLD = str.maketrans({**{c: strip_accents(c) for c in _FRENCH}, "’": "'", "`": "'", "´": "'",
-                       "œ": "oe", "æ": "ae", "\u00a0": " ", **{ord(e): w for e, w in _EMOJI_WORDS.items()}})
+_FOLD_TABLE: dict[str | int, str] = {
+    **{c: strip_accents(c) for c in _FRENCH}, "’": "'", "`": "'", "´": "'", "œ": "oe", "æ": "ae",
+    "\u00a0": " ", **{ord(e): w for e, w in _EMOJI_WORDS.items()}}
+_FOLD = str.maketrans(_FOLD_TABLE)
 
 
 def fold(text: str) -> str:

@@ -239,8 +239,8 @@ def read_objection(norm: str) -> Objection | None:
     if _keyword_with_filler(tokens, _OUT_WORDS) or (
             tokens[0] in _OUT_FIRST_WORDS and _keyword_with_filler(tokens[1:] or ["stop"], _OUT_WORDS | _FILLER)):
         return Objection(OPT_OUT, True, "opt_out.keyword_with_politeness", norm[:60])
-    if _REVERSAL.search(norm):
-        return Objection(OPT_IN, True, "opt_in.stop_was_a_mistake", _REVERSAL.search(norm).group(0))  # type: ignore[union-attr]
+    if reversal := _REVERSAL.search(norm):
+        return Objection(OPT_IN, True, "opt_in.stop_was_a_mistake", reversal.group(0))
     if not _NEGATED.search(norm):
         hit = _first(_CLEAR_OUT, norm)
         if hit:
