@@ -10,7 +10,7 @@ clock rate is printed too. Prints figures; not a timed test.
 
 The held-out part (tests/data/replies_heldout.csv) was written by a separate writer who never
 saw the code; it is never read while tuning, and only aggregates are printed from it here
-(crm.replies.measure never returns a reply's text).
+(crm.inbox.replies.measure never returns a reply's text).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crm.inbox.optout_words import is_opt_out  # noqa: E402
+from crm.inbox.replies import rules  # noqa: E402
+from crm.inbox.replies.measure import read_labelled, score  # noqa: E402
+from crm.inbox.replies.normalise import normalise  # noqa: E402
 from crm.inbox.understanding import understand  # noqa: E402
-from crm.replies import rules  # noqa: E402
-from crm.replies.measure import read_labelled, score  # noqa: E402
-from crm.replies.normalise import normalise  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 PARTS = (("development set", DATA / "replies_dev.csv"), ("held-out set", DATA / "replies_heldout.csv"))

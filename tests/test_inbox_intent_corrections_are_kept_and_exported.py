@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from crm.inbox.replies.models import IntentCorrection
 from crm.models import OptOutEvent
-from crm.replies.models import IntentCorrection
-from tests.support.factories import api_user, make_lease, make_user
-from tests.support.sms import http_settings, inbound, page_login, post_sms  # noqa: F401
+from tests.support.factories import api_user, make_lease, make_user, page_login
+from tests.support.sms import http_settings, inbound, post_sms  # noqa: F401
 
 NUMBER = "+33612345678"
 ROOT = Path(__file__).resolve().parent.parent

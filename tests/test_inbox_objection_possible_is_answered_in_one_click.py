@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
 from crm.inbox.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
+from crm.inbox.replies.models import IntentCorrection
 from crm.models import OptOutEvent
-from crm.replies.models import IntentCorrection
 from crm.sms.models import LocalSms
 from crm.tenants.optouts import is_opted_out
-from tests.support.factories import api_user, make_lease, make_user
-from tests.support.sms import http_settings, inbound, page_login, post_sms  # noqa: F401
+from tests.support.factories import api_user, make_lease, make_user, page_login
+from tests.support.sms import http_settings, inbound, post_sms  # noqa: F401
 
 NUMBER = "+33612345678"
 POSSIBLE = "arrêtez de me relancer pour le loyer"

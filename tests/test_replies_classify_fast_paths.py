@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crm.replies.measure import read_labelled
-from crm.replies.normalise import fold, normalise
-from crm.replies.objections import objection_of, read_objection
+from crm.inbox.replies.measure import read_labelled
+from crm.inbox.replies.normalise import fold, normalise
+from crm.inbox.replies.objections import objection_of, read_objection
 from crm.text import strip_accents
 
 DEV = Path(__file__).parent / "data" / "replies_dev.csv"
@@ -34,8 +34,8 @@ def test_only_short_replies_can_be_a_keyword_alone():
 
 
 def test_every_callback_the_rules_find_names_one_of_the_call_stems():
+    from crm.inbox.replies.rules import CALLBACK, first_hit
     from crm.inbox.understanding import _CALL_STEMS
-    from crm.replies.rules import CALLBACK, first_hit
 
     norms = [normalise(text) for text, _, _ in read_labelled(DEV)]
     found = [n for n in norms if first_hit(CALLBACK, n)]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.replies.measure import read_labelled, score
+from crm.inbox.replies.measure import read_labelled, score
 
 HELDOUT = Path(__file__).parent / "data" / "replies_heldout.csv"
 DEV = Path(__file__).parent / "data" / "replies_dev.csv"

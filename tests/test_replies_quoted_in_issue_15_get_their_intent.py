@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from crm.inbox.replies.normalise import normalise
 from crm.inbox.understanding import Intent, understand
-from crm.replies.normalise import normalise
 
 QUOTED = [
     # objections in sentences, or a keyword with other words

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from crm.inbox.replies.measure import read_labelled, score
 from crm.inbox.understanding import Intent, pattern_polarity, sentiment, understand
-from crm.replies.measure import read_labelled, score
 
 DEV = Path(__file__).parent / "data" / "replies_dev.csv"
 

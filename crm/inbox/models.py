@@ -37,7 +37,7 @@ class InboundMessage(SQLModel, table=True):
     handled_at: datetime | None = utc_field()
     # Which rule or signal decided the intent (crm.inbox.understanding), shown on hover.
     decided_by: str = Field(default="", max_length=160)
-    # "opt_out" / "opt_in" when the reply may be one but is not clear (crm.replies.objections):
+    # "opt_out" / "opt_in" when the reply may be one but is not clear (crm.inbox.replies.objections):
     # an adviser answers "désinscrire" (accepted) or "non" (dismissed).
     review: str | None = Field(default=None, max_length=10)
     review_outcome: str | None = Field(default=None, max_length=10)

@@ -1,8 +1,8 @@
 """Understanding French tenant replies: an intent and a sentiment, rules first.
 
-The reply is brought to one spelling (``crm.replies.normalise``: SMS French, accents, emoji),
-then named rules decide (``crm.replies.objections`` for opt-out / opt-in sentences,
-``crm.replies.rules`` for the other intents); when a reply holds several intents the most
+The reply is brought to one spelling (``crm.inbox.replies.normalise``: SMS French, accents, emoji),
+then named rules decide (``crm.inbox.replies.objections`` for opt-out / opt-in sentences,
+``crm.inbox.replies.rules`` for the other intents); when a reply holds several intents the most
 actionable wins (``PRIORITY``). Each answer says which rule decided (``decided_by``), shown
 in the inbox. textblob-fr's PatternAnalyzer gives a polarity hint offline, but alone it reads
 "toujours pas d'eau chaude" as positive (it scores "chaude"), so it only tips the sentiment of
@@ -19,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from crm.inbox.optout_words import is_opt_in, is_opt_out
-from crm.replies.normalise import normalise
-from crm.replies.objections import Objection, objection_of
-from crm.replies.rules import (
+from crm.inbox.replies.normalise import normalise
+from crm.inbox.replies.objections import Objection, objection_of
+from crm.inbox.replies.rules import (
     CALLBACK,
     NO_CALLBACK,
     NOT_SOLVED,

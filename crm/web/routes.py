@@ -51,7 +51,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
         "crm.inbox.views",  # incoming SMS webhook and the inbox
-        "crm.replies.views",  # inbox: intent corrections, "objection possible" answers
+        "crm.inbox.replies.views",  # inbox: intent corrections, "objection possible" answers
         "crm.campaigns.local_sms_views",  # "SMS envoyés (simulation)" page of the local backend
         "crm.surveys.views",  # survey import and comparison
         "crm.tenants.privacy_views",  # personal data: export and anonymisation

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from crm.replies.models import IntentCorrection
+from crm.inbox.replies.models import IntentCorrection
 from tests.support.factories import make_lease
 from tests.support.sms import http_settings, inbound, sign, twilio_params  # noqa: F401
 

@@ -1,4 +1,4 @@
-"""Intent rules on normalised text (``crm.replies.normalise``), each one named.
+"""Intent rules on normalised text (``crm.inbox.replies.normalise``), each one named.
 
 Every rule is a precompiled pattern with a name; ``first_hit`` answers the first rule of a
 family that matches and the words it matched, so a classification can say which rule

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from crm import auth
 from crm.errors import Invalid
+from crm.inbox.replies.actions import correct_intent, corrections_csv, decide_review
 from crm.keys import DB, SETTINGS
-from crm.replies.actions import correct_intent, corrections_csv, decide_review
 from crm.web.jsonutil import int_param, json_response, read_json
 from crm.web.middlewares import principal
 

@@ -1,7 +1,7 @@
 """What an adviser does with a reply in the inbox: correct its intent, answer a possible
 objection (or opt-in) with "désinscrire" / "non", export the corrections.
 
-Boundary (crm.replies.objections): clear objections act at once in the webhook; possible ones
+Boundary (crm.inbox.replies.objections): clear objections act at once in the webhook; possible ones
 wait here. Accepting one, or correcting a reply to ``opt_out`` / ``opt_in``, changes the
 number's SMS state exactly as the keyword does (RULES.md: recorded with date and source, and
 confirmed once by SMS). Correcting a reply away from ``opt_out`` never re-subscribes anyone:
@@ -24,11 +24,11 @@ from crm.csvexport import excel_csv
 from crm.errors import Conflict, Invalid
 from crm.inbox.inbound import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION, opt_note
 from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.replies.models import IntentCorrection
 from crm.inbox.understanding import Intent
 from crm.inbox.views import _message as message_in_scope
 from crm.keys import CLOCK, DB
 from crm.models import OptOutSource, User
-from crm.replies.models import IntentCorrection
 from crm.tenants.optouts import record_opt_change
 
 ACCEPTED = "accepted"
