@@ -53,6 +53,8 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.inbox.views",  # incoming SMS webhook and the inbox
         "crm.campaigns.local_sms_views",  # "SMS envoyés (simulation)" page of the local backend
         "crm.surveys.views",  # survey import and comparison
+        "crm.requests.views",  # tenant requests: API, SMS templates, indicators
+        "crm.requests.pages",  # "Demandes", a request's page, "Mes demandes", settings
         "crm.tenants.privacy_views",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)

@@ -1,0 +1,2 @@
+API_ROUTES: list = []
+PAGE_ROUTES: list = []
