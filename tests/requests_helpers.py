@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crm.campaigns.dispatcher import dispatch_once
+from crm.campaigns.models import OutboxMessage
 from crm.db import Database
 from crm.requests.models import RequestMessage, TenantRequest
 from crm.sms.models import LocalSms
@@ -37,10 +38,14 @@ async def move(client: Any, headers: dict[str, str], request_id: int, status: st
 
 
 async def sent_sms(app: Any, db: Database) -> list[tuple[str, str]]:
-    """Dispatch what is due, then every (to, body) the local backend holds, oldest first."""
+    """Dispatch what is due, then every (to, body) the local backend holds, in the order the
+    outbox rows were written (the dispatcher sends a batch concurrently)."""
     await dispatch_once(app)
     async with db.session() as s:
-        return [(m.to, m.body) for m in (await s.scalars(select(LocalSms).order_by(LocalSms.id))).all()]
+        rows = await s.execute(select(LocalSms.to, LocalSms.body)
+                               .join(OutboxMessage, OutboxMessage.provider_sid == LocalSms.sid)
+                               .order_by(OutboxMessage.id))
+        return [(to, body) for to, body in rows.all()]
 
 
 async def request_messages(db: Database, request_id: int) -> dict[str, RequestMessage]:

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import OutboxMessage
@@ -117,6 +117,7 @@ async def change_status(session: AsyncSession, request: TenantRequest, new: str,
     if new == steps.SCHEDULED and appointment_at is None:
         raise Invalid("Un rendez-vous a besoin de sa date et de son heure.", code="appointment_required")
     steps.check_transition(request.status, new)
+    await _compare_and_set(session, request, new)
     request.status = new
     request.updated_at = now
     if new == steps.SCHEDULED:
@@ -134,6 +135,25 @@ async def change_status(session: AsyncSession, request: TenantRequest, new: str,
         await notify_step(session, request, sms_step, now=now, tz=tz, user_id=user_id)
     if new == steps.CLOSED:
         await notify_step(session, request, SATISFACTION, now=now, tz=tz, user_id=user_id)
+
+
+class StepRaced(Conflict):
+    """Another transaction moved the request meanwhile (SQLite has no row lock to wait on)."""
+
+    def __init__(self) -> None:
+        super().__init__("La demande vient de changer d'étape par ailleurs ; rechargez-la.",
+                         code="step_changed_meanwhile")
+
+
+async def _compare_and_set(session: AsyncSession, request: TenantRequest, new: str) -> None:
+    """Move the status only if it is still the one read: of two simultaneous changes, one
+    wins and the other is told (on PostgreSQL the row lock already serialises them)."""
+    result = await session.execute(
+        update(TenantRequest)
+        .where(TenantRequest.id == request.id, TenantRequest.status == request.status)
+        .values(status=new).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise StepRaced()
 
 
 async def reopen(session: AsyncSession, request: TenantRequest, *, now: datetime, tz: ZoneInfo,
@@ -197,6 +217,24 @@ async def push_by_ref(session: AsyncSession, external_ref: str, data: NewRequest
                             appointment_at=appointment_at)
         changed = True
     return Pushed(request, created, changed, ignored)
+
+
+async def push_by_ref_retrying(session_factory: Any, *args: Any, **kwargs: Any) -> Pushed:
+    """``push_by_ref`` in its own transaction, committed; when a concurrent push created the
+    reference or moved the step meanwhile, once more on what that push left."""
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in (1, 2, 3):
+        async with session_factory() as session:
+            try:
+                pushed = await push_by_ref(session, *args, **kwargs)
+                await session.commit()
+                return pushed
+            except (IntegrityError, StepRaced):
+                await session.rollback()
+                if attempt == 3:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _update_fields(session: AsyncSession, request: TenantRequest, data: NewRequest, *,

@@ -130,22 +130,12 @@ async def api_push(request: web.Request) -> web.Response:
         raise Invalid("Référence externe invalide.", code="invalid_external_ref")
     body = await read_json(request, PushIn)
     p, now = principal(request), now_of(request)
-    for attempt in (1, 2):
-        async with request.app[DB].session() as session:
-            try:
-                pushed = await service.push_by_ref(
-                    session, ref, _new(body), body.status, now=now, tz=tz_of(request),
-                    user_id=p.user_id, note=body.note,
-                    appointment_at=aware(body.appointment_at, request), check_agency=p.check_agency)
-                await session.commit()
-            except IntegrityError:
-                # The same reference created by a concurrent push: it exists now, update it.
-                await session.rollback()
-                if attempt == 2:
-                    raise
-                continue
-            out = await one_json(session, pushed.request, now)
-        break
+    pushed = await service.push_by_ref_retrying(
+        request.app[DB].session, ref, _new(body), body.status, now=now, tz=tz_of(request),
+        user_id=p.user_id, note=body.note, appointment_at=aware(body.appointment_at, request),
+        check_agency=p.check_agency)
+    async with request.app[DB].session() as session:
+        out = await one_json(session, await scoped(session, request, pushed.request.id), now)  # type: ignore[arg-type]
     out.update({"created": pushed.created, "changed": pushed.changed,
                 "ignored_status": pushed.ignored_status})
     if pushed.changed:
