@@ -21,7 +21,7 @@ async def test_registered_scheduled_and_done_each_send_one_sms_with_the_appointm
     body = await move(client, headers, created["id"], "done")
     sms = await sent_sms(app, db)
     assert len(sms) == 3 and {to for to, _ in sms} == {"+33612345678"}
-    assert "Mme Martin" in sms[0][1] and f"n° {created['id']}" in sms[0][1] and "enregistrée" in sms[0][1]
+    assert "Mme Martin" in sms[0][1] and f"réf. {created['id']}" in sms[0][1] and "enregistrée" in sms[0][1]
     assert "mardi 17 novembre 2026 à 14h30" in sms[1][1]
     assert "traitée" in sms[2][1]
     by_step = {s["status"]: s["sms"] for s in body["steps"]}

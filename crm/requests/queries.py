@@ -88,3 +88,7 @@ async def late_requests(session: AsyncSession, now: datetime, *, agency_id: int 
     if agency_id is not None:
         where.append(TenantRequest.agency_id == agency_id)
     return await find(session, where, sort="due", page=page, per_page=per_page)
+
+
+def count_stmt(where: list[Any]) -> Any:
+    return select(func.count()).select_from(TenantRequest).where(*where)

@@ -25,18 +25,18 @@ STEP_LABELS = {**steps.LABELS, SATISFACTION: "Question de satisfaction (après c
 MAX_BODY = 480  # three GSM-7 segments at most: a status message stays short
 
 DEFAULTS: dict[str, str] = {
-    steps.REGISTERED: "Bonjour {{ civility }} {{ last_name }}, votre demande n° {{ reference }} "
+    steps.REGISTERED: "Bonjour {{ civility }} {{ last_name }}, votre demande réf. {{ reference }} "
                       "({{ category }}) est enregistrée. Votre agence {{ agency_name }}.",
-    steps.TAKEN_ON: "Bonjour, votre demande n° {{ reference }} ({{ category }}) est prise en "
+    steps.TAKEN_ON: "Bonjour, votre demande réf. {{ reference }} ({{ category }}) est prise en "
                     "charge. Votre agence {{ agency_name }}.",
-    steps.SCHEDULED: "Bonjour, pour votre demande n° {{ reference }} ({{ category }}), un "
+    steps.SCHEDULED: "Bonjour, pour votre demande réf. {{ reference }} ({{ category }}), un "
                      "rendez-vous est fixé le {{ appointment_date }} à {{ appointment_time }}. "
                      "Votre agence {{ agency_name }} {{ agency_phone }}.",
-    steps.IN_PROGRESS: "Bonjour, l'intervention pour votre demande n° {{ reference }} a commencé. "
+    steps.IN_PROGRESS: "Bonjour, l'intervention pour votre demande réf. {{ reference }} a commencé. "
                        "Votre agence {{ agency_name }}.",
-    steps.DONE: "Bonjour, votre demande n° {{ reference }} ({{ category }}) est traitée. Si ce "
+    steps.DONE: "Bonjour, votre demande réf. {{ reference }} ({{ category }}) est traitée. Si ce "
                 "n'est pas le cas, répondez à ce SMS. Votre agence {{ agency_name }}.",
-    steps.CANCELLED: "Bonjour, votre demande n° {{ reference }} ({{ category }}) est annulée. "
+    steps.CANCELLED: "Bonjour, votre demande réf. {{ reference }} ({{ category }}) est annulée. "
                      "Pour toute question : {{ agency_phone }}. Votre agence {{ agency_name }}.",
     SATISFACTION: "Êtes-vous satisfait du traitement de votre demande ? Répondez de 1 à 4 "
                   "(4 = très satisfait, 1 = pas du tout satisfait).",
