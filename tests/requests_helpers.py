@@ -59,3 +59,18 @@ async def stored(db: Database, request_id: int) -> TenantRequest:
         found = await s.get(TenantRequest, request_id)
         assert found is not None
         return found
+
+
+async def add_answered_requests(db: Database, kind: str, scores: list[int], *, at: Any,
+                                agency: str = "Blois") -> None:
+    """Closed requests of one kind whose satisfaction SMS was answered at ``at``."""
+    from crm.requests import steps
+
+    lease = await make_lease(db, agency=agency)
+    async with db.session() as s:
+        for score in scores:
+            s.add(TenantRequest(tenant_id=lease.tenant_id, agency_id=lease.agency_id, kind=kind,
+                                category="leak" if kind == "technical" else "rent",
+                                status=steps.CLOSED, registered_at=at, due_at=at, closed_at=at,
+                                satisfaction=score, satisfaction_at=at, updated_at=at))
+        await s.commit()

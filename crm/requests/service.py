@@ -335,3 +335,15 @@ async def count_by_status(session: AsyncSession, where: list[Any]) -> dict[str, 
     rows = await session.execute(
         select(TenantRequest.status, func.count()).where(*where).group_by(TenantRequest.status))
     return {status: n for status, n in rows.all()}
+
+
+async def satisfaction_answers(session: AsyncSession, *, start: datetime, end: datetime,
+                               agency_id: int | None) -> list[tuple[str, datetime, int]]:
+    """(survey theme, answered at, score) of the satisfaction SMS answered in [start, end):
+    what the survey comparison counts as its ``sms`` source."""
+    stmt = (select(TenantRequest.kind, TenantRequest.satisfaction_at, TenantRequest.satisfaction)
+            .where(TenantRequest.satisfaction.is_not(None), TenantRequest.satisfaction_at >= start,
+                   TenantRequest.satisfaction_at < end))
+    if agency_id is not None:
+        stmt = stmt.where(TenantRequest.agency_id == agency_id)
+    return [(steps.theme_of(kind), at, score) for kind, at, score in (await session.execute(stmt)).all()]
