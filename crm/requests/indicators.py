@@ -59,8 +59,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 async def compute(session: AsyncSession, period: Period, agency_id: int | None,
-                  tz: ZoneInfo) -> list[dict[str, Any]]:
+                  tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
     start, end = period.bounds(tz)
+    judged_until = min(end, now)  # an open request not yet due is neither on time nor late
     where = [TenantRequest.registered_at >= start, TenantRequest.registered_at < end]
     if agency_id is not None:
         where.append(TenantRequest.agency_id == agency_id)
@@ -90,7 +91,7 @@ async def compute(session: AsyncSession, period: Period, agency_id: int | None,
                 hours[r.urgency].append((r.done_at - r.registered_at).total_seconds() / 3600)
                 due_known += 1
                 on_time += r.done_at <= r.due_at
-            elif r.status in steps.OPEN and r.due_at < end:
+            elif r.status in steps.OPEN and r.due_at < judged_until:
                 due_known += 1  # still open past its due time: not on time
             if r.notify:
                 keys = {sms_step_for(s) for s in reached[r.id]} | (

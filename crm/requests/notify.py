@@ -50,7 +50,7 @@ async def notify_step(session: AsyncSession, request: TenantRequest, step: str, 
     or the tenant cannot receive it (opt-out, no mobile: recorded as skipped)."""
     if not request.notify or request.id is None:
         return None
-    body, enabled = (await sms_templates.current_templates(session))[step]
+    body, enabled = (await sms_templates.current_templates(session, cached=True))[step]
     if not enabled:
         return None
     key = await _claim_step(session, request.id, step, now)

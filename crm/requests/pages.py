@@ -327,7 +327,7 @@ async def indicators_page(request: web.Request) -> web.Response:
             raise
         raise _redirect(request.path, erreur=exc.message) from None
     async with request.app[DB].session() as session:
-        rows = await indicators.compute(session, period, agency, tz_of(request))
+        rows = await indicators.compute(session, period, agency, tz_of(request), now_of(request))
     return await render("requests/indicators.html", request, {
         "rows": rows, "period": period, "agency": agency, "labels": steps.LABELS,
         "kinds": steps.KINDS, "urgencies": indicators.URGENCY_CODES,

@@ -92,11 +92,16 @@ def request_variables(request: TenantRequest, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def current_templates(session: AsyncSession) -> dict[str, tuple[str, bool]]:
-    """step -> (body, enabled), the admin's text where set, else the default."""
+async def current_templates(session: AsyncSession, *, cached: bool = False) -> dict[str, tuple[str, bool]]:
+    """step -> (body, enabled), the admin's text where set, else the default. With
+    ``cached``, read once per session (a batch of steps in one transaction)."""
+    if cached and "request_sms_templates" in session.info:
+        return session.info["request_sms_templates"]  # type: ignore[no-any-return]
     found = {t.step: (t.body, t.enabled)
              for t in (await session.scalars(select(RequestSmsTemplate))).all()}
-    return {step: found.get(step, (DEFAULTS[step], step in ENABLED_BY_DEFAULT)) for step in STEPS}
+    current = {step: found.get(step, (DEFAULTS[step], step in ENABLED_BY_DEFAULT)) for step in STEPS}
+    session.info["request_sms_templates"] = current
+    return current
 
 
 def render(body: str, tenant_context: dict[str, Any], variables: dict[str, Any]) -> str:

@@ -256,7 +256,7 @@ async def api_indicators(request: web.Request) -> web.Response:
     period = indicators.Period.parse(request.query, now_of(request), tz_of(request))
     async with request.app[DB].session() as session:
         rows = await indicators.compute(session, period, p.agency_scope(int_param(request, "agency")),
-                                        tz_of(request))
+                                        tz_of(request), now_of(request))
     return json_response({"from": period.first, "to": period.last, "items": rows})
 
 
@@ -267,7 +267,7 @@ async def api_indicators_csv(request: web.Request) -> web.Response:
     period = indicators.Period.parse(request.query, now_of(request), tz_of(request))
     async with request.app[DB].session() as session:
         rows = await indicators.compute(session, period, p.agency_scope(int_param(request, "agency")),
-                                        tz_of(request))
+                                        tz_of(request), now_of(request))
     return web.Response(body=indicators.to_csv(rows), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="demandes-{period.first}-{period.last}.csv"'})
