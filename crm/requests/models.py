@@ -28,8 +28,9 @@ class TenantRequest(SQLModel, table=True):
 
     __tablename__ = "tenant_request"
     __table_args__ = (
-        Index("ix_tenant_request_agency_status", "agency_id", "status"),
-        # Late requests: open steps past their due time, soonest first.
+        # Late requests: open steps past their due time, soonest first, for one agency or
+        # all; the count runs on the index alone.
+        Index("ix_tenant_request_agency_status_due", "agency_id", "status", "due_at"),
         Index("ix_tenant_request_status_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
