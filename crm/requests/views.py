@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm import auth
 from crm.errors import Invalid, NotFound
-from crm.requests import indicators, queries, service, sms_templates
+from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import RequestSmsTemplate, RequestSource, TenantRequest
 from crm.web.jsonutil import MAX_YEAR, MIN_YEAR, int_param, json_response, page_params, paginated, read_json
 from crm.web.keys import CLOCK, DB, SETTINGS
@@ -272,6 +272,34 @@ async def api_indicators_csv(request: web.Request) -> web.Response:
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="demandes-{period.first}-{period.last}.csv"'})
 
+
+# What the route table cannot tell /api/openapi.json (crm/web/openapi.py reads these).
+_INT: dict[str, Any] = {"type": "integer"}
+_STR: dict[str, Any] = {"type": "string"}
+_PAGING = {"page": ({"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
+           "per_page": ({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+                        "Items per page (at most 1000).")}
+_AGENCY = {"agency": (_INT, "Agency id (admins; others: their own agency).")}
+_MONTHS = {"from": ({"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "First month (YYYY-MM)."),
+           "to": ({"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "Last month (YYYY-MM)."), **_AGENCY}
+api_create.openapi = {"body": "crm.requests.views:RequestIn", "status": 201}  # type: ignore[attr-defined]
+api_push.openapi = {"body": "crm.requests.views:PushIn",  # type: ignore[attr-defined]
+                    "responses": {"409": "The reference is another tenant's."}}
+api_status.openapi = {"body": "crm.requests.views:StatusIn",  # type: ignore[attr-defined]
+                      "responses": {"409": "Not a step forward (nor a reopening)."}}
+api_owner.openapi = {"body": "crm.requests.views:OwnerIn"}  # type: ignore[attr-defined]
+api_list.openapi = {"query": {  # type: ignore[attr-defined]
+    "status": ({"type": "string", "enum": [*steps.ALL, "open", "all"]},
+               "A step, open (every open step) or all (default)."),
+    "tenant": (_INT, "Tenant id."), "late": ({"type": "boolean"}, "Only requests past due."),
+    "kind": ({"type": "string", "enum": list(steps.KINDS)}, "Kind."),
+    "category": (_STR, "Category."), "owner": (_INT, "Owner (user id)."),
+    "sort": ({"type": "string", "enum": list(queries.SORTS)}, "Order (default: due time)."),
+    **_AGENCY, **_PAGING}}
+api_template_put.openapi = {"body": "crm.requests.views:TemplateIn"}  # type: ignore[attr-defined]
+api_template_preview.openapi = {"body": "crm.requests.views:PreviewIn"}  # type: ignore[attr-defined]
+api_indicators.openapi = {"query": _MONTHS}  # type: ignore[attr-defined]
+api_indicators_csv.openapi = {"query": _MONTHS, "produces": "text/csv"}  # type: ignore[attr-defined]
 
 API_ROUTES = [
     ("POST", "/api/v1/requests", api_create, "api_requests_create"),
