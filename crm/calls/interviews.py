@@ -25,6 +25,8 @@ from crm.calls.models import (
 )
 from crm.calls.note_check import sensitive_words
 from crm.errors import Conflict, Invalid
+from crm.requests.models import RequestSource
+from crm.requests.service import NewRequest, create_request
 from crm.themes import THEMES
 
 FOLLOW_UP_KINDS = {"technical": "Technique", "administrative": "Administratif"}
@@ -111,13 +113,15 @@ async def save_interview(
         await session.rollback()
         raise Conflict("L'entretien de ce locataire vient d'être enregistré par ailleurs.",
                        code="interview_exists") from None
+    # Problems heard on the phone become tenant requests (their SMS queued; the caller
+    # commits, then wakes the dispatcher).
     for item in follow_ups:
-        session.add(FollowUp(interview_id=interview.id, tenant_id=task.tenant_id,
-                             agency_id=task.agency_id, kind=item["kind"],
-                             category=(item.get("category") or "Autre").strip()[:60],
-                             description=(item.get("description") or "").strip(),
-                             status=FollowUpStatus.OPEN, created_by=user_id,
-                             created_at=now, updated_at=now))
+        await create_request(session, NewRequest(
+            tenant_id=task.tenant_id, kind=item["kind"],
+            category=(item.get("category") or "Autre").strip()[:60],
+            description=(item.get("description") or "").strip(), urgency=item.get("urgency"),
+            owner_id=user_id), now=now, tz=tz, user_id=user_id, source=RequestSource.CALL,
+            interview_id=interview.id, agency_id=task.agency_id)
     task.status = TaskStatus.COMPLETED
     task.closed_at = now
     task.claimed_by = None

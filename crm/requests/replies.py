@@ -65,3 +65,27 @@ async def handle_reply(session: AsyncSession, *, outbox_message_id: int | None, 
             await session.flush()
             return Reaction(request_id, handled=True, score=score)
     return Reaction(request_id, handled=False)
+
+
+async def on_inbound_reply(session: AsyncSession, *, outbox_message_id: int | None, body: str,
+                           intent: str, now: datetime, tz: ZoneInfo) -> bool:
+    """The inbox's hook for every stored incoming SMS: True when the message needs nothing
+    more from an adviser (a score was understood), so the inbox files it as handled."""
+    reaction = await handle_reply(session, outbox_message_id=outbox_message_id, body=body,
+                                  intent=intent, now=now, tz=tz)
+    return reaction is not None and reaction.handled
+
+
+async def message_links(session: AsyncSession, message_id: int,
+                        outbox_message_id: int | None) -> list[tuple[str, str]]:
+    """Links the inbox shows beside a tenant's SMS: the request it answers or opened, and
+    the form to open a request from it."""
+    links: list[tuple[str, str]] = []
+    found = await request_for_outbox(session, outbox_message_id)
+    if found is not None:
+        links.append((f"Réponse à la demande {found[0]}", f"/demandes/{found[0]}"))
+    opened = (await session.scalars(select(TenantRequest.id).where(
+        TenantRequest.inbound_message_id == message_id))).all()
+    links += [(f"Demande {rid} ouverte depuis ce message", f"/demandes/{rid}") for rid in opened]
+    links.append(("Créer une demande", f"/demandes/nouvelle?message_id={message_id}"))
+    return links
