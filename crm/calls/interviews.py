@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.calls.attempts import record_attempt
 from crm.calls.models import (
     CallTask,
-    FollowUp,
     FollowUpStatus,
     Interview,
     Outcome,
