@@ -8,7 +8,7 @@ import pytest
 
 from crm.requests.due import due_at
 from tests.conftest import PARIS
-from tests.requests_helpers import move, open_request, tenant_and_adviser
+from tests.support.requests import move, open_request, tenant_and_adviser
 
 
 def paris(*args):

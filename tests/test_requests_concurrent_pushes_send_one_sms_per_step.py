@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import OutboxMessage
 from crm.requests.models import RequestMessage, TenantRequest
-from tests.requests_helpers import sent_sms, tenant_and_adviser
+from tests.support.requests import sent_sms, tenant_and_adviser
 
 
 async def test_eight_simultaneous_pushes_of_a_new_reference_send_two_sms(client, db, app):

@@ -6,8 +6,8 @@ import csv
 import io
 
 from crm.requests.models import TenantRequest
-from tests.factories import api_user, make_lease
-from tests.requests_helpers import move, open_request
+from tests.support.factories import api_user, make_lease
+from tests.support.requests import move, open_request
 
 
 async def test_a_month_of_three_requests(client, db, clock):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from crm.db import make_engine
 from crm.migrate import alembic_config, upgrade_async
-from tests.test_migrations import empty_database_url  # noqa: F401 (fixture)
+from tests.test_migrations_build_exactly_the_schema_of_the_models import empty_database_url  # noqa: F401 (fixture)
 
 REVISION = "dd4bb036d0e6"
 OPENED = datetime(2026, 11, 6, 8, 0, tzinfo=UTC)  # Friday 09:00 in Paris; 11 November is off

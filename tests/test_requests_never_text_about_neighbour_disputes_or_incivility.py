@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import OutboxMessage
 from crm.requests.models import RequestMessage
-from tests.requests_helpers import move, open_request, sent_sms, tenant_and_adviser
+from tests.support.requests import move, open_request, sent_sms, tenant_and_adviser
 
 
 @pytest.mark.parametrize("category", ["neighbour_dispute", "incivility", "Troubles de voisinage"])

@@ -7,11 +7,11 @@ import re
 
 from sqlalchemy import select
 
+from crm.inbox.models import InboundMessage
 from crm.requests.models import RequestSmsTemplate, TenantRequest
-from crm.sms.models import InboundMessage
-from tests.calls_helpers import page_login
-from tests.factories import make_lease, make_user
-from tests.requests_helpers import sent_sms
+from tests.support.calls import page_login
+from tests.support.factories import make_lease, make_user
+from tests.support.requests import sent_sms
 
 AT_SEVEN = "2026-11-17T14:30"
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import OutboxMessage
 from crm.requests.models import RequestStep, TenantRequest
-from tests.requests_helpers import sent_sms, tenant_and_adviser
+from tests.support.requests import sent_sms, tenant_and_adviser
 
 
 async def push(client, headers, ref, body, expect):
@@ -64,7 +64,7 @@ async def test_a_new_step_moves_the_request_forward_and_sends_its_sms(client, db
 
 async def test_a_reference_of_another_tenant_is_a_409(client, db):
     tenant, headers = await tenant_and_adviser(client, db)
-    from tests.factories import make_lease
+    from tests.support.factories import make_lease
 
     other = (await make_lease(db, mobile="+33699999999")).tenant_id
     body = {"tenant_id": tenant, "kind": "technical", "category": "leak"}

@@ -4,9 +4,9 @@ question is scored and filed (or left in the inbox when unclear); "toujours pas 
 
 import pytest
 
-from tests.factories import api_user, make_user
-from tests.requests_helpers import move, open_request, sent_sms, stored, tenant_and_adviser
-from tests.sms_helpers import inbound, post_sms, settings  # noqa: F401 (Twilio auth token)
+from tests.support.factories import api_user, make_user
+from tests.support.requests import move, open_request, sent_sms, stored, tenant_and_adviser
+from tests.support.sms import inbound, post_sms, settings  # noqa: F401 (Twilio auth token)
 
 
 async def _closed_request(client, db, app):
@@ -54,7 +54,7 @@ async def test_still_broken_after_done_reopens_the_request_and_alerts_its_owner(
     assert "Toujours pas réparé" in body["steps"][-1]["note"]
     [message] = await inbound(db)
     assert message.status == "open"  # an adviser answers the tenant
-    from tests.calls_helpers import page_login
+    from tests.support.calls import page_login
 
     await page_login(client, owner)
     nav = await (await client.get("/demandes/mes")).text()

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from crm.campaigns.dispatcher import dispatch_once
 from tests.conftest import PARIS
-from tests.requests_helpers import open_request, request_messages, sent_sms, tenant_and_adviser
+from tests.support.requests import open_request, request_messages, sent_sms, tenant_and_adviser
 
 
 async def test_an_opted_out_tenant_gets_nothing_and_the_step_says_so(client, db, app):

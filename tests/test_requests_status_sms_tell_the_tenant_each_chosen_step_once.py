@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns.models import Campaign, OutboxMessage
 from tests.conftest import PARIS
-from tests.requests_helpers import move, open_request, request_messages, sent_sms, tenant_and_adviser
+from tests.support.requests import move, open_request, request_messages, sent_sms, tenant_and_adviser
 
 
 async def test_registered_scheduled_and_done_each_send_one_sms_with_the_appointment_in_french(client, db, app, clock):

@@ -4,7 +4,7 @@ one way back (reopened); cancelling is allowed from any open step only."""
 import pytest
 
 from crm.requests import steps
-from tests.requests_helpers import move, open_request, stored, tenant_and_adviser
+from tests.support.requests import move, open_request, stored, tenant_and_adviser
 
 
 async def test_steps_move_forward_and_every_step_is_kept_with_who_and_when(client, db, clock):

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from crm.surveys.comparison import compare
 from tests.conftest import PARIS
-from tests.factories import api_user
-from tests.requests_helpers import add_answered_requests
-from tests.survey_helpers import add_interviews, add_survey_answers
+from tests.support.factories import api_user
+from tests.support.requests import add_answered_requests
+from tests.support.surveys import add_interviews, add_survey_answers
 
 
 def _item(body, theme, period):

@@ -185,7 +185,7 @@ async def _write(session: Any, rng: random.Random, now: datetime, agency_id: int
 async def _answers(session: Any, rng: random.Random, now: datetime,
                    messages: list[tuple[_Planned, str, Campaign | None, OutboxMessage | None]]) -> None:
     """About six satisfaction questions in ten get an answer the service understood."""
-    from crm.sms.models import InboundMessage, InboundStatus
+    from crm.inbox.models import InboundMessage, InboundStatus
 
     for p, key, _, outbox in messages:
         if key != sms_templates.SATISFACTION or outbox is None or outbox.sent_at is None:

@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from crm import auth
 from crm.errors import ApiError, NotFound
+from crm.inbox.models import InboundMessage
+from crm.keys import DB
 from crm.models import Agency, Tenant, User
 from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import MessageSkip, RequestSource, TenantRequest
 from crm.requests.views import api_indicators_csv, now_of, save_template, scoped, tz_of
-from crm.sms.models import InboundMessage
 from crm.web.jsonutil import MAX_INT, MAX_YEAR, MIN_YEAR, page_params
-from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -366,7 +366,7 @@ async def my_alerts_context(request: web.Request) -> dict[str, Any]:
 
 
 def install(app: web.Application) -> None:
-    from crm.web.keys import PAGE_CONTEXT
+    from crm.keys import PAGE_CONTEXT
 
     if my_alerts_context not in app[PAGE_CONTEXT]:
         app[PAGE_CONTEXT].append(my_alerts_context)

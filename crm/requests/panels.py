@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from crm.keys import CLOCK, DB
 from crm.requests import steps
 from crm.requests.models import TenantRequest
-from crm.web.keys import CLOCK, DB
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:

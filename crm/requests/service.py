@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import OutboxMessage
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import Agency, Lease, User
@@ -36,9 +37,7 @@ class NewRequest:
 
 def wake(app: web.Application) -> None:
     """Nudge the outbox dispatcher after a commit that queued SMS."""
-    from crm.campaigns.dispatcher import wake as wake_dispatcher
-
-    wake_dispatcher(app)
+    app[DISPATCHER].wake()
 
 
 async def tenant_agency(session: AsyncSession, tenant_id: int) -> tuple[int, str | None]:

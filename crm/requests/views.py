@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from crm import auth
 from crm.errors import Invalid, NotFound
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import RequestSmsTemplate, RequestSource, TenantRequest
 from crm.web.jsonutil import MAX_YEAR, MIN_YEAR, int_param, json_response, page_params, paginated, read_json
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 
 Status = Literal["registered", "taken_on", "scheduled", "in_progress", "done", "closed", "cancelled"]

@@ -14,9 +14,9 @@ import pytest
 from playwright.async_api import expect
 
 from crm.campaigns.dispatcher import dispatch_once
-from tests.calls_helpers import new_task
-from tests.factories import make_user
-from tests.sms_helpers import http_settings, sign, twilio_params  # noqa: F401
+from tests.support.calls import new_task
+from tests.support.factories import make_user
+from tests.support.sms import http_settings, sign, twilio_params  # noqa: F401
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ async def _no_sideways_scroll(page) -> None:
 
 async def _tenant_texts(live_server, body: str, sender: str) -> None:
     params = twilio_params(body, sender)
-    from crm.web.keys import SETTINGS
+    from crm.keys import SETTINGS
 
     signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
     async with aiohttp.ClientSession() as http:

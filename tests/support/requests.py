@@ -12,7 +12,7 @@ from crm.campaigns.models import OutboxMessage
 from crm.db import Database
 from crm.requests.models import RequestMessage, TenantRequest
 from crm.sms.models import LocalSms
-from tests.factories import api_user, make_lease
+from tests.support.factories import api_user, make_lease
 
 
 async def tenant_and_adviser(client: Any, db: Database, **lease: Any) -> tuple[int, dict[str, str]]:
