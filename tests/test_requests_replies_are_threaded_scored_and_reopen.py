@@ -6,7 +6,12 @@ import pytest
 
 from tests.support.factories import api_user, make_user
 from tests.support.requests import move, open_request, sent_sms, stored, tenant_and_adviser
-from tests.support.sms import inbound, post_sms, settings  # noqa: F401 (Twilio auth token)
+from tests.support.sms import http_settings, inbound, post_sms  # noqa: F401
+
+
+@pytest.fixture
+def settings(http_settings):  # a Twilio auth token, and a session cookie over plain http
+    return http_settings
 
 
 async def _closed_request(client, db, app):

@@ -1,4 +1,5 @@
-"""The structured interview after a tenant was reached, and the follow-ups it opens.
+"""The structured interview after a tenant was reached, and the follow-ups it opens (as
+tenant requests, ``crm/requests/``).
 
 Answers use the survey themes on the 4-point scale (null = "ne sait pas"); the summary's
 sentiment comes from the shared French rules (``crm.inbox.understanding.sentiment``). A note
@@ -17,27 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.calls.attempts import record_attempt
 from crm.calls.models import (
     CallTask,
-    FollowUpStatus,
     Interview,
     Outcome,
     TaskStatus,
 )
 from crm.calls.note_check import sensitive_words
 from crm.errors import Conflict, Invalid
+from crm.requests import steps
 from crm.requests.models import RequestSource
 from crm.requests.service import NewRequest, create_request
 from crm.themes import THEMES
 
-FOLLOW_UP_KINDS = {"technical": "Technique", "administrative": "Administratif"}
-# Suggested categories (free text is accepted: landlords name things their own way).
+FOLLOW_UP_KINDS = dict(steps.KINDS)
+# Suggested categories: the requests' (free text is accepted: landlords name things their own way).
 FOLLOW_UP_CATEGORIES: dict[str, list[str]] = {
-    "technical": ["Plomberie", "Électricité", "Chauffage / eau chaude", "Menuiseries",
-                  "Ascenseur", "Parties communes", "Nuisibles", "Équipements", "Autre"],
-    "administrative": ["Loyer / APL", "Charges", "État des lieux", "Contrat / bail",
-                       "Voisinage", "Assurance", "Autre"],
-}
-FOLLOW_UP_STATUS_LABELS = {FollowUpStatus.OPEN: "À traiter", FollowUpStatus.IN_PROGRESS: "En cours",
-                           FollowUpStatus.DONE: "Traité"}
+    kind: list(labels.values()) for kind, labels in steps.CATEGORIES.items()}
 
 
 def check_answers(answers: dict[str, int | None]) -> dict[str, int | None]:

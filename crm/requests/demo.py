@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm import calendar
 from crm.campaigns.audience import Audience, AudienceScan
@@ -20,7 +20,7 @@ from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessa
 from crm.clock import Clock
 from crm.db import Database
 from crm.models import Agency, Lease, Role, User
-from crm.requests import due, sms_templates, steps
+from crm.requests import due, service, sms_templates, steps
 from crm.requests.models import RequestMessage, RequestSource, RequestStep, TenantRequest
 from crm.requests.notify import CAMPAIGN_KIND, sms_step_for
 from crm.sms.encoding import analyse
@@ -124,7 +124,36 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                 plans.append(_plan(rng, now, tenant_id, agency.id, agency.department,
                                    rng.choice(advisers) if advisers else None, ref))
             await _write(session, rng, now, agency.id, plans, contacts, templates)
+        await _advance_call_requests(session, rng, now)
+        await _deliver(session, rng, now)
         await session.commit()
+
+
+async def _advance_call_requests(session: Any, rng: random.Random, now: datetime) -> None:
+    """Requests opened during the demo's courtesy calls have moved on since: dealt with
+    after three weeks, being dealt with after one (through the service, so with their SMS)."""
+    opened = (await session.scalars(select(TenantRequest).where(
+        TenantRequest.source == RequestSource.CALL, TenantRequest.status == steps.REGISTERED,
+        TenantRequest.registered_at < now - timedelta(days=7)))).all()
+    for request in opened:
+        at = request.registered_at + timedelta(days=rng.uniform(1, 6))
+        target = steps.DONE if request.registered_at < now - timedelta(days=21) else steps.IN_PROGRESS
+        await service.change_status(session, request, target, now=at, tz=PARIS, user_id=request.owner_id)
+
+
+async def _deliver(session: Any, rng: random.Random, now: datetime) -> None:
+    """Status SMS written through the service for past moments went out long ago."""
+    rows = (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.next_try_at)
+        .join(RequestMessage, RequestMessage.outbox_message_id == OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_try_at < now - timedelta(minutes=5)))).all()
+    for row_id, at in rows:
+        sent = at + timedelta(seconds=rng.randint(1, 90))
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+            status=OutboxStatus.DELIVERED, attempts=1, provider_sid=f"SM{rng.getrandbits(128):032x}",
+            sent_at=sent, updated_at=sent, delivered_at=sent + timedelta(seconds=4))
+            .execution_options(synchronize_session=False))
 
 
 async def _write(session: Any, rng: random.Random, now: datetime, agency_id: int,

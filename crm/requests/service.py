@@ -82,8 +82,8 @@ async def create_request(session: AsyncSession, data: NewRequest, *, now: dateti
     urgency = data.urgency or due.DEFAULT_URGENCY
     request = TenantRequest(
         tenant_id=data.tenant_id, agency_id=agency_id, kind=data.kind,
-        category=data.category.strip()[:60], description=(data.description or "").strip(),
-        urgency=urgency, status=steps.REGISTERED, external_ref=data.external_ref,
+        category=steps.category_code(data.category)[:60],
+        description=(data.description or "").strip(), urgency=urgency, status=steps.REGISTERED, external_ref=data.external_ref,
         owner_id=data.owner_id, source=source, interview_id=interview_id,
         inbound_message_id=inbound_message_id, registered_at=now,
         due_at=due.due_at(urgency, now, tz, department), created_by=user_id, updated_at=now,
@@ -239,7 +239,7 @@ async def push_by_ref_retrying(session_factory: Any, *args: Any, **kwargs: Any) 
 async def _update_fields(session: AsyncSession, request: TenantRequest, data: NewRequest, *,
                          now: datetime, tz: ZoneInfo) -> bool:
     changes = {
-        "kind": data.kind, "category": data.category.strip()[:60],
+        "kind": data.kind, "category": steps.category_code(data.category)[:60],
         "description": (data.description or "").strip(),
     }
     if data.urgency is not None:
@@ -346,3 +346,20 @@ async def satisfaction_answers(session: AsyncSession, *, start: datetime, end: d
     if agency_id is not None:
         stmt = stmt.where(TenantRequest.agency_id == agency_id)
     return [(steps.theme_of(kind), at, score) for kind, at, score in (await session.execute(stmt)).all()]
+
+
+async def opened_by_interview(session: AsyncSession, interview_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The requests a courtesy-call interview opened, as the API shows them."""
+    items = (await session.scalars(select(TenantRequest).where(TenantRequest.interview_id == interview_id)
+                                   .order_by(TenantRequest.id))).all()
+    found = await details(session, [i.id for i in items])  # type: ignore[misc]
+    return [request_json(i, found[i.id], now) for i in items]  # type: ignore[index]
+
+
+async def summaries_for_tenant(session: AsyncSession, tenant_id: int, now: datetime) -> list[dict[str, Any]]:
+    """A tenant's requests in a few words (the call sheet shows them), newest first."""
+    items = (await session.scalars(select(TenantRequest).where(TenantRequest.tenant_id == tenant_id)
+                                   .order_by(TenantRequest.registered_at.desc(), TenantRequest.id.desc()))).all()
+    return [{"id": r.id, "kind": steps.KINDS.get(r.kind, r.kind), "category": steps.category_label(r.category),
+             "description": r.description, "status": steps.LABELS.get(r.status, r.status),
+             "late": r.is_late(now), "href": f"/demandes/{r.id}"} for r in items]

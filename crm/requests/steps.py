@@ -62,6 +62,16 @@ def category_label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category)
 
 
+_BY_LABEL = {label.lower(): code for code, label in CATEGORY_LABELS.items()}
+
+
+def category_code(text: str) -> str:
+    """The code of a category typed as its French label ("Fuite / plomberie" -> leak);
+    free text is kept as typed."""
+    text = text.strip()
+    return _BY_LABEL.get(text.lower(), text)
+
+
 def is_silent(category: str) -> bool:
     """True for the categories that never send the tenant a status SMS."""
     from crm.text import strip_accents

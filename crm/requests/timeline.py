@@ -13,10 +13,10 @@ from crm.timeline import TimelineEntry
 
 async def entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
     out: list[TimelineEntry] = []
-    rows = await session.execute(
+    rows = (await session.execute(
         select(RequestStep, TenantRequest).join(TenantRequest, TenantRequest.id == RequestStep.request_id)
-        .where(TenantRequest.tenant_id == tenant_id))
-    for step, request in rows.all():
+        .where(TenantRequest.tenant_id == tenant_id))).all()
+    for step, request in rows:
         what = f"Demande {request.id} ({steps.KINDS.get(request.kind, request.kind).lower()}, " \
                f"{steps.category_label(request.category)})"
         if step.status == steps.REGISTERED:
@@ -25,9 +25,8 @@ async def entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
             title, detail = f"{what} : {steps.LABELS.get(step.status, step.status).lower()}", step.note
         out.append(TimelineEntry(step.at, "request_step", title, detail=detail,
                                  link=f"/demandes/{request.id}"))
-    answered = await session.scalars(select(TenantRequest).where(
-        TenantRequest.tenant_id == tenant_id, TenantRequest.satisfaction.is_not(None)))
-    for request in answered:
+    answered = {request.id: request for _, request in rows if request.satisfaction is not None}
+    for request in answered.values():
         out.append(TimelineEntry(request.satisfaction_at or request.updated_at, "request_satisfaction",
                                  f"Satisfaction sur la demande {request.id} : {request.satisfaction} / 4",
                                  link=f"/demandes/{request.id}"))
