@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from crm import auth
+from crm.calendar import to_utc
 from crm.errors import ApiError, NotFound
 from crm.inbox.models import InboundMessage
 from crm.keys import DB
@@ -53,7 +54,7 @@ def _local_datetime(value: str, request: web.Request) -> datetime | None:
         return None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz_of(request))
+    return to_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz_of(request)))
 
 
 async def _names(session: Any, tenant_ids: set[int], user_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:

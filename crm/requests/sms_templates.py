@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jinja2
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +80,12 @@ def check_body(body: str) -> str:
     if len(body) > MAX_BODY:
         raise Invalid(f"Le message dépasse {MAX_BODY} caractères.", code="body_too_long")
     check_template(body, dict.fromkeys(REQUEST_NAMES, ""))
+    try:  # what only rendering finds (the sandbox refusing an attribute, a bad filter)
+        render(body, {k: v for k, v in _SAMPLE.items() if k in TENANT_NAMES},
+               {k: _SAMPLE[k] for k in REQUEST_NAMES})
+    except jinja2.TemplateError as exc:
+        raise Invalid(f"Le modèle de message ne peut pas être rendu : {exc.message or exc}",
+                      code="template_error") from None
     return body
 
 

@@ -12,11 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from crm import auth
+from crm.calendar import to_utc
 from crm.errors import Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import RequestSmsTemplate, RequestSource, TenantRequest
-from crm.web.jsonutil import MAX_YEAR, MIN_YEAR, int_param, json_response, page_params, paginated, read_json
+from crm.web.jsonutil import (
+    MAX_INT,
+    MAX_YEAR,
+    MIN_YEAR,
+    int_param,
+    json_response,
+    page_params,
+    paginated,
+    read_json,
+)
 from crm.web.middlewares import principal
 
 Status = Literal["registered", "taken_on", "scheduled", "in_progress", "done", "closed", "cancelled"]
@@ -76,7 +86,7 @@ def aware(value: datetime | None, request: web.Request) -> datetime | None:
         return None
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise Invalid("Cette date est hors limites.", code="invalid_date")
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz_of(request))
+    return to_utc(value if value.tzinfo is not None else value.replace(tzinfo=tz_of(request)))
 
 
 def _new(body: RequestIn) -> service.NewRequest:
@@ -91,7 +101,7 @@ async def one_json(session: Any, item: TenantRequest, now: datetime) -> dict[str
 
 
 async def scoped(session: Any, request: web.Request, request_id: int) -> TenantRequest:
-    item = await session.get(TenantRequest, request_id)
+    item = await session.get(TenantRequest, request_id) if request_id <= MAX_INT else None
     if item is None:
         raise NotFound("Demande introuvable.", code="request_not_found")
     principal(request).check_agency(item.agency_id)
