@@ -46,8 +46,8 @@ def _feature_routes(kind: str) -> list[Route]:
     for module_name in (
         "crm.tenants.views",  # the estate, the tenant list and the tenant page
         "crm.tenants.import_views",  # the landlord's tenant file
-        "crm.calls.api_views",  # queue, attempts, interviews, follow-ups, KPIs
-        "crm.calls.page_views",  # "Appels du jour", the call sheet, "Suivis", "Indicateurs"
+        "crm.calls.api_views",  # queue, attempts, interviews, KPIs
+        "crm.calls.page_views",  # "Appels du jour", the call sheet, "Indicateurs"
         "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
         "crm.inbox.views",  # incoming SMS webhook and the inbox
