@@ -132,6 +132,9 @@ def create_app(
     install_filters(env, settings)
     setup_routes(app)
     install_inbox(app)  # the open-messages badge in the navigation
+    from crm.requests.pages import install as install_requests
+
+    install_requests(app)  # the reopened-requests badge on "Mes demandes"
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, name="static")
     app.cleanup_ctx.append(_resources_ctx)

@@ -38,14 +38,15 @@ class Hook:
 JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.tenants.retention"))
 
 # Tenant timeline: ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
-TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline"))
+TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline",
+                            "crm.requests.timeline"))
 
 # Personal data (RGPD), for each feature keeping free texts or numbers about households:
 # ``anonymize_statements(tenant_id, numbers) -> dict[str, list[UPDATE]]`` (numbers: old -> new),
 # ``contact_since(cutoff) -> list[condition on Tenant.id]`` (no contact since the cutoff) and
 # ``purge_statements(dormant, cutoff) -> list[UPDATE]``. See ``crm/tenants/retention.py``.
 RETENTION = Hook("", ("crm.calls.retention", "crm.campaigns.retention",
-                               "crm.inbox.retention", "crm.sms.retention"))
+                               "crm.inbox.retention", "crm.sms.retention", "crm.requests.retention"))
 
 # Leases were created or changed (tenant import):
 # ``async def on_leases_changed(session, *, today, lease_ids) -> None``. The caller commits.
@@ -65,3 +66,12 @@ CAMPAIGN_REPLIES = Hook("campaign_replies", ("crm.inbox.reactions",))
 # Queue sizes for /metrics: ``QUEUE_PROBES: list[(name, documentation, model, column, value)]``.
 QUEUE_PROBES = Hook("QUEUE_PROBES", ("crm.calls.reactions", "crm.campaigns.reactions",
                                      "crm.inbox.reactions"))
+
+# An incoming SMS was stored and threaded (the inbox): ``async def on_inbound_reply(session, *,
+# outbox_message_id, body, intent, now, tz) -> bool`` (True: nothing left for an adviser, the
+# inbox files it as handled). Requests score satisfaction answers and reopen on "pas réparé".
+INBOUND_REPLY = Hook("on_inbound_reply", ("crm.requests.replies",))
+
+# Links the inbox shows beside a tenant's SMS: ``async def message_links(session, message_id,
+# outbox_message_id) -> list[(label, href)]`` (the request it answers, "créer une demande").
+MESSAGE_LINKS = Hook("message_links", ("crm.requests.replies",))

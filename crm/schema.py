@@ -10,6 +10,7 @@ import crm.campaigns.models  # noqa: F401
 import crm.inbox.models  # noqa: F401
 import crm.inbox.replies.models  # noqa: F401
 import crm.models  # noqa: F401
+import crm.requests.models  # noqa: F401
 import crm.sms.models  # noqa: F401
 import crm.surveys.models  # noqa: F401
 

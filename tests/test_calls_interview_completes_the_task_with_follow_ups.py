@@ -1,13 +1,15 @@
 """The interview: themes on the 4-point scale with "ne sait pas", a summary whose sentiment
-is scored, a warning for health details or insults, follow-ups listed per agency and on the
-tenant page."""
+is scored, a warning for health details or insults; its follow-ups open tenant requests
+(listed per agency, the tenant told by SMS)."""
 
 from sqlalchemy import select
 
-from crm.calls.models import FollowUp, Interview, TaskStatus
+from crm.calls.models import Interview, TaskStatus
+from crm.requests.models import TenantRequest
 from crm.themes import THEMES
 from tests.support.calls import attempts_of, new_task, task_of
 from tests.support.factories import api_user
+from tests.support.requests import sent_sms
 
 ANSWERS = {"move_in": 4, "cleanliness": 2, "dwelling_equipment": None, "communication": 3}
 
@@ -18,7 +20,7 @@ async def _reached(client, db, headers):
     return task
 
 
-async def test_posting_the_interview_completes_the_task_and_opens_follow_ups(client, db, clock):
+async def test_posting_the_interview_completes_the_task_and_opens_requests(client, db, clock, app):
     headers = await api_user(client, db)
     task = await _reached(client, db, headers)
     resp = await client.post(f"/api/v1/calls/{task.id}/interview", headers=headers, json={
@@ -32,20 +34,24 @@ async def test_posting_the_interview_completes_the_task_and_opens_follow_ups(cli
     assert body["status"] == TaskStatus.COMPLETED
     assert body["summary_sentiment"] == "negative"
     assert -1 <= body["summary_sentiment_score"] < 0
-    assert [f["category"] for f in body["follow_ups"]] == ["Chauffage / eau chaude"]
+    # "Chauffage / eau chaude" is the label of the requests' category "heating".
+    assert [(f["category"], f["status"]) for f in body["follow_ups"]] == [("heating", "registered")]
     async with db.session() as s:
         interview = await s.scalar(select(Interview).where(Interview.task_id == task.id))
-        follow_up = await s.scalar(select(FollowUp))
+        follow_up = await s.scalar(select(TenantRequest))
     assert set(interview.answers) == set(THEMES)
     assert interview.answers["move_in"] == 4 and interview.answers["living_conditions"] is None
-    assert follow_up.tenant_id == task.tenant_id and follow_up.status == "open"
+    assert follow_up.tenant_id == task.tenant_id and follow_up.status == "registered"
+    assert follow_up.source == "call" and follow_up.interview_id == interview.id
     assert (await task_of(db, task.id)).closed_at == clock.now()
+    [(to, text)] = await sent_sms(app, db)
+    assert to == "+33612345678" and "enregistrée" in text
 
-    listed = await (await client.get("/api/v1/follow-ups", headers=headers)).json()
+    listed = await (await client.get("/api/v1/requests?status=open", headers=headers)).json()
     assert [i["id"] for i in listed["items"]] == [follow_up.id]
-    resp = await client.post(f"/api/v1/follow-ups/{follow_up.id}/status", json={"status": "done"}, headers=headers)
+    resp = await client.post(f"/api/v1/requests/{follow_up.id}/status", json={"status": "done"}, headers=headers)
     assert (await resp.json())["status"] == "done"
-    assert (await (await client.get("/api/v1/follow-ups?status=pending", headers=headers)).json())["total"] == 0
+    assert (await (await client.get("/api/v1/requests?status=open", headers=headers)).json())["total"] == 0
 
     again = await client.post(f"/api/v1/calls/{task.id}/interview", headers=headers, json={"answers": {}})
     assert again.status == 409
@@ -83,14 +89,14 @@ async def test_an_interview_on_an_open_task_records_the_reached_call(client, db)
     assert [a.outcome for a in await attempts_of(db, task.id)] == ["reached"]
 
 
-async def test_follow_ups_of_another_agency_are_not_listed_nor_changeable(client, db):
+async def test_requests_of_another_agency_are_not_listed_nor_changeable(client, db):
     blois = await api_user(client, db, "adviser", "Blois")
     task = await _reached(client, db, blois)
     await client.post(f"/api/v1/calls/{task.id}/interview", headers=blois, json={
         "answers": {}, "follow_ups": [{"kind": "administrative", "category": "Loyer / APL", "description": "Dossier APL"}]})
     vendome = await api_user(client, db, "adviser", "Vendôme")
-    assert (await (await client.get("/api/v1/follow-ups", headers=vendome)).json())["total"] == 0
+    assert (await (await client.get("/api/v1/requests", headers=vendome)).json())["total"] == 0
     async with db.session() as s:
-        fid = await s.scalar(select(FollowUp.id))
-    resp = await client.post(f"/api/v1/follow-ups/{fid}/status", json={"status": "done"}, headers=vendome)
+        fid = await s.scalar(select(TenantRequest.id))
+    resp = await client.post(f"/api/v1/requests/{fid}/status", json={"status": "done"}, headers=vendome)
     assert resp.status == 403

@@ -1,5 +1,5 @@
 """The pages: "Appels du jour" with one click per outcome, the call sheet with the interview
-form and its sensitive-note warning, follow-ups, the KPI page with its chart and CSV, the
+form and its sensitive-note warning, follow-ups opened as requests, the KPI page with its chart and CSV, the
 tenant page panel."""
 
 import re
@@ -7,7 +7,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.calls.models import FollowUp, TaskStatus
+from crm.calls.models import TaskStatus
+from crm.requests.models import TenantRequest
 from tests.support.calls import attempts_of, new_task, task_of
 from tests.support.factories import make_user, page_login
 
@@ -58,17 +59,20 @@ async def test_reached_opens_the_interview_form_which_warns_before_saving_health
     assert resp.status == 302
     assert (await task_of(db, task.id)).status == TaskStatus.COMPLETED
 
-    suivis = await (await client.get("/suivis")).text()
-    assert "Fuite sous l&#39;évier" in suivis and "Durand" in suivis
+    listed = await (await client.get("/demandes")).text()
+    assert "Durand" in listed and "Plomberie" in listed
     async with db.session() as s:
-        fid = await s.scalar(select(FollowUp.id))
-    resp = await client.post(f"/suivis/{fid}", data={"csrf_token": csrf, "status": "in_progress"}, allow_redirects=False)
+        fid = await s.scalar(select(TenantRequest.id))
+    resp = await client.post(f"/demandes/{fid}/etape", data={"csrf_token": csrf, "status": "in_progress"},
+                             allow_redirects=False)
     assert resp.status == 302
     async with db.session() as s:
-        assert (await s.get(FollowUp, fid)).status == "in_progress"
+        assert (await s.get(TenantRequest, fid)).status == "in_progress"
+    assert "Fuite sous l&#39;évier" in await (await client.get(f"/demandes/{fid}")).text()
+    assert (await client.get("/suivis")).status == 404  # "Suivis" became "Demandes"
 
     tenant_page = await (await client.get(f"/locataires/{task.tenant_id}")).text()
-    assert "Appels de courtoisie et suivis" in tenant_page and "Plomberie" in tenant_page
+    assert "Appels de courtoisie" in tenant_page and f"Demande {fid}" in tenant_page
 
 
 async def test_a_second_adviser_sees_who_holds_the_call(client, db, aiohttp_client, app):

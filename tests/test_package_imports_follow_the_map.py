@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CRM = ROOT / "crm"
 
-FEATURES = ("tenants", "sms", "campaigns", "inbox", "calls", "surveys")
+FEATURES = ("tenants", "sms", "campaigns", "inbox", "requests", "calls", "surveys")
 # The composition root: builds the app from every part, so it may import anything.
 APP_MODULES = {"crm.app", "crm.serve", "crm.demo", "crm.schema"}
 
@@ -23,8 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "tenants": {"core", "web"},
     "campaigns": {"core", "web", "tenants", "sms"},
     "inbox": {"core", "web", "tenants", "sms", "campaigns"},
-    "calls": {"core", "web", "tenants", "inbox"},
-    "surveys": {"core", "web", "tenants", "calls"},
+    "requests": {"core", "web", "tenants", "sms", "campaigns", "inbox"},
+    "calls": {"core", "web", "tenants", "inbox", "requests"},
+    "surveys": {"core", "web", "tenants", "calls", "requests"},
 }
 # Known exceptions, each with its reason.
 EXCEPTIONS: set[str] = set()

@@ -3,10 +3,11 @@ rows stay so that indicators keep counting."""
 
 from sqlalchemy import func, select
 
-from crm.calls.models import CallAttempt, FollowUp, Interview
+from crm.calls.models import CallAttempt, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.inbox.models import InboundMessage
 from crm.models import AuditEvent, OptOutEvent, Phone, Tenant
+from crm.requests.models import RequestStep, TenantRequest
 from crm.sms.models import LocalSms
 from tests.support.factories import api_user, make_lease
 from tests.support.privacy import add_history
@@ -34,7 +35,9 @@ async def test_anonymising_replaces_identity_numbers_notes_and_sms_texts(client,
         assert (await s.get(CallAttempt, ids["attempt"])).note is None
         assert (await s.get(CallAttempt, ids["attempt"])).phone_e164 in numbers
         assert "fuite" not in (await s.get(Interview, ids["interview"])).summary.lower()
-        assert "Lefèvre" not in (await s.get(FollowUp, ids["follow_up"])).description
+        assert "Lefèvre" not in (await s.get(TenantRequest, ids["follow_up"])).description
+        notes = (await s.scalars(select(RequestStep.note).where(RequestStep.request_id == ids["follow_up"]))).all()
+        assert not any(n and "Lefèvre" in n for n in notes)
         outbox = await s.get(OutboxMessage, ids["outbox"])
         assert "Hélène" not in outbox.body and outbox.e164 in numbers and outbox.status == "delivered"
         assert "Hélène" not in (await s.get(Campaign, ids["direct"])).body

@@ -38,10 +38,10 @@ async def test_texts_of_households_gone_for_3_years_are_blanked_and_rows_kept(ap
 
     count = await purge_old_data(app)
 
-    # The household gone: call note, interview summary, follow-up, two SMS sent, the direct
-    # SMS's text, the reply (7); plus the local backend's simulated SMS older than 3 years,
-    # whoever they went to (2).
-    assert count == 9
+    # The household gone: call note, interview summary, the request opened on the call and
+    # its step note, two SMS sent, the direct SMS's text, the reply (8); plus the local
+    # backend's simulated SMS older than 3 years, whoever they went to (2).
+    assert count == 10
     assert await _texts(db, gone_ids) == (None, PURGED, PURGED, PURGED, PURGED)
     assert (await _texts(db, recent_ids))[0].startswith("Mme")
     assert (await _texts(db, living_ids))[3].startswith("Toujours")
@@ -49,13 +49,13 @@ async def test_texts_of_households_gone_for_3_years_are_blanked_and_rows_kept(ap
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 6
         assert await s.scalar(select(func.count()).select_from(CallAttempt)) == 3
         audit = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "purge"))).all()
-        assert [a.details["texts"] for a in audit] == [9]
+        assert [a.details["texts"] for a in audit] == [10]
 
     assert await purge_old_data(app) == 0  # nothing twice
 
     # A year later, the household last contacted in January 2024 is out of the period too.
     clock.advance(days=366)
-    assert await purge_old_data(app) == 8
+    assert await purge_old_data(app) == 9
     assert await _texts(db, recent_ids) == (None, PURGED, PURGED, PURGED, PURGED)
     assert (await _texts(db, living_ids))[0].startswith("Mme")
 

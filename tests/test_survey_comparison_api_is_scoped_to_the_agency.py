@@ -37,6 +37,7 @@ async def test_a_manager_sees_their_own_agency_by_default(client, db):
     assert item == {
         "theme": "cleanliness", "period": "2026-Q3", "agency": {"id": ids["Blois"], "name": "Blois"},
         "calls": {"rate": 0.75, "n": 4}, "survey": {"rate": 0.5, "n": 4},
+        "sms": {"rate": None, "n": 0},
         "difference_points": 25.0,  # (0.75 - 0.5) x 100
         "significant": False,  # 4 answers a side: never flagged
     }

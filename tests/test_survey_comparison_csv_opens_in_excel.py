@@ -34,16 +34,17 @@ async def test_the_csv_has_a_bom_semicolons_and_decimal_commas(client, db):
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0] == [
         "Thème", "Période", "Agence", "Taux de satisfaction appels (%)", "Réponses appels",
-        "Taux de satisfaction enquête (%)", "Réponses enquête", "Écart (points)", "Significatif",
+        "Taux de satisfaction enquête (%)", "Réponses enquête",
+        "Taux de satisfaction SMS (%)", "Réponses SMS", "Écart (points)", "Significatif",
     ]
     assert len(rows) == 1 + 30
     q2 = next(r for r in rows if r[0] == "Logement et équipements collectifs" and r[1] == "T2 2026")
     assert q2 == ["Logement et équipements collectifs", "T2 2026", "Blois",
-                  "66,7", "3", "25,0", "4", "41,7", "non"]
+                  "66,7", "3", "25,0", "4", "", "0", "41,7", "non"]
     year = next(r for r in rows if r[0] == "Logement et équipements collectifs" and r[1] == "Année 2026")
-    assert year[3:8] == ["66,7", "3", "25,0", "4", "41,7"]
+    assert year[3:10] == ["66,7", "3", "25,0", "4", "", "0", "41,7"]
     empty = next(r for r in rows if r[0] == "Propreté" and r[1] == "T1 2026")
-    assert empty[3:9] == ["", "0", "", "0", "", "non"]  # no answers: empty cells, not 0 %
+    assert empty[3:11] == ["", "0", "", "0", "", "0", "", "non"]  # no answers: empty cells, not 0 %
     async with db.session() as s:
         audit = (await s.execute(select(AuditEvent).where(
             AuditEvent.action == "export_survey_comparison"))).scalar_one()

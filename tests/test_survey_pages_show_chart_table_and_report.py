@@ -47,9 +47,9 @@ async def test_a_manager_sees_the_chart_and_the_table_of_their_agency(client, db
     assert "Conditions de vie et sentiment de sécurité *" in html  # significant theme marked
     # Table rows: rates with decimal commas, n, difference in points, significance.
     assert _row(html, "living_conditions", "2026") == (
-        "Conditions de vie et sentiment de sécurité 90,0 % 30 50,0 % 40 +40,0 significatif")
-    assert _row(html, "cleanliness", "2026-Q2") == "Propreté 50,0 % 2 100,0 % 1 -50,0 moins de 30 réponses"
-    assert _row(html, "communication", "2026") == "Communication avec l'organisme — 0 — 0 — —"
+        "Conditions de vie et sentiment de sécurité 90,0 % 30 50,0 % 40 — 0 +40,0 significatif")
+    assert _row(html, "cleanliness", "2026-Q2") == "Propreté 50,0 % 2 100,0 % 1 — 0 -50,0 moins de 30 réponses"
+    assert _row(html, "communication", "2026") == "Communication avec l'organisme — 0 — 0 — 0 — —"
     # Managers get no agency picker (their own agency only), and no import link.
     assert 'name="agency"' not in html
     assert "/enquetes/import" not in html
@@ -72,11 +72,11 @@ async def test_an_admin_filters_by_agency_and_sees_every_agency_by_default(clien
     assert "Toutes les agences — année 2026" in html
     assert f'<option value="{ids["Vendôme"]}" >Vendôme</option>' in html
     assert "/enquetes/import" in html
-    assert _row(html, "communication", "2026") == "Communication avec l'organisme — 0 0,0 % 3 — —"
+    assert _row(html, "communication", "2026") == "Communication avec l'organisme — 0 0,0 % 3 — 0 — —"
     html = await (await client.get(f"/enquetes?year=2026&agency={ids['Vendôme']}")).text()
     assert "Vendôme — année 2026" in html
     assert f'<option value="{ids["Vendôme"]}" selected>Vendôme</option>' in html
-    assert _row(html, "living_conditions", "2026") == "Conditions de vie et sentiment de sécurité — 0 — 0 — —"
+    assert _row(html, "living_conditions", "2026") == "Conditions de vie et sentiment de sécurité — 0 — 0 — 0 — —"
 
 
 async def test_the_printable_report_has_title_agency_date_chart_table_and_reading_guide(client, db):
@@ -90,7 +90,7 @@ async def test_the_printable_report_has_title_agency_date_chart_table_and_readin
     assert "@media print" in html and "@page" in html
     assert "<svg" in html
     assert _row(html, "living_conditions", "2026") == (
-        "Conditions de vie et sentiment de sécurité 90,0 % 30 50,0 % 40 +40,0 significatif")
+        "Conditions de vie et sentiment de sécurité 90,0 % 30 50,0 % 40 — 0 +40,0 significatif")
     assert "Comment lire ce rapport" in html
     assert "moins de 30 réponses" in html
 

@@ -1,4 +1,4 @@
-"""The calls' JSON API: queue, tasks, attempts, interviews, follow-ups, KPIs."""
+"""The calls' JSON API: queue, tasks, attempts, interviews (which open tenant requests), KPIs."""
 
 from __future__ import annotations
 
@@ -12,29 +12,20 @@ from sqlalchemy import select
 from crm import auth
 from crm.calls import interviews as iv
 from crm.calls.attempts import claim_task, record_attempt
-from crm.calls.models import (
-    CallAttempt,
-    FollowUp,
-    FollowUpStatus,
-    Interview,
-)
+from crm.calls.models import CallAttempt, Interview
 from crm.calls.queue import day_queue
 from crm.calls.view_support import (
-    FollowUpStatusIn,
     aware,
     csv_response,
-    follow_up_json,
-    follow_ups,
     kpis,
     request_now,
     request_today,
     request_tz,
     scoped_task,
-    set_follow_up_status,
     task_json,
 )
-from crm.errors import ApiError
 from crm.keys import DB
+from crm.requests import service as requests_service
 from crm.web.jsonutil import (
     date_param,
     int_param,
@@ -122,9 +113,12 @@ async def api_attempt(request: web.Request) -> web.Response:
 
 
 class FollowUpIn(BaseModel):
+    """A problem heard on the phone: it becomes a tenant request (``crm/requests/``)."""
+
     kind: Literal["technical", "administrative"]
     category: str = Field(min_length=1, max_length=60)
     description: str = Field(min_length=1, max_length=4000)
+    urgency: Literal["U1", "U2", "U3"] | None = None
 
 
 class InterviewIn(BaseModel):
@@ -136,7 +130,7 @@ class InterviewIn(BaseModel):
 
 @auth.any_user
 async def api_interview(request: web.Request) -> web.Response:
-    """Post the interview: the task becomes completed, follow-ups are opened.
+    """Post the interview: the task becomes completed, follow-ups are opened as requests.
 
     Answers per theme on the 4-point scale (null = ne sait pas). A summary with health
     details or insults gives 422 ``sensitive_note`` with the words unless
@@ -151,13 +145,14 @@ async def api_interview(request: web.Request) -> web.Response:
             follow_ups=[f.model_dump() for f in body.follow_ups], now=request_now(request),
             tz=request_tz(request), confirm_sensitive=body.confirm_sensitive)
         await session.commit()
-        follow_ups = await session.scalars(select(FollowUp).where(FollowUp.interview_id == interview.id))
         result = task_json(task) | {
             "interview_id": interview.id, "answers": interview.answers,
             "summary_sentiment": interview.summary_sentiment,
             "summary_sentiment_score": interview.summary_sentiment_score,
-            "follow_ups": [follow_up_json(f) for f in follow_ups],
+            "follow_ups": await requests_service.opened_by_interview(
+                session, interview.id, request_now(request)),  # type: ignore[arg-type]
         }
+    requests_service.wake(request.app)  # their "registered" SMS
     return json_response(result)
 
 
@@ -178,29 +173,6 @@ async def api_kpi_csv(request: web.Request) -> web.Response:
     return csv_response(data)
 
 
-@auth.any_user
-async def api_follow_ups(request: web.Request) -> web.Response:
-    """Follow-ups of the agency (status=open|in_progress|done|pending, kind, tenant)."""
-    page, per_page = page_params(request)
-    status, kind = request.query.get("status") or None, request.query.get("kind") or None
-    # An unknown value is a typo: refuse it rather than silently list everything.
-    if status is not None and status not in (*FollowUpStatus.ALL, "pending", "all"):
-        raise ApiError("status doit valoir open, in_progress, done, pending ou all.",
-                       code="invalid_parameter")
-    if kind is not None and kind not in iv.FOLLOW_UP_KINDS:
-        raise ApiError("kind doit valoir technical ou administrative.", code="invalid_parameter")
-    items, total = await follow_ups(request, status=status, kind=kind, page=page,
-                                     per_page=per_page)
-    return json_response(paginated(items, total, page))
-
-
-@auth.any_user
-async def api_follow_up_status(request: web.Request) -> web.Response:
-    """Change a follow-up's status (open, in_progress, done)."""
-    body = await read_json(request, FollowUpStatusIn)
-    return json_response(follow_up_json(await set_follow_up_status(request, body.status)))
-
-
 API_ROUTES = [
     ("GET", "/api/v1/calls/queue", api_queue, "api_calls_queue"),
     ("GET", "/api/v1/calls/{task_id:\\d+}", api_task, "api_call_task"),
@@ -209,6 +181,4 @@ API_ROUTES = [
     ("POST", "/api/v1/calls/{task_id:\\d+}/interview", api_interview, "api_call_interview"),
     ("GET", "/api/v1/kpi/courtesy-calls", api_kpi, "api_kpi_courtesy_calls"),
     ("GET", "/api/v1/kpi/courtesy-calls.csv", api_kpi_csv, "api_kpi_courtesy_calls_csv"),
-    ("GET", "/api/v1/follow-ups", api_follow_ups, "api_follow_ups"),
-    ("POST", "/api/v1/follow-ups/{id:\\d+}/status", api_follow_up_status, "api_follow_up_status"),
 ]

@@ -8,12 +8,12 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from crm import calendar
 from crm.calls.attempts import record_attempt
 from crm.calls.interviews import save_interview
-from crm.calls.models import CallTask, FollowUp, FollowUpStatus, Outcome, TaskKind, TaskStatus
+from crm.calls.models import CallTask, Outcome, TaskKind, TaskStatus
 from crm.calls.rules import PARIS
 from crm.calls.tasks import callable_phones, ensure_call_tasks, expire_tasks
 from crm.clock import Clock
@@ -121,12 +121,6 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                 continue
             await _play(session, task, rng, staff, now)
         await expire_tasks(session, today=today, now=now)
-        # Older follow-ups have moved on: dealt with, or being dealt with.
-        for status, days in ((FollowUpStatus.DONE, 21), (FollowUpStatus.IN_PROGRESS, 7)):
-            await session.execute(
-                update(FollowUp).where(FollowUp.created_at < now - timedelta(days=days),
-                                       FollowUp.status == FollowUpStatus.OPEN)
-                .values(status=status, updated_at=now).execution_options(synchronize_session=False))
         await session.commit()
 
 

@@ -1,4 +1,5 @@
-"""The structured interview after a tenant was reached, and the follow-ups it opens.
+"""The structured interview after a tenant was reached, and the follow-ups it opens (as
+tenant requests, ``crm/requests/``).
 
 Answers use the survey themes on the 4-point scale (null = "ne sait pas"); the summary's
 sentiment comes from the shared French rules (``crm.inbox.understanding.sentiment``). A note
@@ -17,26 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.calls.attempts import record_attempt
 from crm.calls.models import (
     CallTask,
-    FollowUp,
-    FollowUpStatus,
     Interview,
     Outcome,
     TaskStatus,
 )
 from crm.calls.note_check import sensitive_words
 from crm.errors import Conflict, Invalid
+from crm.requests import steps
+from crm.requests.models import RequestSource
+from crm.requests.service import NewRequest, create_request
 from crm.themes import THEMES
 
-FOLLOW_UP_KINDS = {"technical": "Technique", "administrative": "Administratif"}
-# Suggested categories (free text is accepted: landlords name things their own way).
+FOLLOW_UP_KINDS = dict(steps.KINDS)
+# Suggested categories: the requests' (free text is accepted: landlords name things their own way).
 FOLLOW_UP_CATEGORIES: dict[str, list[str]] = {
-    "technical": ["Plomberie", "Électricité", "Chauffage / eau chaude", "Menuiseries",
-                  "Ascenseur", "Parties communes", "Nuisibles", "Équipements", "Autre"],
-    "administrative": ["Loyer / APL", "Charges", "État des lieux", "Contrat / bail",
-                       "Voisinage", "Assurance", "Autre"],
-}
-FOLLOW_UP_STATUS_LABELS = {FollowUpStatus.OPEN: "À traiter", FollowUpStatus.IN_PROGRESS: "En cours",
-                           FollowUpStatus.DONE: "Traité"}
+    kind: list(labels.values()) for kind, labels in steps.CATEGORIES.items()}
 
 
 def check_answers(answers: dict[str, int | None]) -> dict[str, int | None]:
@@ -111,13 +107,15 @@ async def save_interview(
         await session.rollback()
         raise Conflict("L'entretien de ce locataire vient d'être enregistré par ailleurs.",
                        code="interview_exists") from None
+    # Problems heard on the phone become tenant requests (their SMS queued; the caller
+    # commits, then wakes the dispatcher).
     for item in follow_ups:
-        session.add(FollowUp(interview_id=interview.id, tenant_id=task.tenant_id,
-                             agency_id=task.agency_id, kind=item["kind"],
-                             category=(item.get("category") or "Autre").strip()[:60],
-                             description=(item.get("description") or "").strip(),
-                             status=FollowUpStatus.OPEN, created_by=user_id,
-                             created_at=now, updated_at=now))
+        await create_request(session, NewRequest(
+            tenant_id=task.tenant_id, kind=item["kind"],
+            category=(item.get("category") or "Autre").strip()[:60],
+            description=(item.get("description") or "").strip(), urgency=item.get("urgency"),
+            owner_id=user_id), now=now, tz=tz, user_id=user_id, source=RequestSource.CALL,
+            interview_id=interview.id, agency_id=task.agency_id)
     task.status = TaskStatus.COMPLETED
     task.closed_at = now
     task.claimed_by = None

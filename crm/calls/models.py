@@ -1,4 +1,5 @@
-"""Courtesy-call tables: one task per new lease, its attempts, the interview, follow-ups."""
+"""Courtesy-call tables: one task per new lease, its attempts, the interview. (Problems heard
+on the phone are tenant requests: ``crm/requests/``.)"""
 
 from __future__ import annotations
 
@@ -103,27 +104,3 @@ class Interview(SQLModel, table=True):
     summary: str = ""
     summary_sentiment: str | None = Field(default=None, max_length=10)
     summary_sentiment_score: float | None = None
-
-
-class FollowUpStatus:
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    ALL = (OPEN, IN_PROGRESS, DONE)
-
-
-class FollowUp(SQLModel, table=True):
-    """A problem heard on the phone, to be dealt with before it becomes a complaint."""
-
-    __tablename__ = "follow_up"
-    id: int | None = Field(default=None, primary_key=True)
-    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
-    tenant_id: int = Field(foreign_key="tenant.id", index=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
-    kind: str = Field(max_length=20)  # technical | administrative
-    category: str = Field(max_length=60)
-    description: str
-    status: str = Field(default=FollowUpStatus.OPEN, max_length=20)
-    created_by: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = utc_field(nullable=False)
-    updated_at: datetime = utc_field(nullable=False)

@@ -1,10 +1,11 @@
-"""The calls' pages: the queue, the call sheet, follow-ups and indicators."""
+"""The calls' pages: the queue, the call sheet (whose follow-ups open tenant requests) and
+indicators."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
@@ -15,7 +16,6 @@ from crm.calls.attempts import claim_task, get_task, record_attempt
 from crm.calls.labels import INTERVIEW_ORDER, OUTCOME_KEYS, OUTCOME_LABELS, STATUS_LABELS
 from crm.calls.models import (
     CallAttempt,
-    FollowUp,
     Interview,
     Outcome,
     TaskStatus,
@@ -25,24 +25,22 @@ from crm.calls.queue import PRIORITY_LABELS, day_queue, reached_waiting
 from crm.calls.view_support import (
     aware,
     csv_response,
-    follow_ups,
     kpis,
     request_now,
     request_today,
     request_tz,
     scoped_task,
-    set_follow_up_status,
 )
 from crm.errors import ApiError
 from crm.keys import DB
 from crm.models import Agency, Lease, Phone, Residence, Tenant, User
+from crm.requests import service as requests_service
 from crm.themes import DONT_KNOW, SCALE, THEMES
 from crm.web.jsonutil import (
     date_param,
     int_param,
 )
 from crm.web.middlewares import principal
-from crm.web.redirects import local_path
 from crm.web.render import render
 
 
@@ -102,8 +100,7 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
             select(CallAttempt, User.email).outerjoin(User, User.id == CallAttempt.adviser_id)
             .where(CallAttempt.task_id == task.id).order_by(CallAttempt.at))).all()
         interview = await session.scalar(select(Interview).where(Interview.task_id == task.id))
-        follow_ups = list(await session.scalars(
-            select(FollowUp).where(FollowUp.tenant_id == task.tenant_id).order_by(FollowUp.created_at.desc())))
+        follow_ups = await requests_service.summaries_for_tenant(session, task.tenant_id, request_now(request))
         claimer = await session.get(User, task.claimed_by) if task.claimed_by else None
     now = request_now(request)
     claimed_by_other = (claimer is not None and task.claim_expires_at is not None
@@ -116,7 +113,7 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
         "outcomes": OUTCOME_LABELS, "keys": OUTCOME_KEYS, "themes": THEMES, "scale": SCALE,
         "interview_themes": INTERVIEW_ORDER,
         "dont_know": DONT_KNOW, "fu_kinds": iv.FOLLOW_UP_KINDS, "fu_categories": iv.FOLLOW_UP_CATEGORIES,
-        "fu_status": iv.FOLLOW_UP_STATUS_LABELS, "form": {}, "sensitive": [],
+        "form": {}, "sensitive": [],
         "error": request.query.get("erreur"), "message": request.query.get("message"),
         "min_callback": now.astimezone(request_tz(request)).strftime("%Y-%m-%dT%H:%M"),
         "focus_callback": request.query.get("rappel") == "1",
@@ -230,37 +227,11 @@ async def interview_submit(request: web.Request) -> web.Response:
         if exc.status == 403:
             raise
         raise _redirect(f"/appels/{task_id}", erreur=exc.message) from None
-    raise _redirect("/appels", message="Entretien enregistré. Merci !")
-
-
-@auth.any_user
-async def followups_page(request: web.Request) -> web.Response:
-    """Suivis: follow-ups of the agency with their status."""
-    p = principal(request)
-    status = request.query.get("status") or "pending"
-    kind = request.query.get("kind") or None
-    raw_page = request.query.get("page", "1")
-    page = max(1, int(raw_page)) if raw_page.isdigit() else 1
-    items, total = await follow_ups(request, status=status, kind=kind, page=page, per_page=100)
-    async with request.app[DB].session() as session:
-        agencies = await _agencies(session) if p.is_admin else []
-    return await render("calls/followups.html", request, {
-        "items": items, "total": total, "page": page, "status": status, "kind": kind,
-        "fu_kinds": iv.FOLLOW_UP_KINDS, "fu_status": iv.FOLLOW_UP_STATUS_LABELS,
-        "agencies": agencies, "agency": int_param(request, "agency"),
-        "next_url": f"?{urlencode({'status': status, 'kind': kind or '', 'page': page + 1})}" if page * 100 < total else None,
-        "message": request.query.get("message"),
-    })
-
-
-@auth.any_user
-async def followup_status_submit(request: web.Request) -> web.Response:
-    form = await request.post()
-    item = await set_follow_up_status(request, str(form.get("status", "")))
-    back = local_path(str(form.get("next", "")), "/suivis")
-    label = iv.FOLLOW_UP_STATUS_LABELS.get(item.status, item.status)
-    sep = "&" if "?" in back else "?"
-    raise web.HTTPFound(f"{back}{sep}message={quote('Suivi : ' + label)}")
+    requests_service.wake(request.app)  # the "registered" SMS of the requests it opened
+    message = "Entretien enregistré. Merci !"
+    if follow_ups:
+        message += f" {len(follow_ups)} demande(s) ouverte(s) : voir « Demandes »."
+    raise _redirect("/appels", message=message)
 
 
 @auth.managers
@@ -287,8 +258,6 @@ PAGE_ROUTES = [
     ("POST", "/appels/{task_id:\\d+}/prendre", claim_submit, "call_claim_submit"),
     ("POST", "/appels/{task_id:\\d+}/issue", outcome_submit, "call_outcome_submit"),
     ("POST", "/appels/{task_id:\\d+}/entretien", interview_submit, "call_interview_submit"),
-    ("GET", "/suivis", followups_page, "followups_page"),
-    ("POST", "/suivis/{id:\\d+}", followup_status_submit, "followup_status_submit"),
     ("GET", "/indicateurs", kpi_page, "kpi_page"),
     ("GET", "/indicateurs.csv", kpi_csv_page, "kpi_csv"),
 ]

@@ -1,4 +1,5 @@
-"""The calls' panel on the tenant page: call tasks, interviews and follow-ups."""
+"""The calls' panel on the tenant page: call tasks and interviews (the requests they opened
+have their own panel)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.calls.interviews import FOLLOW_UP_KINDS, FOLLOW_UP_STATUS_LABELS
 from crm.calls.labels import OUTCOME_LABELS, STATUS_LABELS
-from crm.calls.models import CallTask, FollowUp, Interview
+from crm.calls.models import CallTask, Interview
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any],
@@ -20,9 +20,5 @@ async def tenant_panel(request: web.Request, tenant: dict[str, Any],
         select(CallTask).where(CallTask.tenant_id == tenant_id).order_by(CallTask.window_start.desc())))
     interviews = list(await session.scalars(
         select(Interview).where(Interview.tenant_id == tenant_id).order_by(Interview.at.desc())))
-    follow_ups = list(await session.scalars(
-        select(FollowUp).where(FollowUp.tenant_id == tenant_id).order_by(FollowUp.created_at.desc())))
     return {"template": "calls/tenant_panel.html", "tasks": tasks, "interviews": interviews,
-            "follow_ups": follow_ups, "status_labels": STATUS_LABELS,
-            "outcome_labels": OUTCOME_LABELS, "fu_kinds": FOLLOW_UP_KINDS,
-            "fu_status": FOLLOW_UP_STATUS_LABELS}
+            "status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS}

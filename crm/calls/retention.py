@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import exists, select, update
 
-from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
+from crm.calls.models import CallAttempt, CallTask, Interview
 from crm.models import Tenant
 from crm.text import ANONYMIZED, PURGED
 
@@ -21,8 +21,6 @@ def anonymize_statements(tenant_id: int, numbers: dict[str, str]) -> dict[str, l
                                                    CallAttempt.phone_e164 == old).values(phone_e164=new)
                          for old, new in numbers.items()],
         "interviews": [update(Interview).where(Interview.tenant_id == tenant_id).values(summary=ANONYMIZED)],
-        "follow_ups": [update(FollowUp).where(FollowUp.tenant_id == tenant_id)
-                       .values(description=ANONYMIZED)],
     }
 
 
@@ -38,6 +36,4 @@ def purge_statements(dormant: Any, cutoff: datetime) -> list[Any]:
         .values(note=None),
         update(Interview).where(Interview.tenant_id.in_(dormant),
                                 Interview.summary.not_in(["", PURGED, ANONYMIZED])).values(summary=PURGED),
-        update(FollowUp).where(FollowUp.tenant_id.in_(dormant),
-                               FollowUp.description.not_in([PURGED, ANONYMIZED])).values(description=PURGED),
     ]

@@ -1,11 +1,11 @@
-"""The calls' part of a tenant's timeline: attempts, interviews, follow-ups."""
+"""The calls' part of a tenant's timeline: attempts and interviews."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
+from crm.calls.models import CallAttempt, CallTask, Interview
 from crm.timeline import TimelineEntry
 
 _OUTCOMES = {
@@ -31,8 +31,4 @@ async def entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
         out.append(TimelineEntry(interview.at, "interview",
                                  "Entretien de courtoisie" + (f" (tonalité {tone})" if tone else ""),
                                  detail=interview.summary or None, link=f"/appels/{interview.task_id}"))
-    for f in await session.scalars(select(FollowUp).where(FollowUp.tenant_id == tenant_id)):
-        kind = "technique" if f.kind == "technical" else "administratif"
-        out.append(TimelineEntry(f.created_at, "follow_up", f"Suivi {kind} : {f.category}",
-                                 detail=f.description, link="/suivis"))
     return out

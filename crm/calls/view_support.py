@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from crm import calendar
-from crm.calls import interviews as iv
 from crm.calls.attempts import get_task
 from crm.calls.kpi import courtesy_call_kpis, kpi_csv
 from crm.calls.models import (
     CallTask,
-    FollowUp,
-    FollowUpStatus,
 )
-from crm.errors import ApiError, Invalid, NotFound
+from crm.errors import ApiError, Invalid
 from crm.keys import CLOCK, DB, SETTINGS
-from crm.models import Tenant
 from crm.web.jsonutil import (
     MAX_YEAR,
     MIN_YEAR,
@@ -55,13 +49,6 @@ def task_json(task: CallTask) -> dict[str, Any]:
     }
 
 
-def follow_up_json(f: FollowUp, tenant_name: str | None = None) -> dict[str, Any]:
-    return {"id": f.id, "tenant_id": f.tenant_id, "tenant_name": tenant_name,
-            "agency_id": f.agency_id, "interview_id": f.interview_id, "kind": f.kind,
-            "category": f.category, "description": f.description, "status": f.status,
-            "created_at": f.created_at, "updated_at": f.updated_at}
-
-
 async def scoped_task(request: web.Request, session: Any) -> CallTask:
     task = await get_task(session, int(request.match_info["task_id"]))
     principal(request).check_agency(task.agency_id)
@@ -75,10 +62,6 @@ def aware(value: datetime | None, request: web.Request) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=request_tz(request))
-
-
-class FollowUpStatusIn(BaseModel):
-    status: Literal["open", "in_progress", "done"]
 
 
 def kpi_period(request: web.Request) -> tuple[date, date]:
@@ -106,40 +89,3 @@ def csv_response(data: dict[str, Any]) -> web.Response:
     return web.Response(body=kpi_csv(data).encode("utf-8"), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{name}"'})
-
-
-async def follow_ups(request: web.Request, *, status: str | None, kind: str | None,
-                      page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    p = principal(request)
-    where = p.scope_filter(FollowUp.agency_id, int_param(request, "agency"))
-    if status == "pending":
-        where.append(FollowUp.status.in_((FollowUpStatus.OPEN, FollowUpStatus.IN_PROGRESS)))
-    elif status in FollowUpStatus.ALL:
-        where.append(FollowUp.status == status)
-    if kind in iv.FOLLOW_UP_KINDS:
-        where.append(FollowUp.kind == kind)
-    tenant_id = int_param(request, "tenant")
-    if tenant_id is not None:
-        where.append(FollowUp.tenant_id == tenant_id)
-    async with request.app[DB].session() as session:
-        total = await session.scalar(select(func.count()).select_from(FollowUp).where(*where)) or 0
-        rows = (await session.execute(
-            select(FollowUp, Tenant.civility, Tenant.first_name, Tenant.last_name)
-            .join(Tenant, Tenant.id == FollowUp.tenant_id).where(*where)
-            .order_by(FollowUp.created_at.desc(), FollowUp.id.desc())
-            .offset((page - 1) * per_page).limit(per_page))).all()
-    return [follow_up_json(f, " ".join(x for x in (c, fn, ln) if x)) for f, c, fn, ln in rows], total
-
-
-async def set_follow_up_status(request: web.Request, status: str) -> FollowUp:
-    async with request.app[DB].session() as session:
-        item = await session.get(FollowUp, int(request.match_info["id"]))
-        if item is None:
-            raise NotFound("Ce suivi n'existe pas.", code="follow_up_not_found")
-        principal(request).check_agency(item.agency_id)
-        if status not in FollowUpStatus.ALL:
-            raise Invalid("Statut inconnu.", code="invalid_status")
-        item.status = status
-        item.updated_at = request_now(request)
-        await session.commit()
-    return item

@@ -22,6 +22,11 @@ class Category:
     ALERTS = (OUTAGE, WORKS, REQUEST_FOLLOWUP)
 
 
+# Campaign kinds holding one SMS to one tenant, whose "template" is that SMS's own text:
+# an adviser's direct SMS, and a request's status SMS (``crm/requests/notify.py``).
+ONE_TO_ONE_KINDS = ("direct", "request")
+
+
 class CampaignStatus:
     DRAFT = "draft"
     SCHEDULED = "scheduled"  # launched, send_at in the future

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 
-from crm.campaigns.models import Campaign, OutboxMessage
+from crm.campaigns.models import ONE_TO_ONE_KINDS, Campaign, OutboxMessage
 from crm.models import Tenant
 from crm.text import ANONYMIZED, PURGED
 
@@ -17,9 +17,9 @@ def anonymize_statements(tenant_id: int, numbers: dict[str, str]) -> dict[str, l
     return {
         "outbox_messages": [update(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id)
                             .values(body=ANONYMIZED)],
-        # A "direct" campaign is one SMS to one tenant: its template is that SMS's text.
+        # A direct (or request) campaign is one SMS to one tenant: its template is that SMS's text.
         "direct_sms": [update(Campaign).where(
-            Campaign.kind == "direct",
+            Campaign.kind.in_(ONE_TO_ONE_KINDS),
             Campaign.id.in_(select(OutboxMessage.campaign_id).where(OutboxMessage.tenant_id == tenant_id)))
             .values(body=ANONYMIZED)],
         "outbox_numbers": [update(OutboxMessage).where(OutboxMessage.e164 == old,
@@ -39,7 +39,7 @@ def purge_statements(dormant: Any, cutoff: datetime) -> list[Any]:
                 and_(OutboxMessage.tenant_id.is_(None), OutboxMessage.created_at < cutoff)),
             OutboxMessage.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED),
         update(Campaign).where(
-            Campaign.kind == "direct", Campaign.created_at < cutoff,
+            Campaign.kind.in_(ONE_TO_ONE_KINDS), Campaign.created_at < cutoff,
             Campaign.id.in_(select(OutboxMessage.campaign_id).where(OutboxMessage.tenant_id.in_(dormant))),
             Campaign.body.not_in([PURGED, ANONYMIZED])).values(body=PURGED),
     ]

@@ -107,6 +107,13 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         if meaning.callback and thread.tenant_id is not None:
             if await _request_callback(session, thread.tenant_id, now, tz):
                 reply = CALLBACK_ACK
+        if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and thread.outbox_message_id is not None:
+            # Other features' reactions to a reply to their SMS (a request's satisfaction
+            # answer, "toujours pas réparé" after it was done).
+            for react in hooks.INBOUND_REPLY.handlers():
+                if await react(session, outbox_message_id=thread.outbox_message_id, body=body,
+                               intent=intent, now=now, tz=tz):
+                    message.status, message.handled_at = InboundStatus.HANDLED, now
         try:
             await session.commit()
         except IntegrityError:

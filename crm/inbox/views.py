@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
-from crm import auth
+from crm import auth, hooks
 from crm.auth import Principal
 from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.labels import OUTBOX_STATUS_LABELS
@@ -269,11 +269,15 @@ async def _render_conversation(request: web.Request, message_id: int, *, sent: s
         thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
         opted_out = await is_opted_out(session, message.from_e164)
         campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
+        # Other features' links for this message (the request it answers, "créer une demande").
+        links = [link for find in hooks.MESSAGE_LINKS.handlers()
+                 for link in await find(session, message.id, message.outbox_message_id)]
     return await render("inbox/conversation.html", request, {
         "message": message, "tenant_name": names.get(message.tenant_id or 0),
         "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
         "error": error, "draft": draft, "corrected": corrected, "intents": Intent.ALL,
         "review_pending": message.review is not None and message.review_outcome is None,
+        "links": links if message.tenant_id else [],
         **_labels(),
     }, status=422 if error else 200)
 

@@ -17,12 +17,12 @@ GROUP_GAP = 16
 TOP = 24  # room for the axis labels
 WIDTH = LABEL_W + PLOT_W + VALUE_W
 
-SIDES = (("calls", "Appels de courtoisie"), ("survey", "Enquête"))
+SIDES = (("calls", "Appels de courtoisie"), ("survey", "Enquête"), ("sms", "SMS après une demande"))
 
 
 @dataclass(frozen=True)
 class Bar:
-    kind: str  # calls | survey
+    kind: str  # calls | survey | sms
     label: str
     y: float
     width: float | None  # None: no answer on this side
@@ -55,11 +55,11 @@ def chart(rows: list[Row]) -> dict[str, Any]:
         groups.append({
             "theme": row.theme,
             "label": THEMES[row.theme],
-            "y_mid": y + BAR_H,
+            "y_mid": y + len(SIDES) * BAR_H / 2,
             "significant": r.significant,
             "bars": bars,
         })
-        y += 2 * BAR_H + GROUP_GAP
+        y += len(SIDES) * BAR_H + GROUP_GAP
     return {
         "width": WIDTH,
         "height": int(y),

@@ -1,7 +1,9 @@
-"""Courtesy-call interviews vs quarterly surveys: satisfaction per theme and quarter.
+"""Courtesy-call interviews vs quarterly surveys, with the SMS question after a request as a
+third source: satisfaction per theme and quarter.
 
-One function, ``compare``, turns two lists of scores into a row; both sides go through
-``crm.themes.satisfaction`` so the same formula applies on both sides of every comparison.
+One function, ``compare``, turns the lists of scores into a row; every side goes through
+``crm.themes.satisfaction`` so the same formula applies on every side of the comparison.
+The gap and its significance stay calls vs survey (the contract's ``difference_points``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.calls.models import Interview
 from crm.models import Agency
+from crm.requests.service import satisfaction_answers
 from crm.surveys.models import SurveyAnswer
 from crm.surveys.periods import quarter_of, quarters, year_bounds_utc
 from crm.surveys.stats import is_significant, wilson_interval
@@ -41,6 +44,7 @@ class Side:
 class Comparison:
     calls: Side
     survey: Side
+    sms: Side  # answers to the satisfaction SMS after a request (request themes only)
     difference_points: float | None  # (calls - survey) x 100, 1 decimal
     significant: bool
 
@@ -62,12 +66,14 @@ def _points(calls: Side, survey: Side) -> float | None:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def compare(call_scores: list[int | None], survey_scores: list[int | None]) -> Comparison:
-    """A comparison row from the two lists of scores (1..4, None = ne sait pas)."""
+def compare(call_scores: list[int | None], survey_scores: list[int | None],
+            sms_scores: list[int | None] | None = None) -> Comparison:
+    """A comparison row from the lists of scores (1..4, None = ne sait pas)."""
     calls, survey = _side(call_scores), _side(survey_scores)
     return Comparison(
         calls=calls,
         survey=survey,
+        sms=_side(sms_scores or []),
         difference_points=_points(calls, survey),
         significant=is_significant(calls.satisfied, calls.n, survey.satisfied, survey.n),
     )
@@ -92,6 +98,7 @@ class Row:
             "agency": self.agency,
             "calls": r.calls.public(),
             "survey": r.survey.public(),
+            "sms": r.sms.public(),
             "difference_points": r.difference_points,
             "significant": r.significant,
         }
@@ -141,6 +148,14 @@ async def _survey_scores(session: AsyncSession, year: int, agency_id: int | None
     return found
 
 
+async def _sms_scores(session: AsyncSession, year: int, agency_id: int | None, tz: ZoneInfo) -> Scores:
+    start, end = year_bounds_utc(year, tz)
+    found: Scores = defaultdict(list)
+    for theme, at, score in await satisfaction_answers(session, start=start, end=end, agency_id=agency_id):
+        found[(theme, quarter_of(at, tz))].append(_score(score))
+    return found
+
+
 async def comparison_rows(
     session: AsyncSession, *, year: int, agency_id: int | None, tz: ZoneInfo
 ) -> list[Row]:
@@ -153,14 +168,18 @@ async def comparison_rows(
         agency = {"id": agency_id, "name": found.name if found else None}
     calls = await _call_scores(session, year, agency_id, tz)
     survey = await _survey_scores(session, year, agency_id)
+    sms = await _sms_scores(session, year, agency_id, tz)
     rows: list[Row] = []
     for theme in SURVEY_THEMES:
         year_calls: list[int | None] = []
         year_survey: list[int | None] = []
+        year_sms: list[int | None] = []
         for period in quarters(year):
             c, s = calls.get((theme, period), []), survey.get((theme, period), [])
+            m = sms.get((theme, period), [])
             year_calls += c
             year_survey += s
-            rows.append(Row(theme, period, agency, compare(c, s)))
-        rows.append(Row(theme, str(year), agency, compare(year_calls, year_survey)))
+            year_sms += m
+            rows.append(Row(theme, period, agency, compare(c, s, m)))
+        rows.append(Row(theme, str(year), agency, compare(year_calls, year_survey, year_sms)))
     return rows

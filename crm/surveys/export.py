@@ -12,6 +12,7 @@ HEADERS = [
     "Thème", "Période", "Agence",
     "Taux de satisfaction appels (%)", "Réponses appels",
     "Taux de satisfaction enquête (%)", "Réponses enquête",
+    "Taux de satisfaction SMS (%)", "Réponses SMS",
     "Écart (points)", "Significatif",
 ]
 
@@ -31,6 +32,7 @@ def comparison_csv(rows: list[Row]) -> bytes:
         row.agency["name"] if row.agency else "Toutes les agences",
         _percent(row.result.calls.rate), row.result.calls.n,
         _percent(row.result.survey.rate), row.result.survey.n,
+        _percent(row.result.sms.rate), row.result.sms.n,
         _decimal(row.result.difference_points),
         "oui" if row.result.significant else "non",
     ] for row in rows))

@@ -136,7 +136,7 @@ async def api_comparison_csv(request: web.Request) -> web.Response:
 
 
 def _has_answers(rows: list[Row]) -> bool:
-    return any(r.result.calls.n or r.result.survey.n for r in rows)
+    return any(r.result.calls.n or r.result.survey.n or r.result.sms.n for r in rows)
 
 
 def _view(rows: list[Row]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ MANAGERS = ("admin", "manager")
 # (route name, label, roles, page-context key holding a badge count or None)
 NAV: list[tuple[str, str, tuple[str, ...], str | None]] = [
     ("calls_page", "Appels du jour", ALL, None),
-    ("followups_page", "Suivis", ALL, None),
+    ("requests_page", "Demandes", ALL, None),
+    ("my_requests_page", "Mes demandes", ALL, "my_requests_alerts"),
     ("inbox_page", "Messages reçus", ALL, "inbox_open_count"),
     ("campaigns_page", "Campagnes SMS", MANAGERS, None),
     ("tenants", "Locataires", ALL, None),

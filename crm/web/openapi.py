@@ -68,12 +68,6 @@ OPS: dict[str, dict[str, Any]] = {
     "api_call_interview": {"body": "crm.calls.api_views:InterviewIn"},
     "api_kpi_courtesy_calls": {"query": KPI_QUERY},
     "api_kpi_courtesy_calls_csv": {"query": KPI_QUERY, "produces": "text/csv"},
-    "api_follow_ups": {"query": {
-        "status": ({"type": "string", "enum": ["open", "in_progress", "done", "pending"]},
-                   "Follow-up status (pending = open or in progress)."),
-        "kind": ({"type": "string", "enum": ["technical", "administrative"]}, "Kind."),
-        "tenant": (INT, "Tenant id."), **AGENCY, **PAGING}},
-    "api_follow_up_status": {"body": "crm.calls.view_support:FollowUpStatusIn"},
     "api_campaign_create": {"body": "crm.campaigns.service:CampaignIn", "status": 201},
     "api_campaigns": {"query": {**AGENCY, **PAGING}},
     "api_campaign_preview_draft": {"body": "crm.campaigns.service:CampaignIn"},

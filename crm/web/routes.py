@@ -46,14 +46,16 @@ def _feature_routes(kind: str) -> list[Route]:
     for module_name in (
         "crm.tenants.views",  # the estate, the tenant list and the tenant page
         "crm.tenants.import_views",  # the landlord's tenant file
-        "crm.calls.api_views",  # queue, attempts, interviews, follow-ups, KPIs
-        "crm.calls.page_views",  # "Appels du jour", the call sheet, "Suivis", "Indicateurs"
+        "crm.calls.api_views",  # queue, attempts, interviews, KPIs
+        "crm.calls.page_views",  # "Appels du jour", the call sheet, "Indicateurs"
         "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
         "crm.inbox.views",  # incoming SMS webhook and the inbox
         "crm.inbox.replies.views",  # inbox: intent corrections, "objection possible" answers
         "crm.campaigns.local_sms_views",  # "SMS envoyés (simulation)" page of the local backend
         "crm.surveys.views",  # survey import and comparison
+        "crm.requests.views",  # tenant requests: API, SMS templates, indicators
+        "crm.requests.pages",  # "Demandes", a request's page, "Mes demandes", settings
         "crm.tenants.privacy_views",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)

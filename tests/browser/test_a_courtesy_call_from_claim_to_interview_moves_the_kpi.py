@@ -57,5 +57,5 @@ async def test_a_call_from_claim_to_interview_moves_the_kpi(logged_in_page, db, 
     await expect(page.locator("#kpi-completed")).to_have_text("100,0 %")
     await expect(page.locator("#kpi-summary")).to_contain_text("1 / 1")
 
-    await page.goto("/suivis")
-    await expect(page.locator("#followups")).to_contain_text("Volet roulant de la chambre bloqué")
+    await page.goto("/demandes")
+    await expect(page.locator("#requests")).to_contain_text("Menuiseries")

@@ -3,11 +3,12 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview
+from crm.calls.models import CallAttempt, CallTask, Interview
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.db import Database
 from crm.inbox.models import InboundMessage
 from crm.models import Lease
+from crm.requests.models import RequestStep, TenantRequest
 from crm.sms.models import LocalSms
 
 AT = datetime(2026, 11, 5, 9, tzinfo=UTC)
@@ -27,15 +28,18 @@ async def add_history(db: Database, lease: Lease, e164: str, at: datetime = AT, 
                               answers={"accueil": 4}, summary="Très contente, mais fuite sous l'évier")
         s.add_all([attempt, interview])
         await s.flush()
-        follow_up = FollowUp(interview_id=interview.id, tenant_id=lease.tenant_id, agency_id=lease.agency_id,
-                             kind="technical", category="plomberie", description="Fuite chez Mme Lefèvre",
-                             created_at=at, updated_at=at)
+        follow_up = TenantRequest(interview_id=interview.id, tenant_id=lease.tenant_id,
+                                  agency_id=lease.agency_id, kind="technical", category="leak",
+                                  description="Fuite chez Mme Lefèvre", source="call",
+                                  registered_at=at, due_at=at, updated_at=at)
         campaign = Campaign(name="Coupure d'eau", category="outage", body="Bonjour {{ first_name }}",
                             created_at=at)
         direct = Campaign(name="SMS à un locataire", kind="direct", category="information",
                           body="Hélène, votre rendez-vous est confirmé", created_at=at)
         s.add_all([follow_up, campaign, direct])
         await s.flush()
+        s.add(RequestStep(request_id=follow_up.id, status="in_progress", at=at,
+                          note="Plombier passé chez Mme Lefèvre"))
         direct_out = OutboxMessage(campaign_id=direct.id, tenant_id=lease.tenant_id, e164=e164,
                                    body=direct.body, status="sent", provider_sid=f"{sid}-direct",
                                    created_at=at)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm.calls.models import CallAttempt, CallTask, FollowUp, Interview, TaskKind, TaskStatus
+from crm.calls.models import CallAttempt, CallTask, Interview, TaskKind, TaskStatus
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.db import Database
 from crm.inbox.models import InboundMessage
+from crm.requests.models import RequestSmsTemplate, RequestStep, TenantRequest
 from crm.sms.models import LocalSms
 from tests.support.calls import new_task
 from tests.support.surveys import add_interviews, add_survey_answers
@@ -61,9 +62,10 @@ async def build_agency(db: Database, name: str, marker: str, mobile: str) -> Wor
                               at=AT, answers={"cleanliness": 3}, summary=f"Résumé {marker}")
         s.add_all([attempt, interview])
         await s.flush()
-        follow_up = FollowUp(interview_id=interview.id, tenant_id=task.tenant_id,
-                             agency_id=task.agency_id, kind="technical", category="Plomberie",
-                             description=f"Fuite {marker}", created_at=AT, updated_at=AT)
+        follow_up = TenantRequest(interview_id=interview.id, tenant_id=task.tenant_id,
+                                  agency_id=task.agency_id, kind="technical", category="leak",
+                                  description=f"Fuite {marker}", source="call", registered_at=AT,
+                                  due_at=AT, updated_at=AT, external_ref=f"REF-{marker}")
         draft = Campaign(name=f"Brouillon {marker}", category="information",
                          body=f"Information {marker}", audience={"agencies": [task.agency_id]},
                          agency_id=task.agency_id, created_at=AT)
@@ -73,6 +75,7 @@ async def build_agency(db: Database, name: str, marker: str, mobile: str) -> Wor
                         launched_at=AT)
         s.add_all([follow_up, draft, sent])
         await s.flush()
+        s.add(RequestStep(request_id=follow_up.id, status="registered", at=AT))
         sid = f"SM-{marker}"
         outbox = OutboxMessage(campaign_id=sent.id, tenant_id=task.tenant_id, e164=mobile,
                                body=f"Coupure {marker}", status=OutboxStatus.DELIVERED,
@@ -125,13 +128,16 @@ async def snapshot(db: Database) -> dict[str, Any]:
 
     async with db.session() as s:
         out: dict[str, Any] = {}
-        for model in (CallTask, CallAttempt, Interview, FollowUp, Campaign, OutboxMessage,
+        for model in (CallTask, CallAttempt, Interview, TenantRequest, RequestStep, Campaign,
+                      OutboxMessage,
                       InboundMessage, Tenant):
             out[model.__name__] = await s.scalar(select(func.count()).select_from(model))
         out["tasks"] = (await s.execute(select(CallTask.id, CallTask.status, CallTask.attempts,
                                                CallTask.claimed_by).order_by(CallTask.id))).all()
-        out["follow_ups"] = (await s.execute(select(FollowUp.id, FollowUp.status)
-                                             .order_by(FollowUp.id))).all()
+        out["requests"] = (await s.execute(
+            select(TenantRequest.id, TenantRequest.status, TenantRequest.owner_id,
+                   TenantRequest.description, TenantRequest.urgency).order_by(TenantRequest.id))).all()
+        out["request_templates"] = await s.scalar(select(func.count()).select_from(RequestSmsTemplate))
         out["inbound"] = (await s.execute(select(InboundMessage.id, InboundMessage.status)
                                           .order_by(InboundMessage.id))).all()
         out["campaigns"] = (await s.execute(select(Campaign.id, Campaign.status)
