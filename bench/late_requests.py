@@ -58,7 +58,7 @@ async def populate(db: Database, count: int, rng: random.Random) -> int:
                               "created_at": stamp, "updated_at": stamp} for i in range(TENANTS)])
     rows = []
     late = 0
-    for i in range(count):
+    for _ in range(count):
         registered = NOW - timedelta(days=rng.uniform(0, 365))
         due_at = registered + timedelta(hours=rng.choice((4, 24, 24 * 7)))
         status = rng.choices((steps.CLOSED, steps.DONE, steps.CANCELLED, steps.REGISTERED,

@@ -150,7 +150,7 @@ async def api_interview(request: web.Request) -> web.Response:
             "summary_sentiment": interview.summary_sentiment,
             "summary_sentiment_score": interview.summary_sentiment_score,
             "follow_ups": await requests_service.opened_by_interview(
-                session, interview.id, request_now(request)),  # type: ignore[arg-type]
+                session, interview.id, request_now(request)),
         }
     requests_service.wake(request.app)  # their "registered" SMS
     return json_response(result)

@@ -70,7 +70,7 @@ def _plan(rng: random.Random, now: datetime, tenant_id: int, agency_id: int, dep
         external_ref=f"GMAO-2026-{ref:05d}" if pushed else None, owner_id=owner,
         source=RequestSource.PUSH if pushed else RequestSource.PAGE, registered_at=at,
         due_at=due.due_at(urgency, at, PARIS, department), created_by=owner, updated_at=at)
-    planned = _Planned(request, [RequestStep(status=steps.REGISTERED, at=at, user_id=owner)],
+    planned = _Planned(request, [RequestStep(status=steps.REGISTERED, at=at, user_id=owner)]  # type: ignore[call-arg]  # request_id set after the flush,
                        [(steps.REGISTERED, at)])
     # Older requests went further; a few were cancelled; a fifth drag on (late ones).
     path = [steps.TAKEN_ON, steps.SCHEDULED, steps.IN_PROGRESS, steps.DONE, steps.CLOSED]
@@ -94,7 +94,8 @@ def _plan(rng: random.Random, now: datetime, tenant_id: int, agency_id: int, dep
             request.done_at = t
         if status == steps.CLOSED:
             request.closed_at = t
-        planned.steps.append(RequestStep(status=status, at=t, user_id=owner, appointment_at=appointment))
+        planned.steps.append(RequestStep(  # type: ignore[call-arg]  # request_id set after the flush
+            status=status, at=t, user_id=owner, appointment_at=appointment))
         key = sms_step_for(status) or sms_templates.SATISFACTION
         planned.sms.append((key, t))
     return planned
@@ -164,7 +165,7 @@ async def _write(session: Any, rng: random.Random, now: datetime, agency_id: int
     messages: list[tuple[_Planned, str, Campaign | None, OutboxMessage | None]] = []
     for p in plans:
         for step in p.steps:
-            step.request_id = p.request.id
+            step.request_id = p.request.id  # type: ignore[assignment]  # flushed: the id exists
         session.add_all(p.steps)
         if not p.request.notify:
             continue
@@ -187,7 +188,7 @@ async def _write(session: Any, rng: random.Random, now: datetime, agency_id: int
                 category=Category.REQUEST_FOLLOWUP, body=text, agency_id=agency_id,
                 status=CampaignStatus.DONE if went else CampaignStatus.SENDING,
                 created_at=at, launched_at=at, send_at=send_at)
-            outbox = OutboxMessage(
+            outbox = OutboxMessage(  # type: ignore[call-arg]  # campaign_id set after the flush
                 tenant_id=p.request.tenant_id, e164=recipient.e164, body=text,
                 segments=max(analyse(text).segments, 1), created_at=at, next_try_at=send_at,
                 status=(OutboxStatus.DELIVERED if delivered else OutboxStatus.UNDELIVERED)
@@ -199,9 +200,9 @@ async def _write(session: Any, rng: random.Random, now: datetime, agency_id: int
             messages.append((p, key, campaign, outbox))
     session.add_all([c for _, _, c, _ in messages if c is not None])
     await session.flush()
-    for _, _, campaign, outbox in messages:
-        if outbox is not None:
-            outbox.campaign_id = campaign.id  # type: ignore[union-attr]
+    for _, _, made_campaign, made_outbox in messages:
+        if made_outbox is not None and made_campaign is not None:
+            made_outbox.campaign_id = made_campaign.id  # type: ignore[assignment]  # flushed
     session.add_all([o for _, _, _, o in messages if o is not None])
     await session.flush()
     session.add_all([RequestMessage(request_id=p.request.id, step=key, created_at=p.steps[0].at,

@@ -77,7 +77,7 @@ async def compute(session: AsyncSession, period: Period, agency_id: int | None,
             .where(RequestMessage.request_id.in_(ids), RequestMessage.outbox_message_id.is_not(None)))).all():
         sent[request_id].add(step)
     enabled = {step for step, (_, on) in (await current_templates(session)).items() if on}
-    names = dict((await session.execute(select(Agency.id, Agency.name))).all())
+    names: dict[int, str] = dict((await session.execute(select(Agency.id, Agency.name))).all())
 
     groups: dict[tuple[int, str], list[TenantRequest]] = defaultdict(list)
     for r in requests:

@@ -35,7 +35,7 @@ class Queued:
 
 async def _claim_step(session: AsyncSession, request_id: int, step: str, now: datetime) -> int | None:
     """The id of the new ``request_message`` row, or None when that step already has one."""
-    table = RequestMessage.__table__  # type: ignore[attr-defined]
+    table = RequestMessage.__table__
     stmt = (dialect_insert(session)(table)
             .values(request_id=request_id, step=step, created_at=now)
             .on_conflict_do_nothing(index_elements=["request_id", "step"])
@@ -87,7 +87,7 @@ async def notify_step(session: AsyncSession, request: TenantRequest, step: str, 
     await session.flush()
     message.outbox_message_id = outbox_row.id
     await session.flush()
-    return Queued(outbox_row.id)  # type: ignore[arg-type]
+    return Queued(outbox_row.id)
 
 
 STEPS_WITH_SMS = frozenset(sms_templates.STEPS) - {sms_templates.SATISFACTION}

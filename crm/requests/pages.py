@@ -128,7 +128,7 @@ async def request_page(request: web.Request) -> web.Response:
     p, now = principal(request), now_of(request)
     async with request.app[DB].session() as session:
         item = await scoped(session, request, int(request.match_info["id"]))
-        detail = (await service.details(session, [item.id]))[item.id]  # type: ignore[list-item]
+        detail = (await service.details(session, [item.id]))[item.id]  # type: ignore[list-item,index]  # a stored row has its id
         outbox_ids = [m.outbox_message_id for m, _ in detail.messages.values() if m.outbox_message_id]
         replies = list((await session.scalars(
             select(InboundMessage).where(InboundMessage.outbox_message_id.in_(outbox_ids),
@@ -165,7 +165,7 @@ async def _outbox_bodies(request: web.Request, ids: list[int]) -> dict[int, Any]
         return {}
     async with request.app[DB].session() as session:
         rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
-        return {m.id: m for m in rows.all()}
+        return {m.id: m for m in rows.all() if m.id is not None}
 
 
 @auth.any_user
@@ -184,7 +184,7 @@ async def request_step_submit(request: web.Request) -> web.Response:
     try:
         async with request.app[DB].session() as session:
             item = await scoped(session, request, request_id)
-            item = await service.locked(session, item.id)  # type: ignore[arg-type]
+            item = await service.locked(session, item.id)
             await service.change_status(session, item, status, now=now_of(request), tz=tz_of(request),
                                         user_id=p.user_id, note=str(form.get("note", ""))[:2000],
                                         appointment_at=appointment)
@@ -229,7 +229,7 @@ async def _prefill(request: web.Request, session: Any) -> dict[str, Any]:
         tenant_id, description = message.tenant_id, message.body
     tenant = await session.get(Tenant, tenant_id) if tenant_id else None
     if tenant is not None:
-        agency_id, _ = await service.tenant_agency(session, tenant.id)  # type: ignore[arg-type]
+        agency_id, _ = await service.tenant_agency(session, tenant.id)
         p.check_agency(agency_id)
     return {"tenant": tenant, "message_id": message_id, "description": description}
 

@@ -103,7 +103,7 @@ async def current_templates(session: AsyncSession, *, cached: bool = False) -> d
     """step -> (body, enabled), the admin's text where set, else the default. With
     ``cached``, read once per session (a batch of steps in one transaction)."""
     if cached and "request_sms_templates" in session.info:
-        return session.info["request_sms_templates"]  # type: ignore[no-any-return]
+        return session.info["request_sms_templates"]
     found = {t.step: (t.body, t.enabled)
              for t in (await session.scalars(select(RequestSmsTemplate))).all()}
     current = {step: found.get(step, (DEFAULTS[step], step in ENABLED_BY_DEFAULT)) for step in STEPS}

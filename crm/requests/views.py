@@ -96,7 +96,7 @@ def _new(body: RequestIn) -> service.NewRequest:
 
 
 async def one_json(session: Any, item: TenantRequest, now: datetime) -> dict[str, Any]:
-    detail = (await service.details(session, [item.id]))[item.id]  # type: ignore[list-item]
+    detail = (await service.details(session, [item.id]))[item.id]  # type: ignore[list-item,index]  # a stored row has its id
     return service.request_json(item, detail, now)
 
 
@@ -145,7 +145,7 @@ async def api_push(request: web.Request) -> web.Response:
         user_id=p.user_id, note=body.note, appointment_at=aware(body.appointment_at, request),
         check_agency=p.check_agency)
     async with request.app[DB].session() as session:
-        out = await one_json(session, await scoped(session, request, pushed.request.id), now)  # type: ignore[arg-type]
+        out = await one_json(session, await scoped(session, request, pushed.request.id), now)
     out.update({"created": pushed.created, "changed": pushed.changed,
                 "ignored_status": pushed.ignored_status})
     if pushed.changed:
@@ -160,7 +160,7 @@ async def api_status(request: web.Request) -> web.Response:
     p, now = principal(request), now_of(request)
     async with request.app[DB].session() as session:
         item = await scoped(session, request, int(request.match_info["id"]))
-        item = await service.locked(session, item.id)  # type: ignore[arg-type]
+        item = await service.locked(session, item.id)
         await service.change_status(session, item, body.status, now=now, tz=tz_of(request),
                                     user_id=p.user_id, note=body.note,
                                     appointment_at=aware(body.appointment_at, request))
@@ -292,13 +292,13 @@ _PAGING = {"page": ({"type": "integer", "minimum": 1, "default": 1}, "Page, from
 _AGENCY = {"agency": (_INT, "Agency id (admins; others: their own agency).")}
 _MONTHS = {"from": ({"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "First month (YYYY-MM)."),
            "to": ({"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "Last month (YYYY-MM)."), **_AGENCY}
-api_create.openapi = {"body": "crm.requests.views:RequestIn", "status": 201}  # type: ignore[attr-defined]
-api_push.openapi = {"body": "crm.requests.views:PushIn",  # type: ignore[attr-defined]
+api_create.openapi = {"body": "crm.requests.views:RequestIn", "status": 201}
+api_push.openapi = {"body": "crm.requests.views:PushIn",
                     "responses": {"409": "The reference is another tenant's."}}
-api_status.openapi = {"body": "crm.requests.views:StatusIn",  # type: ignore[attr-defined]
+api_status.openapi = {"body": "crm.requests.views:StatusIn",
                       "responses": {"409": "Not a step forward (nor a reopening)."}}
-api_owner.openapi = {"body": "crm.requests.views:OwnerIn"}  # type: ignore[attr-defined]
-api_list.openapi = {"query": {  # type: ignore[attr-defined]
+api_owner.openapi = {"body": "crm.requests.views:OwnerIn"}
+api_list.openapi = {"query": {
     "status": ({"type": "string", "enum": [*steps.ALL, "open", "all"]},
                "A step, open (every open step) or all (default)."),
     "tenant": (_INT, "Tenant id."), "late": ({"type": "boolean"}, "Only requests past due."),
@@ -306,10 +306,10 @@ api_list.openapi = {"query": {  # type: ignore[attr-defined]
     "category": (_STR, "Category."), "owner": (_INT, "Owner (user id)."),
     "sort": ({"type": "string", "enum": list(queries.SORTS)}, "Order (default: due time)."),
     **_AGENCY, **_PAGING}}
-api_template_put.openapi = {"body": "crm.requests.views:TemplateIn"}  # type: ignore[attr-defined]
-api_template_preview.openapi = {"body": "crm.requests.views:PreviewIn"}  # type: ignore[attr-defined]
-api_indicators.openapi = {"query": _MONTHS}  # type: ignore[attr-defined]
-api_indicators_csv.openapi = {"query": _MONTHS, "produces": "text/csv"}  # type: ignore[attr-defined]
+api_template_put.openapi = {"body": "crm.requests.views:TemplateIn"}
+api_template_preview.openapi = {"body": "crm.requests.views:PreviewIn"}
+api_indicators.openapi = {"query": _MONTHS}
+api_indicators_csv.openapi = {"query": _MONTHS, "produces": "text/csv"}
 
 API_ROUTES = [
     ("POST", "/api/v1/requests", api_create, "api_requests_create"),
