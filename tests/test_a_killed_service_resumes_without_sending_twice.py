@@ -48,7 +48,7 @@ def _env(db_url: str, standin: StandinProcess) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TWILIO_"))}
     env.update(
         CRM_DATABASE_URL=db_url, CRM_HOST="127.0.0.1", CRM_PORT=str(_free_port()),
-        CRM_PUBLIC_URL="http://crm.test", CRM_SMS_BACKEND="twilio", CRM_SMS_RATE="0",
+        CRM_PUBLIC_URL="http://crm.test", CRM_DEVELOPMENT="true", CRM_SMS_BACKEND="twilio", CRM_SMS_RATE="0",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_FROM=FROM,
         TWILIO_API_BASE_URL=standin.url, PYTHONPATH=str(ROOT),
     )

@@ -17,7 +17,7 @@ CALLBACK = "http://testserver.local/webhooks/twilio/status"
 def _settings(url: str, **extra):  # type: ignore[no-untyped-def]
     values = dict(sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=FROM, twilio_api_base_url=url,
-                  public_url="http://testserver.local")
+                  public_url="http://testserver.local", development=True)
     values.update(extra)
     return load_settings(**values)
 

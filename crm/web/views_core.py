@@ -12,6 +12,7 @@ from crm import auth
 from crm.errors import ApiError
 from crm.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.models import AuditEvent, User
+from crm.web.client_address import client_address
 from crm.web.jsonutil import json_response, read_json
 from crm.web.middlewares import LOGIN_CSRF_COOKIE, PRINCIPAL, SESSION_COOKIE, principal
 from crm.web.redirects import local_path
@@ -54,7 +55,7 @@ def _user_public(user: User) -> dict[str, Any]:
 
 
 def _ip(request: web.Request) -> str | None:
-    return request.remote
+    return client_address(request)
 
 
 @auth.public
