@@ -29,6 +29,7 @@ from crm.web.middlewares import (
     metrics_middleware,
     security_headers_middleware,
 )
+from crm.web.outage import OUTAGE, DatabaseOutage
 from crm.web.routes import setup_routes
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def create_app(
     app[keys.METRICS] = metrics = Metrics()
     install_queue_probes(metrics, db)
     app[keys.PAGE_CONTEXT] = []
+    app[OUTAGE] = DatabaseOutage()
     app[keys.SMS] = transport = sms if sms is not None else _build_sms(settings, db, clock)
     # The outbox owner hears the statuses a transport reports itself (the local backend's
     # simulated deliveries); Twilio's come through the status webhook instead.

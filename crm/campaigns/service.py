@@ -22,8 +22,9 @@ from crm.campaigns.templating import MessageTemplate, check_template
 from crm.config import Settings
 from crm.db import Database
 from crm.errors import Conflict, Invalid, NotFound
-from crm.models import AuditEvent, Lease
+from crm.models import Agency, AuditEvent, Lease
 from crm.sms.encoding import analyse
+from crm.web.jsonutil import Id
 
 CategoryName = Literal["outage", "works", "request_followup", "rent_reminder", "information"]
 
@@ -39,7 +40,7 @@ class CampaignIn(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict, max_length=20)
     preset: str | None = None
     lift: bool = False
-    agency: int | None = None  # admins only: the agency the campaign belongs to
+    agency: Id | None = None  # admins only: the agency the campaign belongs to
 
 
 def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
@@ -78,6 +79,8 @@ async def _infer_agency(session: AsyncSession, campaign: Campaign, now: datetime
 async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
                   settings: Settings) -> Campaign:
     await check_scope(session, data.audience, p)
+    if data.agency is not None and await session.get(Agency, data.agency) is None:
+        raise Invalid(f"Agence inconnue : {data.agency}.", code="unknown_agency")
     campaign = build_campaign(data, p, now)
     await _infer_agency(session, campaign, now, settings)
     return campaign
