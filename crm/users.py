@@ -7,11 +7,11 @@ import argparse
 from sqlalchemy import func, or_, select
 
 from crm.auth import hash_password
-from crm.passwords import password_problem
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
 from crm.models import Agency, AuditEvent, Role, User
+from crm.passwords import password_problem
 
 
 async def find_agency(session, ref: str) -> Agency | None:  # type: ignore[no-untyped-def]
