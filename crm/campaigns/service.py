@@ -202,6 +202,10 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         counted = await count_replies(session, campaign.id)
         replies += counted["replies"]
         opt_outs += counted["opt_outs"]
+    # Messages whose fate the reconciliation settled by asking the provider.
+    reconciled = await session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.campaign_id == campaign.id, OutboxMessage.reconciled_at.is_not(None)))
     failures = [
         {"code": code, "reason": reason or "Échec sans précision de l'opérateur.", "count": n}
         for code, reason, n in await session.execute(
@@ -220,6 +224,7 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         "counts": counts, "cancelled": cancelled, "total": sum(counts.values()) + cancelled,
         "replies": int(replies or 0), "opt_outs": int(opt_outs or 0), "failures": failures,
         "problem_persists_count": campaign.problem_persists_count,
+        "reconciled": int(reconciled or 0),
     }
 
 
