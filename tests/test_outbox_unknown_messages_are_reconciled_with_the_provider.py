@@ -6,8 +6,6 @@ what was reconciled."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import update
 

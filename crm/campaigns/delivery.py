@@ -86,11 +86,17 @@ def status_listener(db: Database, clock: Clock) -> Callable[[str, str], Awaitabl
 async def record_report(session: AsyncSession, sid: str, status: str, *, now: datetime,
                         error_code: int | None = None) -> bool:
     """Apply a delivery report, or keep it when no message has this provider id yet.
-    True when a message moved. The caller commits."""
+    True when a message moved. Commits.
+
+    The sid may be recorded while the report is being kept: after keeping it (committed),
+    one more look applies it if the sid is there now; the outbox does the same after it
+    records sids, so whichever commits last sees the other's row."""
     if await apply_delivery_status(session, sid, status, now=now, error_code=error_code):
         return True
     if await session.scalar(select(exists().where(OutboxMessage.provider_sid == sid))):
-        return False  # a replay, or a late report that would move the message backwards
+        # Recorded since the UPDATE above looked (or a replay, or a report that would move
+        # the message backwards: then this moves nothing either).
+        return await apply_delivery_status(session, sid, status, now=now, error_code=error_code)
     insert = dialect_insert(session)(EarlyDeliveryReport)
     await session.execute(insert.values(sid=sid, status=status, error_code=error_code, received_at=now)
                           .on_conflict_do_nothing(index_elements=["sid"]))
@@ -100,7 +106,10 @@ async def record_report(session: AsyncSession, sid: str, status: str, *, now: da
         .where(EarlyDeliveryReport.sid == sid, EarlyDeliveryReport.status.in_(_lower_than(status)))
         .values(status=status, error_code=error_code, received_at=now)
         .execution_options(synchronize_session=False))
-    return False
+    await session.commit()
+    moved = await apply_early_reports(session, [sid])
+    await session.commit()
+    return moved > 0
 
 
 async def apply_early_reports(session: AsyncSession, sids: Iterable[str] | None = None) -> int:

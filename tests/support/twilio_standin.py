@@ -83,6 +83,12 @@ class TwilioStandin:
     def __init__(self, *, auth_token: str | None = AUTH_TOKEN) -> None:
         self.auth_token = auth_token
         self.delay = 0.0
+        # Post this status to the message's StatusCallback before answering the create call.
+        self.report_before_answer: str | None = None
+        # Where callbacks really go when the signed URL is not reachable from here
+        # (CRM_PUBLIC_URL names the public address): base + "webhooks/…".
+        self.callback_base: str | None = None
+        self.callbacks: list[tuple[str, str, int]] = []  # (sid, status, HTTP status answered)
         self.requests: list[Recorded] = []
         self._fail_next: deque[Failure] = deque()
         self._fail_for: dict[str, Failure] = {}
@@ -98,6 +104,21 @@ class TwilioStandin:
 
     def fail_for(self, number: str, code: int = 21211, status: int = 400) -> None:
         self._fail_for[number] = Failure(status, code)
+
+    async def _post_status(self, rec: Recorded, status: str) -> None:
+        from aiohttp import ClientSession
+        from twilio.request_validator import RequestValidator
+
+        params = {"MessageSid": rec.sid or "", "SmsSid": rec.sid or "", "MessageStatus": status,
+                  "SmsStatus": status, "AccountSid": rec.account_sid, "To": rec.to or "",
+                  "From": rec.from_ or "", "ApiVersion": "2010-04-01"}
+        url = rec.status_callback or ""
+        signature = RequestValidator(self.auth_token or AUTH_TOKEN).compute_signature(url, params)
+        async with ClientSession() as session:
+            async with session.post(self.callback_base + url.split("/webhooks/", 1)[1]
+                                    if self.callback_base else url,
+                                    data=params, headers={"X-Twilio-Signature": signature}) as resp:
+                self.callbacks.append((rec.sid or "", status, resp.status))
 
     def set_status(self, sid: str, status: str) -> None:
         for rec in self.accepted:
@@ -161,6 +182,9 @@ class TwilioStandin:
         )
         self.requests.append(rec)
         answer = self._accept_or_refuse(request, rec, sid)
+        if rec.sid and rec.status_callback and self.report_before_answer:
+            # A fast network: the delivery report reaches the service before our answer does.
+            await self._post_status(rec, self.report_before_answer)
         if self.delay:
             await asyncio.sleep(self.delay)  # the message exists already: only the answer is late
         return answer
