@@ -246,6 +246,7 @@ class Dispatcher:
         refill_task: asyncio.Task[None] | None = None
         claimed = 0
         exhausted = False
+        claim_error: Exception | None = None
         # Under a rate limit, claim and hold no more than about a second's worth of rows: a
         # row waiting for its turn is "sending" already, and a crash would turn it "unknown".
         chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
@@ -254,15 +255,16 @@ class Dispatcher:
         workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
 
         async def refill() -> None:
-            nonlocal claimed, exhausted
+            nonlocal claimed, exhausted, claim_error
             if self._stopping:
                 exhausted = True  # shutting down: finish what is in hand, claim nothing more
                 return
             try:
                 rows, n = await self._claim(min(chunk, limit - claimed), campaigns)
-            except BaseException:
+            except Exception as exc:  # noqa: BLE001 - raised once the rows in hand are recorded
                 exhausted = True  # finish what is in hand; the loop logs and tries again later
-                raise
+                claim_error = exc
+                return
             claimed += n
             if not n or claimed >= limit:
                 exhausted = True
@@ -302,6 +304,8 @@ class Dispatcher:
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         await writer.flush()
+        if claim_error is not None:
+            raise claim_error
         if campaigns:
             async with self.db.session() as session:
                 await outbox.complete_campaigns(session, campaigns.keys())
