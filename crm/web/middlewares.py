@@ -169,8 +169,6 @@ def _refuse_absurd_values(request: web.Request) -> None:
                            code="empty_parameter", details={"parameters": empty})
 
 
-
-
 async def _refuse_nul_in_form(request: web.Request) -> None:
     """400 for a NUL character in a page form (PostgreSQL refuses them in text). Webhooks
     read their own capped body and check it themselves."""
