@@ -42,8 +42,8 @@ from sqlalchemy import func, select  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
 from crm.campaigns.outbox import write_outbox_rows  # noqa: E402
 from crm.db import Database  # noqa: E402
-from tests.pg_server_helpers import OwnPostgres, start_own_postgres  # noqa: E402
-from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM, StandinProcess  # noqa: E402
+from tests.support.pg_server import OwnPostgres, start_own_postgres  # noqa: E402
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM, StandinProcess  # noqa: E402
 
 BODY = "Coupure d'eau ce matin dans votre résidence, retour prévu à 12h. Votre bailleur."
 RATE = 100  # segments per second: a 3,000-recipient campaign takes about 30 s

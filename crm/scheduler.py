@@ -20,9 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm import hooks
-from crm.db import Database
+from crm.db import Database, database_unreachable
 from crm.keys import DB, SETTINGS
-from crm.web.outage import database_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.factories import api_user
-from tests.security_helpers import two_agencies
+from tests.support.factories import api_user
+from tests.support.security import two_agencies
 
 EXAMPLES = 6  # per operation and generation mode
 SKIPPED = {("POST", "/api/v1/auth/logout")}  # would revoke the token the run uses

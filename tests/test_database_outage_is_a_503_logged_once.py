@@ -9,9 +9,9 @@ import logging
 from crm.app import create_app
 from crm.config import load_settings
 from crm.db import Database
-from tests.calls_helpers import page_login
-from tests.factories import api_user, make_user
-from tests.pg_server_helpers import pg_server  # noqa: F401 - fixture
+from tests.support.calls import page_login
+from tests.support.factories import api_user, make_user
+from tests.support.pg_server import pg_server  # noqa: F401 - fixture
 
 
 async def test_an_outage_is_a_503_with_retry_after_and_two_log_lines(

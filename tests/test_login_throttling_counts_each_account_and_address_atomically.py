@@ -12,7 +12,7 @@ from crm.app import create_app
 from crm.config import load_settings
 from crm.login_throttle import PER_ACCOUNT
 from crm.models import AuditEvent
-from tests.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_user
 
 LOGIN = "/api/v1/auth/login"
 

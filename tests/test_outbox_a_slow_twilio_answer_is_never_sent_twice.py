@@ -9,9 +9,9 @@ import pytest
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxStatus
 from crm.campaigns.reconcile import reconcile
-from crm.web.keys import SMS
-from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.outbox import make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from crm.campaigns.dispatcher import start_dispatcher
 from crm.campaigns.models import CampaignStatus, OutboxStatus
 from crm.clock import Clock
 from crm.db import Database
-from crm.web.keys import SMS
-from tests.outbox_helpers import campaign_status, make_campaign, numbers, rows, twilio_app
-from tests.pg_server_helpers import pg_server  # noqa: F401 - fixture
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.outbox import campaign_status, make_campaign, numbers, rows, twilio_app
+from tests.support.pg_server import pg_server  # noqa: F401 - fixture
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 RECIPIENTS = 150
 RECOVERY_BOUND = 60.0  # seconds; a hang guard, the benchmark measures the real figure

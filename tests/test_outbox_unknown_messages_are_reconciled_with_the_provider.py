@@ -12,11 +12,11 @@ from sqlalchemy import update
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage, OutboxStatus
 from crm.campaigns.reconcile import ABSENT_TWICE_REASON, reconcile
-from crm.web.keys import SMS
-from tests.calls_helpers import page_login
-from tests.factories import make_user
-from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.calls import page_login
+from tests.support.factories import make_user
+from tests.support.outbox import make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 DELAY = 300  # seconds: the provider's listing delay in these tests
 

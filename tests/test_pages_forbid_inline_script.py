@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.factories import make_user
+from tests.support.factories import make_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)

@@ -3,7 +3,7 @@ in a shared PC's browser cache or a proxy); static files may be cached."""
 
 from __future__ import annotations
 
-from tests.factories import api_user, make_lease
+from tests.support.factories import api_user, make_lease
 
 
 async def test_api_answers_and_pages_are_not_stored(client, db):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crm.web.middlewares import PUBLIC_MAX_BODY
-from tests.factories import api_user
+from tests.support.factories import api_user
 
 TOO_BIG = b"x" * (PUBLIC_MAX_BODY + 1)
 

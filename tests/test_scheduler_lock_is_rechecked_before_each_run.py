@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Contender:
     def __init__(self, url: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.scheduler_lock_helpers", url], cwd=ROOT, text=True,
+            [sys.executable, "-m", "tests.support.scheduler_lock", url], cwd=ROOT, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert self._line() == "ready"
 
@@ -101,6 +101,6 @@ async def test_hourly_jobs_run_at_start_then_on_their_interval(app):
 
 
 def _db(app):  # type: ignore[no-untyped-def]
-    from crm.web.keys import DB
+    from crm.keys import DB
 
     return app[DB]

@@ -13,9 +13,9 @@ from crm.campaigns.delivery import EARLY_REPORT_KEPT
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import EarlyDeliveryReport, OutboxStatus
 from crm.campaigns.reconcile import reconcile
-from crm.web.keys import SETTINGS, SMS
-from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import AUTH_TOKEN, TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SETTINGS, SMS
+from tests.support.outbox import make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import AUTH_TOKEN, TwilioStandin, twilio_standin  # noqa: F401
 
 
 @pytest.fixture

@@ -36,12 +36,11 @@ from crm.campaigns.preview import ignores_opt_out
 from crm.campaigns.ratelimit import TokenBucket
 from crm.clock import Clock
 from crm.config import Settings
-from crm.db import Database
+from crm.db import Database, database_unreachable
 from crm.metrics import Metrics
 from crm.sms import twilio_errors
 from crm.sms.transport import SmsError, SmsTransport
 from crm.tenants.optouts import opted_out_numbers, record_opt_change
-from crm.web.outage import database_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus
+from crm.campaigns.reconcile import reconcile
 from crm.keys import CLOCK, DB
 from crm.scheduler import Job
 
@@ -32,14 +33,8 @@ async def release_scheduled_campaigns(app: web.Application) -> int:
     return released
 
 
-async def reconcile_messages(app: web.Application) -> int:
-    from crm.campaigns.reconcile import reconcile
-
-    return await reconcile(app)
-
-
 JOBS = [
     Job("release_scheduled_campaigns", 30, release_scheduled_campaigns),
     # Unknown messages, lost delivery reports, early reports, finished campaigns.
-    Job("reconcile_messages", 15, reconcile_messages),
+    Job("reconcile_messages", 15, reconcile),
 ]

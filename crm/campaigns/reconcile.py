@@ -32,10 +32,11 @@ from crm.campaigns.delivery import (
     apply_early_reports,
     forget_old_early_reports,
 )
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
-from crm.sms.transport import ProviderMessage
+from crm.keys import CLOCK, DB, SETTINGS
+from crm.sms.transport import ProviderMessage, SmsTransport
 from crm.sms.twilio_errors import reason_for
-from crm.web.keys import CLOCK, DB, SETTINGS, sms
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,10 @@ CLAIM_MARGIN = timedelta(minutes=5)
 RESENT_REASON = "Absent chez Twilio après vérification : renvoyé une fois."
 ABSENT_TWICE_REASON = ("Absent chez Twilio après un second envoi incertain : "
                        "non renvoyé, à vérifier.")
+
+
+def _transport(app: web.Application) -> SmsTransport:
+    return app[DISPATCHER].transport  # the transport the outbox sends with
 
 
 async def reconcile(app: web.Application) -> int:
@@ -85,7 +90,7 @@ async def _resolve_unknown(app: web.Application, now: datetime) -> int:
 
 
 async def _look_up(app: web.Application, row: Any) -> ProviderMessage | None:
-    transport = sms(app)
+    transport = _transport(app)
     if row.provider_sid:
         return await transport.fetch(row.provider_sid)
     claimed_after = (row.next_try_at or row.created_at) - CLAIM_MARGIN
@@ -142,9 +147,7 @@ async def _resend_or_give_up(app: web.Application, row: Any, now: datetime) -> i
         await session.commit()
     if not row.resent:
         log.info("sms %s: absent at the provider, sent again once", row.id)
-        from crm.campaigns.dispatcher import wake
-
-        wake(app)
+        app[DISPATCHER].wake()
     return max(result.rowcount or 0, 0)
 
 
@@ -160,7 +163,7 @@ async def _refresh_stale(app: web.Application, now: datetime) -> int:
     settled = 0
     for row in rows:
         try:
-            found = await sms(app).fetch(row.provider_sid)
+            found = await _transport(app).fetch(row.provider_sid)
         except Exception as exc:  # noqa: BLE001 - the provider is unreachable: next run
             log.warning("reconciliation: provider look-up failed (%s); trying again later", exc)
             break

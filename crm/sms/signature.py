@@ -11,8 +11,8 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from crm.errors import Forbidden
+from crm.forms import read_form
 from crm.keys import SETTINGS
-from crm.web.jsonutil import read_form
 
 
 def public_url_of(request: web.Request) -> str:

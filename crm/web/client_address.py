@@ -12,7 +12,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from aiohttp import web
 
-from crm.web.keys import SETTINGS
+from crm.keys import SETTINGS
 
 
 def _parse(value: str) -> IPv4Address | IPv6Address | None:

@@ -57,17 +57,6 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         ) from None
 
 
-async def read_form(request: web.Request) -> Any:
-    """The request's form fields (cached by aiohttp for later ``request.post()`` calls);
-    400 for a body that does not parse (e.g. a malformed multipart), 413 when too large."""
-    try:
-        return await request.post()
-    except web.HTTPException:
-        raise
-    except Exception:  # noqa: BLE001 - whatever the parser trips on, the client sent it
-        raise ApiError("Le formulaire envoyé est illisible.", code="malformed_form") from None
-
-
 # Ids and counts are database INTEGERs; dates far outside a landlord's life are typos.
 MAX_INT = 2**31 - 1
 MAX_PAGE = 1_000_000

@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from crm import auth
+from crm.db import database_unreachable
 from crm.errors import ApiError, Forbidden, NotFound, Unauthorized
-from crm.keys import CLOCK, DB, METRICS
-from crm.web.jsonutil import read_form
-from crm.web.outage import OUTAGE, RETRY_AFTER_SECONDS, database_unreachable
+from crm.forms import read_form
+from crm.keys import CLOCK, DB, METRICS, OUTAGE
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # the largest legal one (1600 UCS-2 characters, percent-encoded) far below this. Imports
 # and other signed-in routes keep the application's limit.
 PUBLIC_MAX_BODY = 32 * 1024
+RETRY_AFTER_SECONDS = 5  # what a client is told to wait while the database is down
 PRINCIPAL: web.RequestKey["auth.Principal | None"] = web.RequestKey("principal", object)
 
 

@@ -13,8 +13,8 @@ from playwright.async_api import expect
 from sqlalchemy import update
 
 from crm.campaigns.models import OutboxMessage
-from tests.factories import make_lease
-from tests.sms_helpers import make_sent_campaign
+from tests.support.factories import make_lease
+from tests.support.sms import make_sent_campaign
 
 WIDTHS = [1280, 390]
 
@@ -61,7 +61,8 @@ async def test_the_campaign_page_and_the_report_work_without_inline_script(
 @pytest.mark.parametrize("width", WIDTHS)
 async def test_the_reply_counter_works_without_inline_script(logged_in_page, db, clock, settings, width):
     from crm.sms.inbound import receive
-    from tests.sms_helpers import twilio_params
+
+    from tests.support.sms import twilio_params
 
     await make_lease(db, agency="Blois", mobile="+33612345678")
     received = await receive(db, twilio_params("Quand revient l'eau ?", "+33612345678"),

@@ -2,7 +2,7 @@
 test interleaves two of them deterministically: ``tick`` answers ``run`` (this process
 holds the lock and would run the singleton jobs now) or ``skip``; ``quit`` ends.
 
-``python -m tests.scheduler_lock_helpers DATABASE_URL``
+``python -m tests.support.scheduler_lock DATABASE_URL``
 """
 
 from __future__ import annotations
