@@ -9,10 +9,12 @@ holds it before each run (the outbox dispatcher is not a job: every process runs
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 JobFn = Callable[[web.Application], Awaitable[int]]
 SCHEDULER_LOCK_ID = 0x43524D01  # arbitrary constant: "CRM" + 1
+JOB_SHUTDOWN_GRACE = 10.0  # seconds a stopping process waits for the job runs in progress
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,15 @@ def jobs() -> list[Job]:
     return [job for feature_jobs in hooks.JOBS.values() for job in feature_jobs]
 
 
-def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[None]]:
+def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]],
+          running: set[asyncio.Task[Any]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        if not await gate():
-            return
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)  # so that a shutdown waits for it before closing the database
         try:
+            if not await gate():
+                return
             count = await job.fn(app)
             if count:
                 log.info("job %s: %s", job.name, count)
@@ -54,6 +61,8 @@ def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -
                 log.warning("job %s skipped: database unreachable", job.name)
             else:
                 log.exception("job %s failed", job.name)
+        finally:
+            running.discard(task)  # type: ignore[arg-type]
 
     return run
 
@@ -128,14 +137,17 @@ async def _close(conn: AsyncConnection) -> None:
         pass
 
 
-def build_scheduler(app: web.Application, lock: SchedulerLock) -> AsyncIOScheduler:
+def build_scheduler(app: web.Application, lock: SchedulerLock,
+                    running: set[asyncio.Task[Any]] | None = None) -> AsyncIOScheduler:
     """Every job on its interval, each first run right at start: an hourly job (call tasks,
-    expiry, purge) must not wait an hour after every restart."""
+    expiry, purge) must not wait an hour after every restart. ``running`` collects the job
+    runs in progress."""
+    running = set() if running is None else running
     scheduler = AsyncIOScheduler()
     start = datetime.now(UTC)  # APScheduler ticks on the wall clock, not the app's clock
     for job in jobs():
         scheduler.add_job(
-            _wrap(app, job, lock.held), "interval", seconds=job.seconds, id=job.name,
+            _wrap(app, job, lock.held, running), "interval", seconds=job.seconds, id=job.name,
             max_instances=1, coalesce=True, misfire_grace_time=int(job.seconds) or 1,
             next_run_time=start,
         )
@@ -148,10 +160,18 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     lock = SchedulerLock(app[DB])
-    scheduler = build_scheduler(app, lock)
+    running: set[asyncio.Task[Any]] = set()
+    scheduler = build_scheduler(app, lock, running)
     scheduler.start()
     try:
         yield
     finally:
         scheduler.shutdown(wait=False)
+        # Jobs run at start: a quick stop may find some in progress. Let them finish (they
+        # claim atomically, so cancelling is safe too) before the database is closed.
+        if running:
+            _, late = await asyncio.wait(list(running), timeout=JOB_SHUTDOWN_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await lock.release()
