@@ -61,7 +61,6 @@ async def test_the_campaign_page_and_the_report_work_without_inline_script(
 @pytest.mark.parametrize("width", WIDTHS)
 async def test_the_reply_counter_works_without_inline_script(logged_in_page, db, clock, settings, width):
     from crm.inbox.inbound import receive
-
     from tests.support.sms import twilio_params
 
     await make_lease(db, agency="Blois", mobile="+33612345678")
