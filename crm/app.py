@@ -16,7 +16,7 @@ from crm.campaigns.delivery import status_listener
 from crm.campaigns.dispatcher import DISPATCHER, Dispatcher
 from crm.clock import Clock
 from crm.config import Settings
-from crm.db import Database
+from crm.db import Database, DatabaseOutage
 from crm.inbox.views import install as install_inbox
 from crm.metrics import Metrics, install_queue_probes
 from crm.scheduler import scheduler_ctx
@@ -114,6 +114,7 @@ def create_app(
     app[keys.METRICS] = metrics = Metrics()
     install_queue_probes(metrics, db)
     app[keys.PAGE_CONTEXT] = []
+    app[keys.OUTAGE] = DatabaseOutage()
     app[keys.SMS] = transport = sms if sms is not None else _build_sms(settings, db, clock)
     # The outbox owner hears the statuses a transport reports itself (the local backend's
     # simulated deliveries); Twilio's come through the status webhook instead.

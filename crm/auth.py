@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import login_throttle
 from crm.errors import Forbidden, TooManyRequests, Unauthorized
 from crm.models import ApiToken, AuditEvent, Role, User
 
@@ -26,9 +27,6 @@ _hasher = PasswordHasher()
 
 API_TOKEN_LIFETIME = timedelta(days=30)
 SESSION_LIFETIME = timedelta(hours=12)
-# Throttling: after this many failures for one e-mail or one address in the window, wait.
-MAX_FAILED_LOGINS = 5
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 H = TypeVar("H", bound=Callable[..., Any])
 
@@ -176,27 +174,19 @@ async def revoke_token(session: AsyncSession, token: str) -> None:
         await session.delete(tok)
 
 
-async def _recent_failures(session: AsyncSession, now: datetime, email: str, ip: str | None) -> int:
-    since = now - FAILED_LOGIN_WINDOW
-    conditions = [AuditEvent.action == "login_failed", AuditEvent.at >= since]
-    by_email = await session.scalar(
-        select(func.count()).select_from(AuditEvent).where(*conditions, AuditEvent.subject == email)
-    )
-    by_ip: int | None = 0
-    if ip:
-        by_ip = await session.scalar(
-            select(func.count()).select_from(AuditEvent).where(*conditions, AuditEvent.ip == ip)
-        )
-    # An address may try several accounts, but not endlessly.
-    return max(by_email or 0, (by_ip or 0) // 4)
-
-
 async def authenticate(
     session: AsyncSession, email: str, password: str, now: datetime, ip: str | None
 ) -> User:
-    """Check credentials, with throttling and an audit trail. Raises 401 or 429."""
+    """Check credentials, with throttling and an audit trail. Raises 401 or 429.
+
+    ``ip`` is the client address as the trusted-proxy setting resolves it (``client_address``).
+    """
     email = email.strip().lower()
-    if await _recent_failures(session, now, email, ip) >= MAX_FAILED_LOGINS:
+    account = login_throttle.account_key(email)
+    address = login_throttle.address_key(ip) if ip else None
+    # The address first: a throttled address does not use up the account's allowance.
+    if (address and not await login_throttle.reserve(session, address, now, login_throttle.PER_ADDRESS)) \
+            or not await login_throttle.reserve(session, account, now, login_throttle.PER_ACCOUNT):
         raise TooManyRequests(
             "Trop de tentatives de connexion. Réessayez dans 15 minutes.",
             code="login_throttled",
@@ -213,6 +203,9 @@ async def authenticate(
         await session.commit()
         raise Unauthorized("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
     assert user is not None  # ok is False without a user
+    await login_throttle.forget(session, account)
+    if address:
+        await login_throttle.give_back(session, address)
     session.add(AuditEvent(at=now, action="login", user_id=user.id, subject=email, ip=ip))
     return user
 

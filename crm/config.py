@@ -7,6 +7,7 @@ message that says what to set.
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,18 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 class ConfigError(ValueError):
     """The configuration cannot work; the message says what to change."""
+
+
+def networks(value: str) -> list[IPv4Network | IPv6Network]:
+    """``"10.0.0.0/8, 192.168.1.10"`` → networks (a bare address is a network of one)."""
+    found = []
+    for item in value.split(","):
+        if item.strip():
+            try:
+                found.append(ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"not an address or network: {item.strip()!r}") from None
+    return found
 
 
 def _env(name: str) -> AliasChoices:
@@ -94,6 +107,23 @@ class Settings(BaseSettings):
     # Off in tests and in one-shot CLI commands; on for `serve`.
     scheduler_enabled: bool = Field(True, validation_alias=_env("CRM_SCHEDULER"))
     retention_years: int = Field(3, ge=1, validation_alias=_env("CRM_RETENTION_YEARS"))
+    # Development only: allows the Twilio backend with a plain-http CRM_PUBLIC_URL (a tunnel,
+    # a stand-in). Production needs the https address Twilio really calls.
+    development: bool = Field(False, validation_alias=_env("CRM_DEVELOPMENT"))
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma
+    # separated). Empty: the client address is the TCP peer, whatever the headers say.
+    trusted_proxies: str = Field("", validation_alias=_env("CRM_TRUSTED_PROXIES"))
+    # Who may read /metrics: a bearer token, or else these networks.
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("CRM_METRICS_TOKEN"))
+    metrics_networks: str = Field("127.0.0.1/32,::1/128", validation_alias=_env("CRM_METRICS_NETWORKS"))
+    # Reconciliation of SMS whose fate is unknown (a timeout after the request left): how
+    # long the provider may take to list a message it accepted, before "absent" is believed.
+    provider_listing_delay_seconds: float = Field(
+        300, ge=0, validation_alias=_env("CRM_PROVIDER_LISTING_DELAY_SECONDS"))
+    # Messages still "sent" this long after being handed over are asked about (a delivery
+    # report lost, e.g. during a database outage).
+    status_refresh_after_minutes: float = Field(
+        60, ge=1, validation_alias=_env("CRM_STATUS_REFRESH_AFTER_MINUTES"))
 
     @classmethod
     def settings_customise_sources(
@@ -115,8 +145,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("trusted_proxies", "metrics_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)  # raises ValueError naming the bad entry
+        return value
+
     @model_validator(mode="after")
     def _derive_and_check(self) -> "Settings":
+        explicit_url = self.public_url is not None
         if self.public_url is None:
             self.public_url = f"http://{self.host}:{self.port}"
         self.public_url = self.public_url.rstrip("/")
@@ -133,6 +170,11 @@ class Settings(BaseSettings):
             ]
             if not (self.twilio_messaging_service_sid or self.twilio_from):
                 missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM")
+            # Twilio signs its callbacks with the URL it calls: a guessed one (the default
+            # http://host:port) fails every signature and loses every reply and report.
+            if not self.development and not (explicit_url and self.public_url.startswith("https://")):
+                missing.append("CRM_PUBLIC_URL (the https address Twilio calls, e.g. "
+                               "https://crm.example.fr; CRM_DEVELOPMENT=true allows http for trials)")
             if missing:
                 raise ValueError(
                     "CRM_SMS_BACKEND=twilio needs " + ", ".join(missing)
@@ -143,6 +185,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.trusted_proxies)
+
+    @property
+    def metrics_allowed_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.metrics_networks)
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from crm.clock import Clock
 from crm.config import Settings
-from crm.db import Database
+from crm.db import Database, DatabaseOutage
 from crm.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -17,6 +17,8 @@ DB = web.AppKey("db", Database)
 CLOCK = web.AppKey("clock", Clock)
 SMS = web.AppKey("sms", object)  # a crm.sms.transport.SmsTransport (the core does not import crm.sms)
 METRICS = web.AppKey("metrics", Metrics)
+# Whether the database is seen down: the error middleware answers 503 and logs it once.
+OUTAGE = web.AppKey("database_outage", DatabaseOutage)
 # Extra values for every page (e.g. the open inbox count): async (request) -> dict
 PAGE_CONTEXT = web.AppKey("page_context", list)
 

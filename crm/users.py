@@ -11,6 +11,7 @@ from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
 from crm.models import Agency, AuditEvent, Role, User
+from crm.passwords import password_problem
 
 
 async def find_agency(session, ref: str) -> Agency | None:
@@ -25,6 +26,9 @@ async def upsert_user(db: Database, *, email: str, password: str, role: str,
     """Create or update a user. Managers and advisers need an existing agency."""
     if role not in Role.ALL:
         raise ValueError(f"unknown role {role!r}")
+    problem = password_problem(password, email)
+    if problem:
+        raise ValueError(problem)
     now = (clock or Clock()).now()
     async with db.session() as session:
         agency_id = None
@@ -55,9 +59,6 @@ async def upsert_user(db: Database, *, email: str, password: str, role: str,
 async def create_user_command(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
-        if len(args.password) < 8:
-            print("Error: the password needs at least 8 characters.")
-            return 2
         user = await upsert_user(db, email=args.email, password=args.password, role=args.role,
                                  agency=args.agency, full_name=args.name)
     except ValueError as exc:

@@ -15,6 +15,8 @@ HUGE = 10**20  # beyond any database integer
 BIG = 2**31  # just beyond a PostgreSQL INTEGER
 
 NOT_JSON = {"data": b"ceci n'est pas du json", "headers": {"Content-Type": "application/json"}}
+# A multipart body that ends where a part's headers should be (schemathesis found it).
+BAD_MULTIPART = {"data": b"--b\r\nx\r\n--b--", "headers": {"Content-Type": "multipart/form-data; boundary=b"}}
 BAD_UTF8 = {"data": b'{"body": "\xff\xfe"}', "headers": {"Content-Type": "application/json"}}
 
 
@@ -30,6 +32,7 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     # login
     ("anon", "POST", "/api/v1/auth/login", NOT_JSON),
     ("anon", "POST", "/api/v1/auth/login", BAD_UTF8),
+    ("anon", "POST", "/api/v1/auth/login", BAD_MULTIPART),
     ("anon", "POST", "/api/v1/auth/login", j([1, 2])),
     ("anon", "POST", "/api/v1/auth/login", j({"email": 5, "password": []})),
     ("anon", "POST", "/api/v1/auth/login", j({"email": "a@b.fr", "password": "x" * 5000})),
@@ -38,6 +41,8 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("adviser", "GET", "/api/v1/estate?agency=abc", {}),
     ("admin", "GET", f"/api/v1/estate?agency={HUGE}", {}),
     ("adviser", "GET", "/api/v1/tenants?page=0", {}),
+    ("adviser", "GET", "/api/v1/tenants?agency=", {}),
+    ("adviser", "GET", "/api/v1/calls/queue?date=", {}),
     ("adviser", "GET", "/api/v1/tenants?page=-3", {}),
     ("adviser", "GET", "/api/v1/tenants?page=deux", {}),
     ("adviser", "GET", "/api/v1/tenants?per_page=5000", {}),
@@ -167,6 +172,13 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("manager", "POST", "/api/v1/campaigns",
      j({"name": "x", "category": "information", "body": "b", "audience": {"agencies": ["{agency}"]},
         "urgent": "oui"})),
+    ("admin", "POST", "/api/v1/campaigns",
+     j({"name": "x", "category": "information", "body": "b", "audience": {"agencies": ["{agency}"]},
+        "agency": 987654})),
+    ("manager", "POST", "/api/v1/campaigns",
+     j({"name": "x", "category": "information", "body": "b", "audience": {"tenant_ids": [False]}})),
+    ("manager", "POST", "/api/v1/campaigns",
+     j({"name": "x", "category": "information", "body": "b", "audience": {"tenant_ids": [2**31 - 1, BIG]}})),
     ("manager", "GET", "/api/v1/campaigns?page=0", {}),
     ("admin", "GET", f"/api/v1/campaigns?agency={HUGE}", {}),
     ("manager", "POST", "/api/v1/campaigns/preview", NOT_JSON),
@@ -225,6 +237,7 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("admin", "POST", "/api/v1/imports/surveys",
      {"data": b"\x00\x01\x02binaire", "headers": {"Content-Type": "text/csv"}}),
     ("admin", "POST", "/api/v1/imports/surveys", {"data": b"", "headers": {"Content-Type": "text/csv"}}),
+    ("admin", "POST", "/api/v1/imports/tenants", BAD_MULTIPART),
     # surveys
     ("manager", "GET", "/api/v1/surveys/comparison?year=abc", {}),
     ("manager", "GET", "/api/v1/surveys/comparison?year=1800", {}),
@@ -240,6 +253,8 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("anon", "POST", "/webhooks/twilio/sms",
      {"data": "MessageSid=x&From=%2B33600000000&Body=hello",
       "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+    ("anon", "POST", "/webhooks/twilio/status", BAD_MULTIPART),
+    ("anon", "POST", "/webhooks/twilio/sms", BAD_MULTIPART),
     ("anon", "POST", "/webhooks/twilio/status",
      {"data": "MessageSid=x&MessageStatus=delivered",
       "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
@@ -351,6 +366,18 @@ async def test_pages_answer_bad_input_without_a_500(client, db, role, method, pa
         assert resp.content_type == "text/html"
     if method == "POST" and "entretien" not in path:
         assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize("path", ["/login", "/logout", "/locataires/{tenant}/sms"])
+async def test_a_malformed_multipart_form_is_a_400_page_not_a_500(client, db, path):
+    from tests.support.calls import page_login
+    from tests.support.factories import make_user
+
+    blois, _ = await two_agencies(db)
+    await page_login(client, await make_user(db, "adviser", "Blois"))
+    resp = await client.post(_fill(path, {"tenant": blois.tenant}), allow_redirects=False, **BAD_MULTIPART)
+    assert resp.status == 400, (await resp.text())[:300]
+    assert "Traceback" not in await resp.text()
 
 
 async def test_the_login_form_refuses_a_nul_character_without_touching_the_database(client, db):

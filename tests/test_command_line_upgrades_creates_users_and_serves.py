@@ -142,3 +142,15 @@ def test_serve_starts_on_the_configured_port_and_answers_healthz(env, tmp_path, 
     assert f"CRM HLM on http://127.0.0.1:{port}" in output
     # serve applied the migrations to the embedded SQLite database itself.
     assert query(db_file, "SELECT count(*) FROM alembic_version") == [(1,)]
+
+
+def test_create_user_refuses_a_common_password_and_one_made_of_the_email(env, tmp_path, db_file):
+    common = run(env, tmp_path, "create-user", "--email", "a@bailleur.fr", "--password", "Azerty123!",
+                 "--role", "admin")
+    assert common.returncode == 2
+    assert "most common" in common.stdout
+    own = run(env, tmp_path, "create-user", "--email", "gardien@bailleur.fr",
+              "--password", "gardien@bailleur.fr", "--role", "admin")
+    assert own.returncode == 2
+    assert "e-mail" in own.stdout
+    assert query(db_file, 'SELECT count(*) FROM "user"') == [(0,)]

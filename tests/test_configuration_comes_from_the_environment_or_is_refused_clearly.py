@@ -86,6 +86,7 @@ def test_the_twilio_backend_is_chosen_when_an_account_sid_is_set(monkeypatch):
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret")
     monkeypatch.setenv("TWILIO_FROM", "BAILLEUR")
+    monkeypatch.setenv("CRM_PUBLIC_URL", "https://crm.example.fr")
     s = load_settings()
     assert s.sms_backend == "twilio"
     assert s.twilio_from == "BAILLEUR"
@@ -103,6 +104,7 @@ def test_the_auth_token_is_read_from_a_file_and_never_shown(monkeypatch, tmp_pat
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN_FILE", str(secret))
     monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG" + "2" * 32)
+    monkeypatch.setenv("CRM_PUBLIC_URL", "https://crm.example.fr")
     s = load_settings()
     assert s.twilio_auth_token is not None
     assert s.twilio_auth_token.get_secret_value() == "s3cr3t-token"

@@ -102,15 +102,18 @@ async def test_retry_after_is_honoured(tapp, db, clock, twilio_standin: TwilioSt
     assert row.next_try_at >= clock.now() + timedelta(seconds=900)
 
 
-async def test_a_slow_answer_leaves_the_message_pending_for_another_try(
-        tapp, db, clock, twilio_standin: TwilioStandin) -> None:
-    twilio_standin.delay = 2.0  # longer than the transport's 1 s timeout
+async def test_an_unreachable_twilio_leaves_the_message_pending_for_another_try(
+        settings, db, clock) -> None:
+    app = twilio_app(settings, db, clock, "http://127.0.0.1:9", timeout=1.0, sms_rate=0)
     campaign = await make_campaign(db, clock.now(), numbers(1))
-    await dispatch_once(tapp)
+    try:
+        await dispatch_once(app)
+    finally:
+        await _close(app)
     [row] = await rows(db, campaign.id)
     assert row.status == OutboxStatus.PENDING
     assert row.error_reason == "Twilio n'a pas répondu à temps : nouvel essai plus tard."
-    assert _metric(tapp, "crm_sms_failed_total", permanent="false") == 1
+    assert _metric(app, "crm_sms_failed_total", permanent="false") == 1
 
 
 async def test_21610_fails_the_message_and_records_the_opt_out(

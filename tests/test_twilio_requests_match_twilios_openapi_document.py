@@ -4,6 +4,9 @@ fault when a request breaks the contract)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import os
 import shutil
 import socket
@@ -12,14 +15,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from twilio.base.exceptions import TwilioRestException
 
 from crm.config import load_settings
 from crm.sms.transport import SmsError
 from crm.sms.twilio import TwilioTransport
-from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioStandin, twilio_standin  # noqa: F401
 
 # One Prism (slow to start) for the module, on one xdist worker.
 pytestmark = pytest.mark.xdist_group("prism")
@@ -125,3 +130,44 @@ def test_prism_does_refuse_a_request_that_breaks_the_contract(prism_url: str) ->
         urllib.request.urlopen(request, timeout=30)
     assert info.value.code == 422
     assert "To" in info.value.read().decode()
+
+
+def _get_json(url: str) -> dict:  # type: ignore[type-arg]
+    request = urllib.request.Request(url, headers={
+        "Authorization": "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+async def test_the_standin_lists_and_fetches_messages_with_twilios_shapes(
+        prism_url: str, twilio_standin: TwilioStandin) -> None:  # noqa: F811
+    # The reconciliation reads Twilio's list and fetch answers: the stand-in the tests use
+    # must give the same fields as Twilio's document (Prism answers from its examples).
+    transport = _transport(twilio_standin.url)
+    try:
+        sid = await transport.send("+33612345678", "Bonjour")
+    finally:
+        await transport.close()
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages"
+    query = "?To=%2B33612345678&DateSent%3E=2026-01-01"
+    listed = await asyncio.to_thread(_get_json, f"{twilio_standin.url}{path}.json{query}")
+    documented = await asyncio.to_thread(_get_json, f"{prism_url}{path}.json{query}")
+    assert set(listed) == set(documented)
+    assert listed["messages"] and documented["messages"]
+    assert set(listed["messages"][0]) == set(documented["messages"][0])
+    fetched = await asyncio.to_thread(_get_json, f"{twilio_standin.url}{path}/{sid}.json")
+    documented_one = await asyncio.to_thread(_get_json, f"{prism_url}{path}/{'SM' + 'a' * 32}.json")
+    assert set(fetched) == set(documented_one)
+
+
+async def test_the_reconciliation_calls_match_the_contract(prism_url: str) -> None:
+    transport = _transport(prism_url)
+    try:
+        found = await transport.find("+33612345678", sent_since=datetime(2026, 11, 16, tzinfo=UTC))
+        one = await transport.fetch("SM" + "a" * 32)
+    except TwilioRestException as exc:  # Prism's 422 says which part of the request is wrong
+        pytest.fail(f"Prism refused the request: {exc}")
+    finally:
+        await transport.close()
+    assert found and all(m.sid for m in found)
+    assert one is not None and one.sid

@@ -17,7 +17,7 @@ CALLBACK = "http://testserver.local/webhooks/twilio/status"
 def _settings(url: str, **extra):  # type: ignore[no-untyped-def]
     values = dict(sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
                   twilio_auth_token=AUTH_TOKEN, twilio_from=FROM, twilio_api_base_url=url,
-                  public_url="http://testserver.local")
+                  public_url="http://testserver.local", development=True)
     values.update(extra)
     return load_settings(**values)
 
@@ -95,7 +95,7 @@ async def test_retry_after_of_a_429_is_passed_on(
     assert info.value.retry_after == 7.0 and not info.value.permanent
 
 
-async def test_a_slow_answer_is_a_transient_error(twilio_standin: TwilioStandin) -> None:
+async def test_a_slow_answer_is_an_unknown_outcome_not_a_retry(twilio_standin: TwilioStandin) -> None:
     t = TwilioTransport(_settings(twilio_standin.url), timeout=0.2)
     twilio_standin.delay = 1.0
     try:
@@ -104,7 +104,8 @@ async def test_a_slow_answer_is_a_transient_error(twilio_standin: TwilioStandin)
     finally:
         await t.close()
     assert info.value.permanent is False
-    assert info.value.reason == "Twilio n'a pas répondu à temps : nouvel essai plus tard."
+    assert info.value.outcome_unknown is True  # the request left: Twilio may have the message
+    assert len(twilio_standin.accepted) == 1
 
 
 async def test_an_unreachable_api_is_a_transient_error() -> None:
@@ -115,6 +116,8 @@ async def test_an_unreachable_api_is_a_transient_error() -> None:
     finally:
         await t.close()
     assert info.value.permanent is False
+    assert info.value.outcome_unknown is False  # nothing left: trying again is safe
+    assert info.value.reason == "Twilio n'a pas répondu à temps : nouvel essai plus tard."
 
 
 async def test_wrong_credentials_are_transient_so_a_campaign_is_not_thrown_away(

@@ -21,6 +21,7 @@ from crm.errors import Forbidden
 from crm.models import Agency, Building, Entrance, Lease, LocalOffice, Phone, PhoneKind, Residence, Tenant
 from crm.phones import format_phone
 from crm.tenants.optouts import opted_out_numbers
+from crm.web.jsonutil import Id
 
 CHUNK = 1000
 
@@ -29,12 +30,12 @@ class Audience(BaseModel):
     """Ids from /api/v1/estate, combined as a union."""
 
     model_config = ConfigDict(extra="forbid")
-    agencies: list[int] = Field(default_factory=list, max_length=1000)
-    local_offices: list[int] = Field(default_factory=list, max_length=1000)
-    residences: list[int] = Field(default_factory=list, max_length=10000)
-    buildings: list[int] = Field(default_factory=list, max_length=10000)
-    entrances: list[int] = Field(default_factory=list, max_length=10000)
-    tenant_ids: list[int] = Field(default_factory=list, max_length=100000)
+    agencies: list[Id] = Field(default_factory=list, max_length=1000)
+    local_offices: list[Id] = Field(default_factory=list, max_length=1000)
+    residences: list[Id] = Field(default_factory=list, max_length=10000)
+    buildings: list[Id] = Field(default_factory=list, max_length=10000)
+    entrances: list[Id] = Field(default_factory=list, max_length=10000)
+    tenant_ids: list[Id] = Field(default_factory=list, max_length=100000)
 
     def is_empty(self) -> bool:
         return not any((self.agencies, self.local_offices, self.residences, self.buildings,

@@ -2,7 +2,9 @@
 
 Every process runs one (claims are atomic: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
 SQLite there is one process). A row is committed ``sending`` before the provider call, so a
-crash can never make it go twice: at the next start it shows as ``unknown``.
+crash can never make it go twice: at the next start it shows as ``unknown``. A provider call
+that left without an answer (a read timeout) is ``unknown`` too, never retried blindly; the
+reconciliation job settles unknown rows by asking the provider.
 
 One ``Dispatcher`` per process, kept under ``app[DISPATCHER]`` (built by ``crm/app.py``
 from what it uses: database, clock, settings, transport, metrics). ``dispatch_once()``
@@ -27,12 +29,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 from crm.campaigns import outbox
+from crm.campaigns.delivery import apply_early_reports
 from crm.campaigns.models import Campaign
 from crm.campaigns.ratelimit import TokenBucket
 from crm.campaigns.rules import ignores_opt_out, next_allowed
 from crm.clock import Clock
 from crm.config import Settings
-from crm.db import Database
+from crm.db import Database, database_unreachable
 from crm.metrics import Metrics
 from crm.sms import twilio_errors
 from crm.sms.transport import SmsError, SmsTransport
@@ -49,6 +52,7 @@ CLAIM_CHUNK = 50
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
+WRITE_RETRY_SECONDS = 1.0  # between tries to record results while the database is down
 # PostgreSQL, several processes: a claim this old has no live caller any more (the transport
 # gives up after 15 s), so it is marked unknown without waiting for a restart.
 STALE_SENDING = timedelta(minutes=5)
@@ -100,12 +104,23 @@ class _Writer:
             self._task = asyncio.create_task(self._drain())
 
     async def _drain(self) -> None:
+        outage_logged = False
         while self.results:
             results, self.results = self.results, []
             try:
                 await self._write(results)
-            except Exception:  # noqa: BLE001 - the rows stay "sending", then "unknown"
-                log.exception("could not record %s SMS results", len(results))
+            except Exception as exc:  # noqa: BLE001
+                if not database_unreachable(exc):  # a bug: the rows stay "sending", then "unknown"
+                    log.exception("could not record %s SMS results", len(results))
+                    continue
+                # The provider's answers are the truth about these rows: keep them until the
+                # database is back rather than leave the rows "sending" (then "unknown").
+                if not outage_logged:
+                    log.warning("database unreachable: keeping %s SMS results until it is back",
+                                len(results))
+                    outage_logged = True
+                self.results[:0] = results
+                await asyncio.sleep(WRITE_RETRY_SECONDS)
 
     async def flush(self) -> None:
         while self._task is not None and not self._task.done():
@@ -119,12 +134,18 @@ class _Writer:
         sent: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
+        unknown: list[dict[str, Any]] = []
         opted_out: list[_Result] = []
         for r in results:
             if r.error is None:
                 sent.append({"b_id": r.row.id, "b_sid": r.sid, "b_at": r.at})
                 continue
             err = r.error
+            if err.outcome_unknown:
+                # The request left and no answer came: sending again could send it twice.
+                # The reconciliation asks the provider (crm/campaigns/reconcile.py).
+                unknown.append({"b_id": r.row.id, "b_reason": (err.reason or "")[:255], "b_at": r.at})
+                continue
             if err.permanent or r.row.attempts >= MAX_ATTEMPTS:
                 reason = err.reason if err.permanent else GIVEN_UP_REASON.format(
                     n=r.row.attempts, last=err.reason)
@@ -141,7 +162,7 @@ class _Writer:
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
         async with d.db.session() as session:
             for stmt, params in ((outbox.MARK_SENT, sent), (outbox.MARK_RETRY, retry),
-                                 (outbox.MARK_FAILED, failed)):
+                                 (outbox.MARK_FAILED, failed), (outbox.MARK_UNKNOWN, unknown)):
                 if params:
                     await session.execute(stmt, params)
             if retry:
@@ -152,6 +173,9 @@ class _Writer:
                 await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,
                                         source="twilio_21610", tenant_id=r.row.tenant_id)
             await session.commit()
+            if sent:  # reports that came before these sids were recorded (crm/campaigns/delivery.py)
+                await apply_early_reports(session, [p["b_sid"] for p in sent])
+                await session.commit()
         m = d.metrics
         for _ in sent:
             m.sms_handed_over.inc()
@@ -224,6 +248,7 @@ class Dispatcher:
         refill_task: asyncio.Task[None] | None = None
         claimed = 0
         exhausted = False
+        claim_error: Exception | None = None
         # Under a rate limit, claim and hold no more than about a second's worth of rows: a
         # row waiting for its turn is "sending" already, and a crash would turn it "unknown".
         chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
@@ -232,15 +257,16 @@ class Dispatcher:
         workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
 
         async def refill() -> None:
-            nonlocal claimed, exhausted
+            nonlocal claimed, exhausted, claim_error
             if self._stopping:
                 exhausted = True  # shutting down: finish what is in hand, claim nothing more
                 return
             try:
                 rows, n = await self._claim(min(chunk, limit - claimed), campaigns)
-            except BaseException:
+            except Exception as exc:  # noqa: BLE001 - raised once the rows in hand are recorded
                 exhausted = True  # finish what is in hand; the loop logs and tries again later
-                raise
+                claim_error = exc
+                return
             claimed += n
             if not n or claimed >= limit:
                 exhausted = True
@@ -280,6 +306,8 @@ class Dispatcher:
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         await writer.flush()
+        if claim_error is not None:
+            raise claim_error
         if campaigns:
             async with self.db.session() as session:
                 await outbox.complete_campaigns(session, campaigns.keys())
@@ -312,6 +340,7 @@ class Dispatcher:
 
     async def _loop(self) -> None:
         last_sweep = asyncio.get_running_loop().time()
+        outage = False
         while not self._stopping:
             self.wakeup.clear()  # before looking, so a wake() during the batch is not lost
             try:
@@ -320,10 +349,18 @@ class Dispatcher:
                 if now - last_sweep > STALE_SWEEP_SECONDS:
                     last_sweep = now
                     await self.recover_interrupted(at_start=False)
+                if outage:
+                    log.warning("outbox dispatcher: database reachable again")
+                    outage = False
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox dispatcher failed; trying again shortly")
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    log.exception("outbox dispatcher failed; trying again shortly")
+                elif not outage:  # one line per outage, not a traceback every poll
+                    log.warning("outbox dispatcher: database unreachable; trying again every %s s",
+                                POLL_SECONDS)
+                    outage = True
                 n = 0
             if n:
                 continue  # more may be due right now

@@ -1,4 +1,5 @@
-"""Periodic jobs of the campaigns: release scheduled campaigns whose time has come.
+"""Periodic jobs of the campaigns: release scheduled campaigns whose time has come, and
+reconcile what the provider knows with what the outbox says (crm/campaigns/reconcile.py).
 
 The outbox rows were written at launch with ``next_try_at = send_at``, so the dispatcher
 would pick them up anyway; this moves the campaign's status so the pages say "en cours".
@@ -11,6 +12,7 @@ from sqlalchemy import update
 
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus
+from crm.campaigns.reconcile import reconcile
 from crm.keys import CLOCK, DB
 from crm.scheduler import Job
 
@@ -31,4 +33,8 @@ async def release_scheduled_campaigns(app: web.Application) -> int:
     return released
 
 
-JOBS = [Job("release_scheduled_campaigns", 30, release_scheduled_campaigns)]
+JOBS = [
+    Job("release_scheduled_campaigns", 30, release_scheduled_campaigns),
+    # Unknown messages, lost delivery reports, early reports, finished campaigns.
+    Job("reconcile_messages", 15, reconcile),
+]

@@ -68,7 +68,7 @@ class OutboxStatus:
     DELIVERED = "delivered"  # the handset got it (status callback)
     UNDELIVERED = "undelivered"  # the carrier could not deliver (callback)
     FAILED = "failed"  # refused for good (code and reason)
-    UNKNOWN = "unknown"  # found "sending" after a crash: shown, never re-sent automatically
+    UNKNOWN = "unknown"  # the provider may or may not have it (crash, no answer): asked, not re-sent blindly
     CANCELLED = "cancelled"  # cancelled before being handed over
     # Order used so that a status callback never moves a message backwards.
     RANK = {PENDING: 0, SENDING: 1, UNKNOWN: 2, SENT: 3, UNDELIVERED: 4, FAILED: 4, DELIVERED: 5,
@@ -97,3 +97,19 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = utc_field()
     delivered_at: datetime | None = utc_field()
     updated_at: datetime | None = utc_field()
+    # Set when the reconciliation asked the provider about this message and settled it.
+    reconciled_at: datetime | None = utc_field()
+    # Sent again once after the provider surely did not have it: never a third time.
+    resent: bool = False
+
+
+class EarlyDeliveryReport(SQLModel, table=True):
+    """A delivery report that came before its message's provider id was recorded (the
+    outbox writes ids in batches just after the provider answers). Applied when the id is
+    recorded; forgotten after a while (a report for a message that is not ours)."""
+
+    __tablename__ = "early_delivery_report"
+    sid: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=12)
+    error_code: int | None = None
+    received_at: datetime = utc_field(nullable=False, index=True)

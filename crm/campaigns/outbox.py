@@ -148,6 +148,12 @@ MARK_FAILED = (
     .values(status=OutboxStatus.FAILED, error_code=bindparam("b_code"),
             error_reason=bindparam("b_reason"), updated_at=bindparam("b_at"))
 )
+MARK_UNKNOWN = (
+    _table.update()
+    .where(_table.c.id == bindparam("b_id"), _table.c.status == OutboxStatus.SENDING)
+    .values(status=OutboxStatus.UNKNOWN, error_reason=bindparam("b_reason"),
+            updated_at=bindparam("b_at"))
+)
 MARK_CANCELLED = (
     _table.update()
     .where(_table.c.id == bindparam("b_id"), _IN_FLIGHT)

@@ -23,8 +23,9 @@ from crm.campaigns.templating import MessageTemplate, check_template
 from crm.config import Settings
 from crm.db import Database
 from crm.errors import Conflict, Invalid, NotFound
-from crm.models import AuditEvent, Lease
+from crm.models import Agency, AuditEvent, Lease
 from crm.sms.encoding import analyse
+from crm.web.jsonutil import Id
 
 CategoryName = Literal["outage", "works", "request_followup", "rent_reminder", "information"]
 
@@ -40,7 +41,7 @@ class CampaignIn(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict, max_length=20)
     preset: str | None = None
     lift: bool = False
-    agency: int | None = None  # admins only: the agency the campaign belongs to
+    agency: Id | None = None  # admins only: the agency the campaign belongs to
 
 
 def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
@@ -76,6 +77,8 @@ async def _infer_agency(session: AsyncSession, campaign: Campaign, now: datetime
 async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
                   settings: Settings) -> Campaign:
     await check_scope(session, data.audience, p)
+    if data.agency is not None and await session.get(Agency, data.agency) is None:
+        raise Invalid(f"Agence inconnue : {data.agency}.", code="unknown_agency")
     campaign = build_campaign(data, p, now)
     await _infer_agency(session, campaign, now, settings)
     return campaign
@@ -197,6 +200,10 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         counted = await count_replies(session, campaign.id)
         replies += counted["replies"]
         opt_outs += counted["opt_outs"]
+    # Messages whose fate the reconciliation settled by asking the provider.
+    reconciled = await session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.campaign_id == campaign.id, OutboxMessage.reconciled_at.is_not(None)))
     failures = [
         {"code": code, "reason": reason or "Échec sans précision de l'opérateur.", "count": n}
         for code, reason, n in await session.execute(
@@ -215,6 +222,7 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         "counts": counts, "cancelled": cancelled, "total": sum(counts.values()) + cancelled,
         "replies": int(replies or 0), "opt_outs": int(opt_outs or 0), "failures": failures,
         "problem_persists_count": campaign.problem_persists_count,
+        "reconciled": int(reconciled or 0),
     }
 
 

@@ -11,19 +11,21 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from crm.clock import Clock
 from crm.db import Database
 from crm.sms.models import LocalSms
+from crm.sms.transport import ProviderMessage
 
 log = logging.getLogger(__name__)
 
 # (provider sid, status) -> True when the report moved a message, as a Twilio callback would.
 StatusListener = Callable[[str, str], Awaitable[bool]]
 DELIVERED = "delivered"  # Twilio's MessageStatus value
-
-REPORT_RETRY = 0.05  # seconds between tries of a simulated delivery report
-REPORT_PATIENCE = 60.0  # then the message stays "sent", as with a lost callback
 
 
 class LocalTransport:
@@ -54,20 +56,29 @@ class LocalTransport:
         return sid
 
     async def _report_delivered(self, sid: str) -> None:
-        # The outbox records the sid just after send() returns: a report that comes first
-        # finds nothing to move, so it tries again for up to a minute.
+        # Like Twilio's callback: once. A report that comes before the outbox recorded the
+        # sid is kept by the listener and applied when it is (crm/campaigns/delivery.py).
         await asyncio.sleep(self._delivery_after)
-        for _ in range(int(REPORT_PATIENCE / REPORT_RETRY)):
-            try:
-                moved = False
-                for listener in self._listeners:
-                    moved = await listener(sid, DELIVERED) or moved
-            except Exception:  # a simulated report must never break sending
-                log.exception("simulated delivery report for %s failed", sid)
-                return
-            if moved:
-                return
-            await asyncio.sleep(REPORT_RETRY)
+        try:
+            for listener in self._listeners:
+                await listener(sid, DELIVERED)
+        except Exception:  # a simulated report must never break sending
+            log.exception("simulated delivery report for %s failed", sid)
+
+    async def fetch(self, sid: str) -> ProviderMessage | None:
+        async with self._db.session() as session:
+            row = (await session.scalars(select(LocalSms).where(col(LocalSms.sid) == sid))).first()
+        return self._provider_message(row) if row is not None else None
+
+    async def find(self, to: str, *, sent_since: datetime) -> list[ProviderMessage]:
+        async with self._db.session() as session:
+            rows = (await session.scalars(select(LocalSms).where(
+                col(LocalSms.to) == to, col(LocalSms.at) >= sent_since).order_by(col(LocalSms.at).desc()))).all()
+        return [self._provider_message(r) for r in rows]
+
+    def _provider_message(self, row: LocalSms) -> ProviderMessage:
+        status = "delivered" if self._delivery_after > 0 else "sent"
+        return ProviderMessage(sid=row.sid, to=row.to, body=row.body, status=status, created_at=row.at)
 
     async def reports_done(self) -> None:
         """Wait for the simulated reports already scheduled (tests, orderly shutdown)."""

@@ -11,6 +11,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from crm.errors import Forbidden
+from crm.forms import read_form
 from crm.keys import SETTINGS
 
 
@@ -28,7 +29,7 @@ async def verified_form(request: web.Request) -> dict[str, str]:
     settings = request.app[SETTINGS]
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     signature = request.headers.get("X-Twilio-Signature")
-    form = await request.post()
+    form = await read_form(request)
     params = {k: str(v) for k, v in form.items()}
     if not token or not signature:
         raise Forbidden("Signature Twilio absente.", code="signature_missing")

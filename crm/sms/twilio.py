@@ -24,12 +24,18 @@ from twilio.rest import Client
 
 from crm.config import Settings
 from crm.sms import twilio_errors
-from crm.sms.transport import SmsError
+from crm.sms.transport import ProviderMessage, SmsError
 
 log = logging.getLogger(__name__)
 
 TWILIO_API = "https://api.twilio.com"
 DEFAULT_TIMEOUT = 15.0  # seconds for one API call, connection included
+CONNECT_TIMEOUT = 5.0  # of those, for the connection: a timeout there means nothing left
+FIND_LIMIT = 50  # messages to one number in a day or two: a tenant gets a handful
+
+# Failures before the request was written: Twilio cannot have the message, retrying is safe.
+# (Any other timeout or broken connection happened after the request left.)
+_NEVER_LEFT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 # The SDK's exceptions carry no response headers; Retry-After is read here instead. Each
 # send() puts a fresh dict in the context of its own task, so concurrent sends never mix.
@@ -50,7 +56,8 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
         super().__init__(pool_connections=False, timeout=timeout)
         base = (base_url or TWILIO_API).rstrip("/")
         self.base_url = None if base == TWILIO_API else base
-        self.session = ClientSession(timeout=ClientTimeout(total=timeout))
+        self.session = ClientSession(timeout=ClientTimeout(
+            total=timeout, connect=min(CONNECT_TIMEOUT, timeout)))
 
     def rebase(self, url: str) -> str:
         if self.base_url and url.startswith(TWILIO_API):
@@ -73,7 +80,7 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
             headers["Authorization"] = encode_basic_auth(auth[0], auth[1])
         extra: dict[str, Any] = {}
         if timeout is not None:
-            extra["timeout"] = ClientTimeout(total=timeout)
+            extra["timeout"] = ClientTimeout(total=timeout, connect=min(CONNECT_TIMEOUT, timeout))
         assert self.session is not None
         async with self.session.request(
             # The SDK's signature says dict[str, object]; it passes str values, as aiohttp wants.
@@ -155,8 +162,11 @@ class TwilioTransport:
                 exc.status, _int(exc.code), exc.detail or exc.title,
                 retry_after_seconds(headers.get("retry-after")),
             ) from exc
-        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except _NEVER_LEFT as exc:
             raise twilio_errors.no_answer(f"Twilio: {type(exc).__name__}: {exc}") from exc
+        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            # The request may have reached Twilio: a second one could send the SMS twice.
+            raise twilio_errors.no_answer_after_sending(f"Twilio: {type(exc).__name__}: {exc}") from exc
         finally:
             _last_headers.reset(token)
         if not message.sid:
@@ -164,11 +174,32 @@ class TwilioTransport:
                            reason=twilio_errors.UNAVAILABLE)
         return str(message.sid)
 
+    async def fetch(self, sid: str) -> ProviderMessage | None:
+        try:
+            message = await self._get_client().messages(sid).fetch_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _provider_message(message)
+
+    async def find(self, to: str, *, sent_since: datetime) -> list[ProviderMessage]:
+        # Twilio filters DateSent by day (GMT); the caller matches the rest.
+        messages = await self._get_client().messages.list_async(
+            to=to, date_sent_after=sent_since, limit=FIND_LIMIT, page_size=FIND_LIMIT)
+        return [_provider_message(m) for m in messages]
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
         self._client = None
         self._http = None
+
+
+def _provider_message(message: Any) -> ProviderMessage:
+    return ProviderMessage(sid=message.sid, to=message.to, body=message.body,
+                           status=str(message.status or ""), created_at=message.date_created,
+                           error_code=_int(message.error_code))
 
 
 def _int(code: object) -> int | None:

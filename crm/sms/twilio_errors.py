@@ -39,6 +39,8 @@ DELIVERY: dict[int, str] = {
 TOO_MANY_REQUESTS = "Trop de demandes envoyées à Twilio : nouvel essai après une pause."
 UNAVAILABLE = "Twilio est momentanément indisponible : nouvel essai plus tard."
 NO_ANSWER = "Twilio n'a pas répondu à temps : nouvel essai plus tard."
+NO_ANSWER_AFTER_SENDING = ("Twilio n'a pas répondu après l'envoi : le message est peut-être parti, "
+                           "vérification auprès de Twilio avant tout nouvel envoi.")
 CREDENTIALS = "Twilio refuse les identifiants du compte : vérifier la configuration."
 
 
@@ -74,5 +76,12 @@ def classify(status: int, code: int | None, message: str,
 
 
 def no_answer(message: str) -> SmsError:
-    """A timeout or a broken connection: we do not know Twilio's answer; try again later."""
+    """The request never reached Twilio (connection refused or not made in time): nothing
+    was sent, so trying again later is safe."""
     return SmsError(message, permanent=False, code=None, reason=NO_ANSWER)
+
+
+def no_answer_after_sending(message: str) -> SmsError:
+    """The request left but no answer came: Twilio may have the message. Not retried."""
+    return SmsError(message, permanent=False, code=None, reason=NO_ANSWER_AFTER_SENDING,
+                    outcome_unknown=True)

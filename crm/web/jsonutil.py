@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, Strict, ValidationError
 
 from crm.errors import ApiError, Invalid
 
@@ -61,6 +61,10 @@ async def read_json(request: web.Request, model: type[M]) -> M:
 MAX_INT = 2**31 - 1
 MAX_PAGE = 1_000_000
 MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+# A row id in a JSON body: a JSON integer (not true/false, not "5"), that a column can hold.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
 
 
 def _check_values(value: Any, path: str = "") -> None:

@@ -14,8 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from crm import auth
+from crm.db import database_unreachable
 from crm.errors import ApiError, Forbidden, NotFound, Unauthorized
-from crm.keys import CLOCK, DB, METRICS
+from crm.forms import read_form
+from crm.keys import CLOCK, DB, METRICS, OUTAGE
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION_COOKIE = "crm_session"
 LOGIN_CSRF_COOKIE = "crm_login_csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Bodies anyone may send (login, webhooks) are small: a real Twilio webhook is about 1 kB,
+# the largest legal one (1600 UCS-2 characters, percent-encoded) far below this. Imports
+# and other signed-in routes keep the application's limit.
+PUBLIC_MAX_BODY = 32 * 1024
+RETRY_AFTER_SECONDS = 5  # what a client is told to wait while the database is down
 PRINCIPAL: web.RequestKey["auth.Principal | None"] = web.RequestKey("principal", object)
 
 
@@ -48,12 +56,32 @@ async def _error_page(request: web.Request, status: int, message: str) -> web.Re
     return await render("error.html", request, {"status": status, "message": message}, status=status)
 
 
+def _unavailable(request: web.Request) -> web.Response:
+    """503 while the database is down: the client may try again shortly."""
+    from crm.web.jsonutil import json_response
+
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = "Service momentanément indisponible. Réessayez dans quelques secondes."
+    if wants_json(request):
+        return json_response({"error": {"code": "service_unavailable", "message": message,
+                                        "details": None}}, status=503, headers=headers)
+    import aiohttp_jinja2
+
+    # Rendered without the page context: its badges would ask the database again.
+    response = aiohttp_jinja2.render_template("error.html", request, {
+        "status": 503, "message": message, "user": None, "csrf_token": "",
+        "request_path": request.path, "sms_backend": None}, status=503)
+    response.headers.update(headers)
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     from crm.web.jsonutil import json_response
 
+    outage = request.app[OUTAGE]
     try:
-        return await handler(request)
+        response = await handler(request)
     except ApiError as exc:
         if wants_json(request):
             headers = {"Retry-After": "900"} if exc.status == 429 else None
@@ -64,6 +92,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise web.HTTPFound(f"/login?next={request.path_qs}") from None
         return await _error_page(request, exc.status, exc.message)
     except web.HTTPException as exc:
+        # A 405 says which methods the address takes (TRACE included).
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
         if exc.status >= 400 and wants_json(request):
             code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
                 exc.status, "http_error"
@@ -71,12 +101,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             message = {404: "Cette adresse n'existe pas.", 405: "Méthode non autorisée sur cette adresse.",
                        413: "Requête trop volumineuse."}.get(exc.status, exc.reason)
             return json_response(
-                {"error": {"code": code, "message": message, "details": None}}, status=exc.status
+                {"error": {"code": code, "message": message, "details": None}}, status=exc.status,
+                headers=allow,
             )
         if exc.status in (404, 405) and not wants_json(request):
-            return await _error_page(request, exc.status, "Cette page n'existe pas.")
+            page = await _error_page(request, exc.status, "Cette page n'existe pas.")
+            page.headers.update(allow)
+            return page
         raise
-    except Exception:
+    except Exception as exc:
+        if database_unreachable(exc):
+            outage.failed(exc)  # one log line per outage, not a traceback per request
+            return _unavailable(request)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json(request):
             return json_response(
@@ -85,6 +121,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                 status=500,
             )
         return await _error_page(request, 500, "Une erreur inattendue s'est produite. Elle a été enregistrée.")
+    if outage.ongoing and await request.app[DB].ping():
+        outage.recovered()
+    return response
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -97,11 +136,8 @@ def _bearer(request: web.Request) -> str | None:
 async def _check_csrf(request: web.Request, session_token: str) -> None:
     expected = auth.csrf_token_for(session_token)
     sent = request.headers.get("X-CSRF-Token")
-    if sent is None and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
-        form = await request.post()
+    if sent is None and request.content_type in FORM_TYPES:
+        form = await read_form(request)
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     if sent != expected:
@@ -117,16 +153,21 @@ MAX_ID = 2**31 - 1
 
 def _refuse_absurd_values(request: web.Request) -> None:
     """404 for an id in the path that no row can have; 400 for a NUL character in the
-    query string (PostgreSQL refuses them in text, nothing legitimate sends them)."""
+    query string (PostgreSQL refuses them in text, nothing legitimate sends them) and for
+    an empty query value in the API."""
     for value in request.match_info.values():
         if value.isdigit() and int(value) > MAX_ID:
             raise NotFound("Élément introuvable.", code="not_found")
     if "\x00" in request.query_string or "%00" in request.raw_path:
         raise ApiError("Les paramètres ne peuvent pas contenir de caractère nul.",
                        code="invalid_parameter")
-
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+    if request.path.startswith("/api/"):
+        # In the API an empty value is a mistake (a template left unfilled), not "absent";
+        # page forms do send empty fields for "any", so pages keep reading them as absent.
+        empty = sorted({k for k, v in request.query.items() if v == ""})
+        if empty:
+            raise ApiError(f"Paramètre vide : {', '.join(empty)} (omettez-le plutôt).",
+                           code="empty_parameter", details={"parameters": empty})
 
 
 async def _refuse_nul_in_form(request: web.Request) -> None:
@@ -135,9 +176,17 @@ async def _refuse_nul_in_form(request: web.Request) -> None:
     if (request.method not in UNSAFE or request.content_type not in FORM_TYPES
             or request.path.startswith("/webhooks/") or request.match_info.http_exception):
         return
-    form = await request.post()
+    form = await read_form(request)
     if any(isinstance(v, str) and "\x00" in v for v in form.values()):
         raise ApiError("Le formulaire contient un caractère nul.", code="invalid_form")
+
+
+def _capped(request: web.Request, limit: int) -> web.Request:
+    """The request with a body limit of ``limit`` bytes: 413 at once when it says it is
+    larger, and a reader that stops at the limit when it does not say (chunked)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    return request.clone(client_max_size=limit)
 
 
 @web.middleware
@@ -165,6 +214,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         p = None
     request[PRINCIPAL] = p
     if declared is None or declared == auth.PUBLIC:
+        if request.method in UNSAFE:
+            request = _capped(request, PUBLIC_MAX_BODY)
         await _refuse_nul_in_form(request)
         return await handler(request)
     if p is None:
@@ -196,10 +247,23 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         m.http_latency.labels(route).observe(time.perf_counter() - started)
 
 
+# No inline script anywhere (scripts live in static/); inline style attributes remain.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if not request.path.startswith("/static/"):
+        # Pages and API answers carry tenants' personal data: never kept by a browser or a
+        # shared proxy (the back button on a shared PC, a corporate cache).
+        response.headers.setdefault("Cache-Control", "no-store")
     return response

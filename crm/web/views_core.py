@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
+from ipaddress import ip_address
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from crm import auth
-from crm.errors import ApiError
+from crm.errors import ApiError, Forbidden
 from crm.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.models import AuditEvent, User
+from crm.web.client_address import client_address
 from crm.web.jsonutil import json_response, read_json
 from crm.web.middlewares import LOGIN_CSRF_COOKIE, PRINCIPAL, SESSION_COOKIE, principal
 from crm.web.redirects import local_path
@@ -28,9 +31,27 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+def _may_read_metrics(request: web.Request) -> bool:
+    """With the bearer token of ``CRM_METRICS_TOKEN``, or from ``CRM_METRICS_NETWORKS``."""
+    settings = request.app[SETTINGS]
+    header = request.headers.get("Authorization", "")
+    if settings.metrics_token is not None and header[:7].lower() == "bearer ":
+        expected = settings.metrics_token.get_secret_value().encode()
+        if hmac.compare_digest(header[7:].strip().encode(), expected):
+            return True
+    address = client_address(request)
+    try:
+        ip = ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in net for net in settings.metrics_allowed_networks)
+
+
 @auth.public
 async def metrics_view(request: web.Request) -> web.Response:
-    """Prometheus text format."""
+    """Prometheus text format (CRM_METRICS_TOKEN as a bearer token, or CRM_METRICS_NETWORKS)."""
+    if not _may_read_metrics(request):
+        raise Forbidden("Métriques réservées à la supervision.", code="metrics_forbidden")
     body = await request.app[METRICS].render()
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
@@ -54,7 +75,7 @@ def _user_public(user: User) -> dict[str, Any]:
 
 
 def _ip(request: web.Request) -> str | None:
-    return request.remote
+    return client_address(request)
 
 
 @auth.public

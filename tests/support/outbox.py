@@ -56,7 +56,8 @@ async def campaign_status(db: Database, campaign_id: int) -> str:
 def twilio_settings(settings: Settings, url: str, **extra: Any) -> Settings:
     values = settings.model_dump()
     values.update(sms_backend="twilio", twilio_account_sid=ACCOUNT_SID,
-                  twilio_auth_token=AUTH_TOKEN, twilio_from=FROM, twilio_api_base_url=url)
+                  twilio_auth_token=AUTH_TOKEN, twilio_from=FROM, twilio_api_base_url=url,
+                  development=True)  # the test server is plain http
     values.update(extra)
     return load_settings(**values)
 

@@ -3,7 +3,12 @@
 It answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` like Twilio (form-encoded,
 basic auth, 201 and a message resource with a unique ``SM…`` sid), records every request,
 and can be told to fail: ``fail_next(n, status=400, code=21211)``, 429 with Retry-After,
-500, ``delay`` seconds before answering, ``fail_for(number, code)``.
+500, ``delay`` seconds before answering, ``fail_for(number, code)``. A delayed answer comes
+after the message was taken, as with a slow Twilio: the client may time out on a message
+that exists. It also lists messages (``GET …/Messages.json`` with ``To``, ``DateSent``,
+``DateSent<``, ``DateSent>``, paged) and fetches one (``GET …/Messages/{sid}.json``, 404
+with Twilio's error 20404 when unknown), with the shapes of Twilio's OpenAPI document;
+``set_status(sid, "delivered")`` moves a message on.
 
 In the test process: the ``twilio_standin`` fixture. In its own process (benchmark, crash
 test): ``StandinProcess.start(delay=...)``, controlled over HTTP (``/_standin/...``), or
@@ -26,7 +31,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +75,20 @@ class Recorded:
     status: int  # HTTP status answered
     sid: str | None = None  # set when accepted
     params: dict[str, str] = field(default_factory=dict)
+    date_created: str | None = None  # ISO 8601, set when accepted
+    message_status: str | None = None  # Twilio's status of the accepted message
 
 
 class TwilioStandin:
     def __init__(self, *, auth_token: str | None = AUTH_TOKEN) -> None:
         self.auth_token = auth_token
         self.delay = 0.0
+        # Post this status to the message's StatusCallback before answering the create call.
+        self.report_before_answer: str | None = None
+        # Where callbacks really go when the signed URL is not reachable from here
+        # (CRM_PUBLIC_URL names the public address): base + "webhooks/…".
+        self.callback_base: str | None = None
+        self.callbacks: list[tuple[str, str, int]] = []  # (sid, status, HTTP status answered)
         self.requests: list[Recorded] = []
         self.received = asyncio.Event()  # set at the first request (tests wait on it)
         self._fail_next: deque[Failure] = deque()
@@ -92,6 +105,26 @@ class TwilioStandin:
 
     def fail_for(self, number: str, code: int = 21211, status: int = 400) -> None:
         self._fail_for[number] = Failure(status, code)
+
+    async def _post_status(self, rec: Recorded, status: str) -> None:
+        from aiohttp import ClientSession
+        from twilio.request_validator import RequestValidator
+
+        params = {"MessageSid": rec.sid or "", "SmsSid": rec.sid or "", "MessageStatus": status,
+                  "SmsStatus": status, "AccountSid": rec.account_sid, "To": rec.to or "",
+                  "From": rec.from_ or "", "ApiVersion": "2010-04-01"}
+        url = rec.status_callback or ""
+        signature = RequestValidator(self.auth_token or AUTH_TOKEN).compute_signature(url, params)
+        async with ClientSession() as session:
+            async with session.post(self.callback_base + url.split("/webhooks/", 1)[1]
+                                    if self.callback_base else url,
+                                    data=params, headers={"X-Twilio-Signature": signature}) as resp:
+                self.callbacks.append((rec.sid or "", status, resp.status))
+
+    def set_status(self, sid: str, status: str) -> None:
+        for rec in self.accepted:
+            if rec.sid == sid:
+                rec.message_status = status
 
     def reset(self) -> None:
         self.delay = 0.0
@@ -116,6 +149,8 @@ class TwilioStandin:
     def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list_messages)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}.json", self._fetch_message)
         app.router.add_get("/_standin/requests", self._list_requests)
         app.router.add_post("/_standin/control", self._control)
         return app
@@ -149,8 +184,15 @@ class TwilioStandin:
         )
         self.requests.append(rec)
         self.received.set()
+        answer = self._accept_or_refuse(request, rec, sid)
+        if rec.sid and rec.status_callback and self.report_before_answer:
+            # A fast network: the delivery report reaches the service before our answer does.
+            await self._post_status(rec, self.report_before_answer)
         if self.delay:
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(self.delay)  # the message exists already: only the answer is late
+        return answer
+
+    def _accept_or_refuse(self, request: web.Request, rec: Recorded, sid: str) -> web.Response:
         if not self._authorised(request, sid):
             return self._error(rec, Failure(401, 20003))
         if not rec.to:
@@ -165,21 +207,78 @@ class TwilioStandin:
             return self._error(rec, self._fail_for[rec.to])
         rec.status = 201
         rec.sid = f"SM{next(self._seq):08x}{secrets.token_hex(12)}"
-        return web.json_response(self._resource(rec), status=201)
+        rec.date_created = datetime.now(UTC).isoformat()
+        rec.message_status = "accepted" if rec.messaging_service_sid else "queued"
+        return web.json_response(self._resource(rec, just_created=True), status=201)
 
-    def _resource(self, rec: Recorded) -> dict[str, Any]:
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+    def _resource(self, rec: Recorded, *, just_created: bool = False) -> dict[str, Any]:
+        created = datetime.fromisoformat(rec.date_created or datetime.now(UTC).isoformat())
+        stamp = format_datetime(created, usegmt=True)
         uri = f"/2010-04-01/Accounts/{rec.account_sid}/Messages/{rec.sid}.json"
+        status = rec.message_status or "queued"
+        if status in ("accepted", "queued") and not just_created:
+            status = "sent"  # the stand-in's queue is instant: taken means handed to the carrier
         return {
             "account_sid": rec.account_sid, "api_version": "2010-04-01", "body": rec.body,
-            "date_created": now, "date_sent": None, "date_updated": now,
-            "direction": "outbound-api", "error_code": None, "error_message": None,
-            "from": rec.from_, "messaging_service_sid": rec.messaging_service_sid,
+            "date_created": stamp, "date_sent": None if status in ("accepted", "queued") else stamp,
+            "date_updated": stamp, "direction": "outbound-api", "error_code": None,
+            "error_message": None, "from": rec.from_, "messaging_service_sid": rec.messaging_service_sid,
             "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
-            "sid": rec.sid, "status": "accepted" if rec.messaging_service_sid else "queued",
+            "sid": rec.sid, "status": status,
             "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
             "to": rec.to, "uri": uri,
         }
+
+    async def _fetch_message(self, request: web.Request) -> web.Response:
+        sid, wanted = request.match_info["sid"], request.match_info["message"]
+        if not self._authorised(request, sid):
+            return self._plain_error(401, 20003, "Authenticate")
+        for rec in self.accepted:
+            if rec.sid == wanted and rec.account_sid == sid:
+                return web.json_response(self._resource(rec))
+        return self._plain_error(
+            404, 20404, f"The requested resource /2010-04-01/Accounts/{sid}/Messages/{wanted}.json was not found")
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        """Twilio's list: newest first, ``DateSent`` filters on the day (GMT) a message was
+        sent; a message not sent yet (queued) has no such date and is not listed by them."""
+        sid = request.match_info["sid"]
+        if not self._authorised(request, sid):
+            return self._plain_error(401, 20003, "Authenticate")
+        q = request.query
+        items = [self._resource(r) for r in reversed(self.accepted) if r.account_sid == sid]
+        if q.get("To"):
+            items = [m for m in items if m["to"] == q["To"]]
+        if q.get("From"):
+            items = [m for m in items if m["from"] == q["From"]]
+
+        def day(m: dict[str, Any]) -> str | None:
+            return (parsedate_to_datetime(m["date_sent"]).date().isoformat()
+                    if m["date_sent"] else None)
+
+        for name, keep in (("DateSent", lambda d, v: d == v), ("DateSent<", lambda d, v: d <= v),
+                           ("DateSent>", lambda d, v: d >= v)):
+            if q.get(name):
+                value = q[name][:10]
+                items = [m for m in items if day(m) is not None and keep(day(m), value)]
+        size = max(1, min(int(q.get("PageSize", "50")), 1000))
+        page = max(0, int(q.get("Page", "0")))
+        chunk = items[page * size:(page + 1) * size]
+        base = f"/2010-04-01/Accounts/{sid}/Messages.json"
+        more = (page + 1) * size < len(items)
+        filters = "".join(f"&{k}={v}" for k, v in q.items() if k not in ("Page", "PageSize", "PageToken"))
+        return web.json_response({
+            "messages": chunk, "end": page * size + max(len(chunk) - 1, 0), "start": page * size,
+            "page": page, "page_size": size,
+            "uri": f"{base}?PageSize={size}&Page={page}{filters}",
+            "first_page_uri": f"{base}?PageSize={size}&Page=0{filters}",
+            "next_page_uri": f"{base}?PageSize={size}&Page={page + 1}{filters}&PageToken=PA{page + 1}" if more else None,
+            "previous_page_uri": f"{base}?PageSize={size}&Page={page - 1}{filters}" if page else None,
+        })
+
+    def _plain_error(self, status: int, code: int, message: str) -> web.Response:
+        return web.json_response({"code": code, "message": message, "status": status,
+                                  "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status=status)
 
     def _error(self, rec: Recorded, failure: Failure, message: str | None = None) -> web.Response:
         rec.status = failure.status
@@ -202,6 +301,8 @@ class TwilioStandin:
             self.fail_next(**body["fail_next"])
         if "fail_for" in body:
             self.fail_for(**body["fail_for"])
+        if "set_status" in body:
+            self.set_status(**body["set_status"])
         if body.get("reset"):
             self.reset()
         return web.json_response({"ok": True})
