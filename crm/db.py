@@ -108,6 +108,18 @@ class Database:
         except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
             return False
 
+    async def refresh_statistics(self) -> None:
+        """Let the query planner see the tables as they are now (after a big import).
+
+        Without statistics SQLite picks a scan of every lease for each chunk of a launch
+        (78 ms a chunk of 1,000 on 100,000 leases; about 1 ms after ANALYZE)."""
+        from sqlalchemy import text
+
+        async with self.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+            if self.is_sqlite:
+                await conn.execute(text("PRAGMA optimize"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
