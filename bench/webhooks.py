@@ -20,6 +20,12 @@ requests signed exactly as Twilio signs them:
   c. a replay burst: N incoming SMS made of N/R MessageSids each sent R times back to back,
      as Twilio does when it retries (the copies of one sid race each other).
 
+Then the ratio the issue asks for: a bare aiohttp baseline (``baseline_app``: read the
+form, check the signature with the SDK's RequestValidator, one raw driver INSERT … ON
+CONFLICT DO NOTHING, empty TwiML) and the service take the same incoming-SMS load in
+``--pairs`` interleaved pairs; prints each pair's req/s and CPU per request and the median
+ratio service / baseline (goal ≥ 0.5).
+
 Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count, and
 the server process' CPU time per request (steadier than wall-clock figures when other work
 shares the machine; the load average is printed at both ends for the same reason) and the
