@@ -20,6 +20,12 @@ requests signed exactly as Twilio signs them:
   c. a replay burst: N incoming SMS made of N/R MessageSids each sent R times back to back,
      as Twilio does when it retries (the copies of one sid race each other).
 
+Then the ratio the issue asks for: a bare aiohttp baseline (``baseline_app``: read the
+form, check the signature with the SDK's RequestValidator, one raw driver INSERT … ON
+CONFLICT DO NOTHING, empty TwiML) and the service take the same incoming-SMS load in
+``--pairs`` interleaved pairs; prints each pair's req/s and CPU per request and the median
+ratio service / baseline (goal ≥ 0.5).
+
 Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count, and
 the server process' CPU time per request (steadier than wall-clock figures when other work
 shares the machine; the load average is printed at both ends for the same reason) and the
@@ -38,6 +44,7 @@ import random
 import resource
 import secrets
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -264,6 +271,70 @@ async def seed(db: Database, tenants: int, sent: int, now: datetime, rng: random
     return 1, pairs
 
 
+# --- the fair baseline: a bare aiohttp handler, one raw driver statement -------------------
+
+BASELINE_SQL = ("INSERT INTO inbound_message (provider_sid, from_e164, \"to\", body, received_at, "
+                "intent, sentiment, sentiment_score, status) VALUES ({}) "
+                "ON CONFLICT (provider_sid) DO NOTHING")
+
+
+async def baseline_app(db_url: str, public_url: str) -> Any:
+    """What the webhook minimally does: read the form, check the signature with the SDK's
+    RequestValidator, insert the message with one statement of the raw driver (aiosqlite on
+    one connection, asyncpg on a pool of the app's size), answer empty TwiML."""
+    from aiohttp import web
+
+    validator = RequestValidator(AUTH_TOKEN)
+    empty_twiml = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+    if db_url.startswith("sqlite"):
+        import aiosqlite
+
+        conn = await aiosqlite.connect(db_url.split("///", 1)[1])
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        sql = BASELINE_SQL.format(", ".join("?" * 9))
+
+        async def store(values: tuple[Any, ...]) -> None:
+            await conn.execute(sql, values)
+            await conn.commit()
+
+        async def close() -> None:
+            await conn.close()
+    else:
+        import asyncpg
+
+        pg = await asyncpg.create_pool(db_url.replace("postgresql+asyncpg://", "postgresql://"),
+                                       min_size=10, max_size=10)
+        sql = BASELINE_SQL.format(", ".join(f"${i}" for i in range(1, 10)))
+
+        async def store(values: tuple[Any, ...]) -> None:
+            await pg.execute(sql, *values)
+
+        async def close() -> None:
+            await pg.close()
+
+    async def handler(request: web.Request) -> web.Response:
+        form = await request.post()
+        params = {k: str(v) for k, v in form.items()}
+        if not validator.validate(public_url + request.path_qs, params,
+                                  request.headers.get("X-Twilio-Signature", "")):
+            raise web.HTTPForbidden()
+        now = datetime.now(UTC)
+        await store((params["MessageSid"], params["From"], params.get("To"), params.get("Body", ""),
+                     now.replace(tzinfo=None) if db_url.startswith("sqlite") else now,
+                     "other", "neutral", 0.0, "open"))
+        return web.Response(text=empty_twiml, content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_post(SMS_PATH, handler)
+
+    async def closing(_app: Any) -> None:
+        await close()
+
+    app.on_cleanup.append(closing)
+    return app
+
+
 # --- the run --------------------------------------------------------------------------------
 
 def free_socket() -> socket.socket:
@@ -304,6 +375,8 @@ async def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight (default 20)")
     parser.add_argument("--replays", type=int, default=10,
                         help="copies of each MessageSid in the replay burst (default 10)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="interleaved baseline/service pairs for the ratio (default 3)")
     parser.add_argument("--seed", type=int, default=20261116)
     args = parser.parse_args()
     n, rng = args.n, random.Random(args.seed)
@@ -373,6 +446,42 @@ async def main() -> int:
             report(name, result, cpu_seconds() - cpu, opened[0] - connections)
             failed |= bool(result.statuses)
 
+        # The ratio: the same incoming-SMS load on the bare baseline and on the service, in
+        # interleaved pairs (fresh MessageSids each time), so that the machine's load
+        # changes touch both sides alike.
+        base_sock = free_socket()
+        base_url = f"http://127.0.0.1:{base_sock.getsockname()[1]}"
+        base_runner = web.AppRunner(await baseline_app(db_url, base_url), access_log=None)
+        await base_runner.setup()
+        await web.SockSite(base_runner, base_sock).start()
+        base_warmup = [signed(base_url, SMS_PATH, sms_params(new_sid(), mobile(0), "merci"))
+                       for _ in range(args.concurrency)]
+        extra_inbound = len(base_warmup)
+        print()
+        print(f"incoming SMS, {args.pairs} interleaved pairs of {n} requests "
+              f"(baseline: bare aiohttp + signature + one raw INSERT)")
+        print(f"{'pair':<6} {'baseline req/s':>15} {'cpu ms/req':>10} {'service req/s':>14} "
+              f"{'cpu ms/req':>10} {'ratio':>7}")
+        ratios = []
+        for pair in range(args.pairs):
+            figures = []
+            for url, warm in ((base_url, base_warmup), (public_url, warmup)):
+                reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
+                                                         reply_body(rng))) for _ in range(n)]
+                extra_inbound += n
+                cpu = cpu_seconds()
+                result = await loop.run_in_executor(pool, run_phase, url, reqs, args.concurrency, warm)
+                figures.append((result.requests / result.seconds, (cpu_seconds() - cpu) / n * 1000))
+                failed |= bool(result.statuses)
+                for e in result.errors:
+                    print(f"    e.g. {e}")
+            ratio = figures[1][0] / figures[0][0]
+            ratios.append(ratio)
+            print(f"{pair + 1:<6} {figures[0][0]:>15.0f} {figures[0][1]:>10.2f} {figures[1][0]:>14.0f} "
+                  f"{figures[1][1]:>10.2f} {ratio:>7.2f}")
+        print(f"median ratio service / baseline: {statistics.median(ratios):.2f} (goal ≥ 0.5)")
+        await base_runner.cleanup()
+
         await runner.cleanup()  # closes the app's database too
         runner = None
         check = Database(db_url)
@@ -392,7 +501,7 @@ async def main() -> int:
             callbacks = await session.scalar(select(func.count()).select_from(CallTask)) or 0
         await check.dispose()
 
-        expected_inbound = n + distinct_replayed
+        expected_inbound = n + distinct_replayed + extra_inbound
         print()
         checks = [
             (f"inbound rows: {stored} (expected {n} + {distinct_replayed} replayed sids = {expected_inbound})",

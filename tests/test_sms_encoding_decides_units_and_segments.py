@@ -74,3 +74,12 @@ def test_accented_letters_outside_gsm7_keep_the_message_ucs2_after_friendly() ->
     text = "Votre chaudière sera contrôlée lundi"
     assert make_gsm_friendly(text) == text
     assert analyse(make_gsm_friendly(text)).ucs2_characters == ["ô"]
+
+
+def test_plain_gsm_text_of_any_length_splits_as_the_greedy_packing_does():
+    from crm.sms.encoding import GSM7_MULTI, GSM7_SINGLE, _segments, analyse
+
+    for n in range(0, 1601):
+        text = "a" * n
+        assert analyse(text).segments == _segments([1] * n, GSM7_SINGLE, GSM7_MULTI), n
+        assert analyse(text).units == n

@@ -39,16 +39,19 @@ from crm.db import Database, database_unreachable
 from crm.metrics import Metrics
 from crm.sms import twilio_errors
 from crm.sms.transport import SmsError, SmsTransport
-from crm.tenants.optouts import opted_out_numbers, record_opt_change
+from crm.tenants.optouts import record_opt_change
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # rows one dispatch_once() handles at most before looking around again
 CONCURRENCY = 20  # provider calls in flight
 # Rows are claimed a few dozen at a time, when fewer than half a chunk wait for a worker: a
-# crash then leaves at most CONCURRENCY + 1.5 × CLAIM_CHUNK rows "sending" (then shown
+# crash then leaves at most CONCURRENCY + 1.5 × the chunk rows "sending" (then shown
 # "unknown"), never a whole campaign. Bigger chunks: fewer claim transactions, more at stake.
+# Without a rate limit the chunk doubles (up to MAX_CLAIM_CHUNK) each time the workers ran
+# dry waiting for a claim: sized to keep them busy, not larger.
 CLAIM_CHUNK = 50
+MAX_CLAIM_CHUNK = 400
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
@@ -226,8 +229,7 @@ class Dispatcher:
                         select(Campaign).where(Campaign.id.in_(missing)))).all():
                     campaigns[campaign.id] = campaign  # type: ignore[index]  # a loaded row has its id
             # Opt-outs recorded since the launch win over the launch's list.
-            stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
-            skipped = {c.id for c in claimed if c.e164 in stopped
+            skipped = {c.id for c in claimed if c.opted_out
                        and not self._may_ignore_opt_out(c.campaign_id, campaigns)}
             if skipped:
                 await session.execute(outbox.MARK_CANCELLED, [
@@ -272,11 +274,13 @@ class Dispatcher:
                 exhausted = True
             queue.extend(rows)
 
+        grown_for: asyncio.Task[None] | None = None  # the claim the chunk last grew for
+
         def refilling() -> bool:
             return refill_task is not None and not refill_task.done()
 
         async def next_row() -> outbox.Claimed | None:
-            nonlocal refill_task
+            nonlocal refill_task, chunk, low_water, grown_for
             while True:
                 # Claim the next rows while the workers still have some: they never wait idle
                 # for a claim, and only a few rows sit "sending" ahead of the calls.
@@ -285,6 +289,12 @@ class Dispatcher:
                 if queue:
                     return queue.popleft()
                 if refilling():
+                    if (bucket.unlimited and chunk < MAX_CLAIM_CHUNK and claimed
+                            and grown_for is not refill_task):
+                        # Ran dry while a claim was on its way: claim more at a time.
+                        grown_for = refill_task
+                        chunk = min(MAX_CLAIM_CHUNK, chunk * 2)
+                        low_water = chunk // 2
                     await asyncio.shield(refill_task)
                 elif exhausted:
                     return None

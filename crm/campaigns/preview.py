@@ -4,6 +4,7 @@ encoding, segments, cost, samples and when the first message leaves."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,10 +38,11 @@ async def preview(session: AsyncSession, campaign: Campaign, settings: Settings,
     samples: list[dict[str, Any]] = []
     longest_chars = longest_segments = total_segments = 0
     encoding = "GSM-7"
+    analysed = lru_cache(maxsize=4096)(analyse)  # most recipients share a few distinct texts
     async for batch in scan.chunks(session):
         for r in batch:
             text = template.render(r.context)
-            a = analyse(text)
+            a = analysed(text)
             total_segments += a.segments
             longest_segments = max(longest_segments, a.segments)
             longest_chars = max(longest_chars, len(text))

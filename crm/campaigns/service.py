@@ -4,6 +4,7 @@ sent), cancel it, and read its progress."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -138,11 +139,12 @@ async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime
                       now: datetime) -> int:
     template = MessageTemplate(campaign.body, campaign.variables)
     scan = scan_for(campaign, settings, now)
+    analysed = lru_cache(maxsize=4096)(analyse)  # most recipients share a few distinct texts
     async for batch in scan.chunks(session):
         rows = []
         for r in batch:
             text = template.render(r.context)
-            segments = analyse(text).segments
+            segments = analysed(text).segments
             if len(text) > MAX_CHARACTERS or segments > MAX_SEGMENTS:
                 raise Invalid(
                     f"Le message est trop long ({len(text)} caractères, {segments} segments ; "

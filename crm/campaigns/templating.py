@@ -1,6 +1,7 @@
 """Message templates: ``{{ placeholders }}`` rendered per tenant in a sandboxed Jinja2.
 
 The body comes from a manager's keyboard, so it is rendered in a ``SandboxedEnvironment``
+(or, for a body of text and bare ``{{ name }}`` only, by plain string joining)
 (no attribute tricks) with ``StrictUndefined``; names are checked when the campaign is
 created, so a typo ("{{ prenom }}") is refused before anything is launched rather than
 discovered on the 3,000th message.
@@ -66,17 +67,53 @@ def check_template(body: str, variables: Mapping[str, Any]) -> None:
         )
 
 
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_NEWLINES = re.compile(r"\r\n|\r")
+_JINJA_CONSTANTS = frozenset({"true", "false", "none"})  # Jinja reads these as literals
+
+
+def plain_parts(body: str) -> list[str] | None:
+    """A body made only of text and bare ``{{ name }}`` placeholders, split as
+    [text, name, text, name, ..., text]; None when it uses anything else of Jinja (filters,
+    blocks, comments, whitespace control), which then goes through the sandbox."""
+    parts = _PLACEHOLDER.split(body)
+    if any(name in _JINJA_CONSTANTS for name in parts[1::2]):
+        return None
+    for text in parts[::2]:
+        if "{{" in text or "{%" in text or "{#" in text or text.endswith("{"):
+            return None
+    # Jinja's lexer turns every line ending into "\n".
+    parts[::2] = [_NEWLINES.sub("\n", text) for text in parts[::2]]
+    return parts
+
+
 class MessageTemplate:
-    """A body compiled once, rendered for many tenants."""
+    """A body compiled once, rendered for many tenants.
+
+    A plain body (text and ``{{ name }}`` only: nearly every campaign) is rendered by
+    joining strings, about 10× faster than the sandbox, with the same result: no attribute
+    access, no call, no filter can occur in it."""
 
     def __init__(self, body: str, variables: Mapping[str, Any] | None = None) -> None:
         self.variables = dict(variables or {})
         check_template(body, self.variables)
         self._template = _env.from_string(body)
+        self._parts = plain_parts(body)
 
     def render(self, context: Mapping[str, Any]) -> str:
         # Campaign variables first: the tenant's own fields are reserved names anyway.
-        return self._template.render({**self.variables, **context}).strip()
+        values = {**self.variables, **context}
+        parts = self._parts
+        if parts is not None:
+            out = parts[:]
+            try:
+                for i in range(1, len(parts), 2):
+                    out[i] = str(_blank_none(values[parts[i]]))
+            except KeyError:
+                pass  # the sandbox names what is missing
+            else:
+                return "".join(out).strip()
+        return self._template.render(values).strip()
 
 
 def render_once(body: str, context: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> str:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
 from crm.campaigns.models import Campaign, Category
-from crm.db import Database
+from crm.db import Database, dialect_insert
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_for
@@ -50,17 +50,40 @@ class Received:
     reply: str | None  # text for the TwiML <Message>, if the service answers
 
 
+_INSERTED = ("provider_sid", "from_e164", "to", "body", "received_at", "tenant_id", "agency_id",
+             "outbox_message_id", "campaign_id", "intent", "sentiment", "sentiment_score",
+             "status", "handled_at", "decided_by", "review")
+_INSERTS: dict[str, Any] = {}  # dialect name → statement
+
+
+def _insert_statement(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (provider_sid) DO NOTHING RETURNING id, built once per dialect:
+    a replayed MessageSid inserts nothing and returns no row, without an error to recover
+    from."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        table = InboundMessage.__table__
+        _INSERTS[dialect] = (
+            dialect_insert(session)(table)
+            .values({column: bindparam(column) for column in _INSERTED})
+            .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+            .returning(table.c.id))
+    return _INSERTS[dialect]
+
+
+_EXISTING = select(InboundMessage.__table__.c.id).where(
+    InboundMessage.__table__.c.provider_sid == bindparam("sid"))
+
+
 async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: ZoneInfo) -> Received:
-    """Store and handle one incoming SMS (already verified). Idempotent on MessageSid."""
+    """Store and handle one incoming SMS (already verified). Idempotent on MessageSid.
+
+    Three statements for most SMS: the thread query, the insert, the commit."""
     sid = params["MessageSid"]
     e164 = params["From"]
     body = params.get("Body", "")
     today = now.astimezone(tz).date()
     async with db.session() as session:
-        existing = await session.scalar(
-            select(InboundMessage.id).where(InboundMessage.provider_sid == sid))
-        if existing is not None:
-            return Received(existing, True, None)
         thread = await thread_for(session, e164, now, today)
         meaning = understand(body)
         intent = meaning.intent
@@ -70,24 +93,22 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
             intent = Intent.OTHER
         # A possible objection (or opt-in) keeps the message open until an adviser answers.
         handled = intent in HANDLED_INTENTS and meaning.review is None
-        message = InboundMessage(
-            provider_sid=sid, from_e164=e164, to=params.get("To"), body=body, received_at=now,
-            tenant_id=thread.tenant_id, agency_id=thread.agency_id,
-            outbox_message_id=thread.outbox_message_id, campaign_id=thread.campaign_id,
-            intent=intent, sentiment=meaning.sentiment, sentiment_score=meaning.score,
-            status=InboundStatus.HANDLED if handled else InboundStatus.OPEN,
-            handled_at=now if handled else None,
-            decided_by=meaning.decided_by[:160], review=meaning.review,
-        )
-        session.add(message)
-        try:
-            await session.flush()
-        except IntegrityError:
-            # Twilio retried while the first delivery was being handled: that one wins.
+        conn = await session.connection()
+        message_id = (await conn.execute(_insert_statement(session), {
+            "provider_sid": sid, "from_e164": e164, "to": params.get("To"), "body": body,
+            "received_at": now, "tenant_id": thread.tenant_id, "agency_id": thread.agency_id,
+            "outbox_message_id": thread.outbox_message_id, "campaign_id": thread.campaign_id,
+            "intent": intent, "sentiment": meaning.sentiment, "sentiment_score": meaning.score,
+            "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
+            "handled_at": now if handled else None,
+            "decided_by": meaning.decided_by[:160], "review": meaning.review,
+        })).scalar()
+        if message_id is None:
+            # The same MessageSid came before (or Twilio's retry raced the first delivery,
+            # which wins): nothing is done again.
             await session.rollback()
-            again = await session.scalar(
-                select(InboundMessage.id).where(InboundMessage.provider_sid == sid))
-            return Received(again or 0, True, None)
+            existing = await session.scalar(_EXISTING, {"sid": sid})
+            return Received(existing or 0, True, None)
 
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
             # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
@@ -113,15 +134,11 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
             for react in hooks.INBOUND_REPLY.handlers():
                 if await react(session, outbox_message_id=thread.outbox_message_id, body=body,
                                intent=intent, now=now, tz=tz):
-                    message.status, message.handled_at = InboundStatus.HANDLED, now
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            again = await session.scalar(
-                select(InboundMessage.id).where(InboundMessage.provider_sid == sid))
-            return Received(again or 0, True, None)
-        return Received(message.id or 0, False, reply)
+                    await session.execute(
+                        update(InboundMessage).where(InboundMessage.id == message_id)
+                        .values(status=InboundStatus.HANDLED, handled_at=now))
+        await session.commit()
+        return Received(message_id, False, reply)
 
 
 def opt_note(body: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
@@ -29,68 +30,74 @@ class Thread:
     outbox_message_id: int | None
 
 
-async def latest_outbound(session: AsyncSession, e164: str, now: datetime, *,
-                          campaigns_only: bool = False) -> OutboxMessage | None:
-    """The latest SMS that went to ``e164`` in the last THREAD_DAYS days (only campaign
-    messages, not an adviser's direct SMS, with ``campaigns_only``)."""
-    since = now - timedelta(days=THREAD_DAYS)
-    went_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
-    stmt = (select(OutboxMessage)
-            .where(OutboxMessage.e164 == e164, OutboxMessage.status.in_(WENT_OUT), went_at >= since)
-            .order_by(went_at.desc(), OutboxMessage.id.desc())
-            .limit(1))
-    if campaigns_only:
-        stmt = stmt.join(Campaign, Campaign.id == OutboxMessage.campaign_id).where(
-            Campaign.kind == "campaign")
-    return (await session.scalars(stmt)).first()
+@cache
+def _thread_statement() -> Select[Any]:
+    """Everything ``thread_for`` needs in one round trip, built once (its cache key is
+    memoized with it): the latest SMS that went to the number, the latest campaign one, the
+    best lease of the households behind the number, the agency of the household the SMS
+    went to and the campaign's agency. Uncorrelated scalar subqueries: both databases
+    evaluate each once."""
+    o, c, lease, phone = (OutboxMessage.__table__, Campaign.__table__, Lease.__table__,
+                          Phone.__table__)
+    e164, since, today = (bindparam("e164", type_=o.c.e164.type),
+                          bindparam("since", type_=o.c.sent_at.type),
+                          bindparam("today", type_=lease.c.lease_start.type))
+    went_at = func.coalesce(o.c.sent_at, o.c.created_at)
+    went = (o.c.e164 == e164, o.c.status.in_(WENT_OUT), went_at >= since)
+    newest = (went_at.desc(), o.c.id.desc())
 
+    def last(column: Any) -> Any:
+        return select(column).where(*went).order_by(*newest).limit(1).scalar_subquery()
 
-async def tenant_for_number(session: AsyncSession, e164: str, today: date) -> tuple[int | None, int | None]:
-    """(tenant_id, agency_id) for a number. Several households may share one number (a
-    parent and a grown-up child, a couple with two leases): the one with an active lease that
-    started last wins, then the latest lease of anyone."""
-    rows = (await session.execute(
-        select(Lease.tenant_id, Lease.agency_id, Lease.lease_start, Lease.lease_end)
-        .join(Phone, Phone.tenant_id == Lease.tenant_id)
-        .where(Phone.e164 == e164)
-    )).all()
-    if not rows:
-        only = await session.scalar(select(Phone.tenant_id).where(Phone.e164 == e164).limit(1))
-        return only, None
+    last_campaign, last_tenant = last(o.c.campaign_id), last(o.c.tenant_id)
+    topic = (select(o.c.campaign_id).join(c, c.c.id == o.c.campaign_id)
+             .where(*went, c.c.kind == "campaign").order_by(*newest).limit(1).scalar_subquery())
+    active = or_(lease.c.lease_end.is_(None), lease.c.lease_end >= today)
 
-    def rank(row: Any) -> tuple[bool, date]:
-        active = row.lease_end is None or row.lease_end >= today
-        return active, row.lease_start
+    def best_lease(column: Any) -> Any:
+        # Several households may share one number: the active lease that started last wins.
+        return (select(column).join(phone, phone.c.tenant_id == lease.c.tenant_id)
+                .where(phone.c.e164 == e164)
+                .order_by(case((active, 1), else_=0).desc(), lease.c.lease_start.desc(),
+                          lease.c.id.desc())
+                .limit(1).scalar_subquery())
 
-    best = max(rows, key=rank)
-    return best.tenant_id, best.agency_id
-
-
-async def agency_of_tenant(session: AsyncSession, tenant_id: int) -> int | None:
-    return await session.scalar(
-        select(Lease.agency_id).where(Lease.tenant_id == tenant_id)
-        .order_by(Lease.lease_start.desc(), Lease.id.desc()).limit(1)
+    return select(
+        last(o.c.id).label("outbox_id"),
+        last_campaign.label("last_campaign"),
+        last_tenant.label("last_tenant"),
+        topic.label("topic_campaign"),
+        best_lease(lease.c.tenant_id).label("lease_tenant"),
+        best_lease(lease.c.agency_id).label("lease_agency"),
+        select(phone.c.tenant_id).where(phone.c.e164 == e164).limit(1).scalar_subquery()
+        .label("phone_tenant"),
+        select(lease.c.agency_id).where(lease.c.tenant_id == last_tenant)
+        .order_by(lease.c.lease_start.desc(), lease.c.id.desc()).limit(1).scalar_subquery()
+        .label("last_tenant_agency"),
+        select(c.c.agency_id).where(c.c.id == func.coalesce(topic, last_campaign))
+        .scalar_subquery().label("campaign_agency"),
     )
 
 
 async def thread_for(session: AsyncSession, e164: str, now: datetime, today: date) -> Thread:
-    """Who wrote, and what they are answering (campaign, outbox message, agency)."""
-    last = await latest_outbound(session, e164, now)
-    tenant_id, agency_id = await tenant_for_number(session, e164, today)
-    campaign_id = outbox_id = None
-    if last is not None:
-        outbox_id = last.id
+    """Who wrote, and what they are answering (campaign, outbox message, agency): one query."""
+    conn = await session.connection()
+    row = (await conn.execute(_thread_statement(), {
+        "e164": e164, "since": now - timedelta(days=THREAD_DAYS), "today": today})).one()
+    if row.lease_tenant is not None:
+        tenant_id, agency_id = row.lease_tenant, row.lease_agency
+    else:
+        tenant_id, agency_id = row.phone_tenant, None
+    campaign_id = None
+    if row.outbox_id is not None:
         # The topic is the latest real campaign (the outage), even when an adviser's direct
         # answer came in between: "toujours pas d'eau" after that answer still counts for it.
-        topic = await latest_outbound(session, e164, now, campaigns_only=True)
-        campaign_id = topic.campaign_id if topic is not None else last.campaign_id
-        if last.tenant_id is not None:
+        campaign_id = row.topic_campaign if row.topic_campaign is not None else row.last_campaign
+        if row.last_tenant is not None:
             # The outbox row names the household the message was meant for.
-            if last.tenant_id != tenant_id:
-                agency_id = await agency_of_tenant(session, last.tenant_id)
-            tenant_id = last.tenant_id
-        campaign_agency = await session.scalar(
-            select(Campaign.agency_id).where(Campaign.id == campaign_id))
-        if campaign_agency is not None:
-            agency_id = campaign_agency
-    return Thread(tenant_id, agency_id, campaign_id, outbox_id)
+            if row.last_tenant != tenant_id:
+                agency_id = row.last_tenant_agency
+            tenant_id = row.last_tenant
+        if row.campaign_agency is not None:
+            agency_id = row.campaign_agency
+    return Thread(tenant_id, agency_id, campaign_id, row.outbox_id)

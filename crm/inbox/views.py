@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -39,11 +40,17 @@ STATUSES = (InboundStatus.OPEN, InboundStatus.HANDLED, "all")
 
 # --- webhook ---------------------------------------------------------------------------------
 
-def _twiml(reply: str | None) -> web.Response:
+@functools.lru_cache(maxsize=16)
+def _twiml_text(reply: str | None) -> str:
+    # The answers are a handful of fixed texts: each TwiML document is built once.
     answer = MessagingResponse()
     if reply:
         answer.message(reply)
-    return web.Response(text=str(answer), content_type="text/xml")
+    return str(answer)
+
+
+def _twiml(reply: str | None) -> web.Response:
+    return web.Response(text=_twiml_text(reply), content_type="text/xml")
 
 
 @auth.public

@@ -7,12 +7,19 @@ the URL is rebuilt from the public URL, never from the request's Host header.
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from crm.errors import Forbidden
 from crm.forms import read_form
 from crm.keys import SETTINGS
+
+
+@functools.lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
 
 
 def public_url_of(request: web.Request) -> str:
@@ -33,6 +40,6 @@ async def verified_form(request: web.Request) -> dict[str, str]:
     params = {k: str(v) for k, v in form.items()}
     if not token or not signature:
         raise Forbidden("Signature Twilio absente.", code="signature_missing")
-    if not RequestValidator(token).validate(public_url_of(request), params, signature):
+    if not _validator(token).validate(public_url_of(request), params, signature):
         raise Forbidden("Signature Twilio invalide.", code="signature_invalid")
     return params

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -21,6 +22,14 @@ def _latest_subquery(e164s: list[str] | None = None):
     if e164s is not None:
         stmt = stmt.where(OptOutEvent.e164.in_(e164s))
     return stmt.subquery()
+
+
+def opted_out_now(e164: Any) -> Any:
+    """SQL: is the number ``e164`` (a column or a value) opted out now, i.e. is its latest
+    event an opt-out? For folding the check into another statement (the outbox claim)."""
+    latest = (select(OptOutEvent.opted_out).where(OptOutEvent.e164 == e164)
+              .order_by(OptOutEvent.id.desc()).limit(1).scalar_subquery())
+    return func.coalesce(latest, false())
 
 
 async def opted_out_numbers(session: AsyncSession, e164s: Iterable[str] | None = None) -> set[str]:

@@ -246,6 +246,8 @@ class BatchWriter:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
+        # New rows by the thousand: the planner needs fresh statistics (launch, preview).
+        await self.db.refresh_statistics()
         return self.report
 
 
