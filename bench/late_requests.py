@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
+from crm import schema
 from crm.db import Database, UTCDateTime  # noqa: E402
 from crm.models import Agency, Tenant  # noqa: E402
 from crm.requests import steps  # noqa: E402
@@ -122,7 +123,7 @@ async def measure(db: Database) -> None:
 
 async def run(url: str, count: int) -> None:
     db = Database(url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     started = time.perf_counter()
     late = await populate(db, count, random.Random(7))
     print(f"{db.engine.dialect.name}: {count:,} requests ({late:,} late) loaded in "

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from bench.webhooks import AGENCIES, drop_database, fresh_database, seed  # noqa: E402
+from crm import schema  # noqa: E402
 from crm.campaigns import service  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category  # noqa: E402
 from crm.campaigns.preview import first_send_at, preview  # noqa: E402
@@ -71,7 +72,7 @@ async def main() -> None:
     db_url, pg_name = await fresh_database(args.database_url)
     try:
         db = Database(db_url)
-        await db.create_all()
+        await db.create_all(schema.metadata)
         now = datetime.now(UTC)
         await seed(db, args.recipients, 0, now, random.Random(1))
         if hasattr(db, "refresh_statistics"):

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from crm import schema  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
 from crm.campaigns.outbox import write_outbox_rows  # noqa: E402
 from crm.db import Database  # noqa: E402
@@ -82,7 +83,7 @@ async def _fresh_database(server: OwnPostgres, name: str) -> str:
         await conn.close()
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{server.port}/{name}"
     db = Database(url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     await db.dispose()
     return url
 

@@ -370,8 +370,7 @@ async def test_pages_answer_bad_input_without_a_500(client, db, role, method, pa
 
 @pytest.mark.parametrize("path", ["/login", "/logout", "/locataires/{tenant}/sms"])
 async def test_a_malformed_multipart_form_is_a_400_page_not_a_500(client, db, path):
-    from tests.support.calls import page_login
-    from tests.support.factories import make_user
+    from tests.support.factories import make_user, page_login
 
     blois, _ = await two_agencies(db)
     await page_login(client, await make_user(db, "adviser", "Blois"))

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import logging
 
+from crm import schema
 from crm.app import create_app
 from crm.config import load_settings
 from crm.db import Database
-from tests.support.calls import page_login
-from tests.support.factories import api_user, make_user
+from tests.support.factories import api_user, make_user, page_login
 from tests.support.pg_server import pg_server  # noqa: F401 - fixture
 
 
 async def test_an_outage_is_a_503_with_retry_after_and_two_log_lines(
         aiohttp_client, settings, clock, pg_server, caplog):  # noqa: F811
     db = Database(pg_server.url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     s = load_settings(**{**settings.model_dump(), "database_url": pg_server.url})
     client = await aiohttp_client(create_app(s, clock=clock, db=db))
     headers = await api_user(client, db, "adviser", "Blois")

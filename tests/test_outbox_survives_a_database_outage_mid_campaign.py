@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections import Counter
 
+from crm import schema
 from crm.campaigns.dispatcher import start_dispatcher
 from crm.campaigns.models import CampaignStatus, OutboxStatus
 from crm.clock import Clock
@@ -34,7 +35,7 @@ async def _wait_for(predicate, bound: float) -> float:  # type: ignore[no-untype
 async def test_a_campaign_recovers_from_an_outage_without_duplicates_or_losses(
         settings, twilio_standin: TwilioStandin, pg_server) -> None:  # noqa: F811
     db = Database(pg_server.url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     clock = Clock()  # the dispatcher loop runs in real time here
     campaign = await make_campaign(db, clock.now(), numbers(RECIPIENTS), urgent=True)
     twilio_standin.delay = 0.2  # 20 calls in flight: the outage lands among them

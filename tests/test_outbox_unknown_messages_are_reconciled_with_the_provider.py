@@ -13,8 +13,7 @@ from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage, OutboxStatus
 from crm.campaigns.reconcile import ABSENT_TWICE_REASON, reconcile
 from crm.keys import SMS
-from tests.support.calls import page_login
-from tests.support.factories import make_user
+from tests.support.factories import make_user, page_login
 from tests.support.outbox import make_campaign, numbers, rows, twilio_app
 from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 

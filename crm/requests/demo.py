@@ -70,8 +70,9 @@ def _plan(rng: random.Random, now: datetime, tenant_id: int, agency_id: int, dep
         external_ref=f"GMAO-2026-{ref:05d}" if pushed else None, owner_id=owner,
         source=RequestSource.PUSH if pushed else RequestSource.PAGE, registered_at=at,
         due_at=due.due_at(urgency, at, PARIS, department), created_by=owner, updated_at=at)
-    planned = _Planned(request, [RequestStep(status=steps.REGISTERED, at=at, user_id=owner)]  # type: ignore[call-arg]  # request_id set after the flush,
-                       [(steps.REGISTERED, at)])
+    # request_id is set after the flush
+    first = RequestStep(status=steps.REGISTERED, at=at, user_id=owner)  # type: ignore[call-arg]
+    planned = _Planned(request, [first], [(steps.REGISTERED, at)])
     # Older requests went further; a few were cancelled; a fifth drag on (late ones).
     path = [steps.TAKEN_ON, steps.SCHEDULED, steps.IN_PROGRESS, steps.DONE, steps.CLOSED]
     reach = min(len(path), int(age.days / 25) + rng.randint(0, 2))

@@ -71,6 +71,6 @@ async def test_the_reply_counter_works_without_inline_script(logged_in_page, db,
     await page.set_viewport_size({"width": width, "height": 900})
     await page.goto(f"/messages/{received.message_id}")
     await page.get_by_label("Votre réponse").fill("L'eau revient vers 12h.")
-    await expect(page.locator("#segments")).to_have_text("23 caractères · 1 SMS")
+    await expect(page.locator("#segments")).to_have_text("23 caractères · GSM-7 · 1 segment par envoi")
     await _no_sideways_scroll(page)
     assert violations == []
