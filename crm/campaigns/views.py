@@ -80,8 +80,10 @@ async def api_preview_draft(request: web.Request) -> web.Response:
     data = await read_json(request, service.CampaignIn)
     now = request.app[CLOCK].now()
     async with request.app[DB].session() as session:
+        # Blank values are listed in the answer (`blank`, `problems`) so the wizard can mark
+        # them while the manager types; creating the campaign refuses them (422).
         campaign = await service.prepare(session, data, principal(request), now,
-                                         request.app[SETTINGS])
+                                         request.app[SETTINGS], refuse_blanks=False)
         return json_response(await preview(session, campaign, request.app[SETTINGS], now))
 
 
