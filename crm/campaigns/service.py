@@ -50,12 +50,14 @@ def build_campaign(data: CampaignIn, p: Principal, now: datetime, *,
     urgent = data.category == Category.OUTAGE if data.urgent is None else data.urgent
     if urgent and data.category not in Category.ALERTS:
         raise Invalid("Seules les alertes (panne, travaux, suivi de demande) peuvent être urgentes.",
-                      code="urgent_not_allowed")
+                      code="urgent_not_allowed",
+                      details=[{"field": "urgent", "message": "Réservé aux alertes."}])
     if data.preset is not None and data.preset not in BY_CODE:
         raise Invalid(f"Modèle inconnu : {data.preset}.", code="unknown_preset")
     if data.audience.is_empty():
         raise Invalid("Choisissez au moins un destinataire (agence, résidence, bâtiment...).",
-                      code="empty_audience")
+                      code="empty_audience",
+                      details=[{"field": "audience", "message": "Aucun destinataire choisi."}])
     check_template(data.body, data.variables)
     if refuse_blanks:
         check_variables_filled(data.body, data.variables)
