@@ -254,15 +254,16 @@
 
     function audience() {
       var a = {};
-      tree.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+      form.querySelectorAll("input[data-kind]:checked").forEach(function (box) {
         var kind = box.getAttribute("data-kind");
-        (a[kind] = a[kind] || []).push(parseInt(box.value, 10));
+        var ids = box.hasAttribute("data-ids") ? JSON.parse(box.getAttribute("data-ids")) : [parseInt(box.value, 10)];
+        a[kind] = (a[kind] || []).concat(ids);
       });
       return a;
     }
 
     function placeName() {
-      var picked = Array.from(tree.querySelectorAll("input[type=checkbox]:checked"));
+      var picked = Array.from(form.querySelectorAll("input[data-kind]:checked"));
       if (picked.length !== 1) return picked.length ? plural(picked.length, "lieu", "lieux") : "";
       return picked[0].getAttribute("data-label");
     }
@@ -462,6 +463,17 @@
       return wrap;
     }
 
+    // "Send a follow-up to the same recipients": the campaign page opens the wizard with
+    // the first campaign's tenants, its category and a short text to adapt.
+    var followUp = JSON.parse((document.getElementById("follow-up-data") || {}).textContent || "null");
+    if (followUp) {
+      var same = form.querySelector("#same-recipients");
+      same.setAttribute("data-ids", JSON.stringify(followUp.audience.tenant_ids));
+      same.addEventListener("change", scheduleCount);
+      category.value = followUp.category; body.value = followUp.body; name.value = followUp.name;
+      nameTouched = true; form.querySelector("#preset-none").checked = true;
+      refreshVariables(); scheduleCount();
+    }
     syncUrgent(); localCount();
   }
 
@@ -479,6 +491,8 @@
         if (bar) {
           var done = c.counts.sent + c.counts.delivered + c.counts.undelivered + c.counts.failed + c.counts.unknown;
           bar.max = Math.max(c.total - c.cancelled, 1); bar.value = done;
+          var label = root.querySelector("#progress-text");
+          if (label) label.textContent = done + " / " + Math.max(c.total - c.cancelled, 0);
         }
         ["replies", "opt_outs"].forEach(function (k) {
           var cell = root.querySelector("[data-field=" + k + "]");
