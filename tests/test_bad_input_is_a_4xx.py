@@ -252,6 +252,11 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("adviser", "POST", "/messages/{msg}/reply", {"body": ""}),
     ("adviser", "POST", "/messages/{msg}/reply", {"body": "x" * 2000}),
     ("adviser", "POST", "/locataires/{tenant}/sms", {"body": ""}),
+    ("adviser", "POST", "/sms-simulation/reponse", {"from": "pas un numéro", "body": "Merci"}),
+    ("adviser", "POST", "/sms-simulation/reponse", {"from": "+33611111111", "body": ""}),
+    ("adviser", "POST", "/sms-simulation/reponse", {"from": "+33611111111", "body": "a\u0000b"}),
+    ("manager", "GET", "/campagnes/nouvelle?suite=abc", None),
+    ("manager", "GET", f"/campagnes/nouvelle?suite={HUGE}", None),
 ]
 
 

@@ -114,6 +114,8 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/messages/{msg}/handled", None),
     ("GET", "/enquetes?agency={agency}", None),
     ("GET", "/enquetes/rapport?agency={agency}", None),
+    ("GET", "/campagnes/nouvelle?suite={sent}", None),
+    ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]
 
 

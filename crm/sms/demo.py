@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from crm.calls.tasks import request_callback_from_sms
 from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
 from crm.clock import Clock
 from crm.db import Database
@@ -70,6 +71,10 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                                             note="Réponse « STOP »")
                 if meaning.intent == Intent.PROBLEM_PERSISTS:
                     persists += 1
+                if meaning.intent == Intent.CALLBACK_REQUEST and not handled and row.tenant_id:
+                    # As the webhook does: a "rappelez-moi" still open puts a call at the
+                    # top of today's queue (crm.calls.tasks).
+                    await request_callback_from_sms(session, tenant_id=row.tenant_id, at=now)
             if persists and campaign.category in (Category.OUTAGE, Category.WORKS):
                 await session.execute(
                     update(Campaign).where(Campaign.id == campaign.id)
