@@ -35,7 +35,7 @@ async def _sent(db, clock):
 async def test_a_simulated_problem_report_is_threaded_and_flags_the_campaign(client, db, clock):
     lease, campaign = await _sent(db, clock)
     token = await page_login(client, await make_user(db, "adviser", "Blois"))
-    page = await (await client.get(f"/sms-simulation?de=%2B33611000001")).text()
+    page = await (await client.get("/sms-simulation?de=%2B33611000001")).text()
     assert "Simuler une réponse d'un locataire" in page and f'value="{MOBILE}"' in page
     resp = await client.post("/sms-simulation/reponse", allow_redirects=False, data={
         "csrf_token": token, "from": "06 11 00 00 01", "body": "Toujours pas d'eau au bâtiment B"})

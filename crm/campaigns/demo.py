@@ -15,11 +15,11 @@ from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, Outbox
 from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.templating import MessageTemplate
-from crm.sms.models import LocalSms
 from crm.clock import Clock
 from crm.db import Database
 from crm.models import Agency, Building, Residence, Role, User
 from crm.sms.encoding import analyse
+from crm.sms.models import LocalSms
 from crm.sms.twilio_errors import reason_for
 
 PARIS = ZoneInfo("Europe/Paris")

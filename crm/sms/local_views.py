@@ -14,10 +14,10 @@ from sqlalchemy import exists, func, or_, select
 from crm import auth
 from crm.auth import Principal
 from crm.campaigns.models import Campaign, OutboxMessage
-from crm.sms.models import LocalSms
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.phones import normalise_phone
 from crm.sms.inbound import receive
+from crm.sms.models import LocalSms
 from crm.web.jsonutil import page_params
 from crm.web.keys import CLOCK, DB, SETTINGS, SMS
 from crm.web.middlewares import principal
