@@ -249,6 +249,8 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
                                                  "callback_at": "9999-12-31T10:00"}),
     ("adviser", "POST", "/appels/{task}/entretien", {"answer_cleanliness": "9", "summary": "a\u0000b"}),
     ("adviser", "POST", "/suivis/{fu}", {"status": "perdu"}),
+    ("adviser", "POST", "/appels/{task}/annuler-essai", {"attempt": "abc"}),
+    ("adviser", "POST", "/appels/{task}/annuler-essai", {"attempt": str(HUGE)}),
     ("adviser", "POST", "/messages/{msg}/reply", {"body": ""}),
     ("adviser", "POST", "/messages/{msg}/reply", {"body": "x" * 2000}),
     ("adviser", "POST", "/locataires/{tenant}/sms", {"body": ""}),

@@ -23,7 +23,7 @@ def _ids(w: World) -> dict[str, Any]:
     """Path parameters of every route, pointing at the objects of ``w``."""
     return {"id": w.tenant, "task_id": w.task, "agency": w.agency, "tenant": w.tenant,
             "task": w.task, "fu": w.follow_up, "draft": w.draft, "sent": w.sent,
-            "msg": w.inbound, "residence": w.residence}
+            "msg": w.inbound, "residence": w.residence, "attempt": w.attempt}
 
 
 class Caller:
@@ -100,6 +100,7 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/appels/{task}/issue", {"outcome": "callback_requested",
                                       "callback_at": "2026-11-17T10:00"}),
     ("POST", "/appels/{task}/entretien", {"answer_cleanliness": "3", "summary": "Bien"}),
+    ("POST", "/appels/{task}/annuler-essai", {"attempt": "{attempt}"}),
     ("GET", "/suivis?agency={agency}", None),
     ("POST", "/suivis/{fu}", {"status": "done"}),
     ("GET", "/indicateurs?agency={agency}", None),
