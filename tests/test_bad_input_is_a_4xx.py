@@ -258,6 +258,8 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("adviser", "POST", "/sms-simulation/reponse", {"from": "+33611111111", "body": ""}),
     ("adviser", "POST", "/sms-simulation/reponse", {"from": "+33611111111", "body": "a\u0000b"}),
     ("manager", "GET", "/campagnes/nouvelle?suite=abc", None),
+    ("manager", "GET", "/ce-matin?agency=abc", None),
+    ("manager", "GET", f"/ce-matin?agency={HUGE}", None),
     ("manager", "GET", f"/campagnes/nouvelle?suite={HUGE}", None),
 ]
 

@@ -116,6 +116,7 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("GET", "/enquetes?agency={agency}", None),
     ("GET", "/enquetes/rapport?agency={agency}", None),
     ("GET", "/campagnes/nouvelle?suite={sent}", None),
+    ("GET", "/ce-matin?agency={agency}", None),
     ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]
 
@@ -181,6 +182,7 @@ LISTS: list[tuple[str, str, str | None]] = [
     ("adviser", "/messages?status=all&agency={agency}", "Réponse BLOISMARK"),
     ("adviser", "/sms-simulation", "Coupure BLOISMARK"),
     ("manager", "/campagnes", "Brouillon BLOISMARK"),
+    ("manager", "/ce-matin", None),
     ("manager", "/indicateurs", None),
     ("manager", "/enquetes", None),
     ("manager", "/enquetes/rapport", None),

@@ -11,6 +11,7 @@ MANAGERS = ("admin", "manager")
 
 # (route name, label, roles, page-context key holding a badge count or None)
 NAV: list[tuple[str, str, tuple[str, ...], str | None]] = [
+    ("morning_page", "Ce matin", MANAGERS, None),
     ("calls_page", "Appels du jour", ALL, None),
     ("followups_page", "Suivis", ALL, None),
     ("inbox_page", "Messages reçus", ALL, "inbox_open_count"),
