@@ -518,7 +518,7 @@
           });
         }
         // Delivery receipts keep arriving after the last SMS has left ("done"): keep
-        // following them for a few minutes so "Remis à l'opérateur" moves to "Reçus".
+        // following them for a few minutes so "Remis à l'opérateur" moves to "Distribués".
         if (live.indexOf(c.status) >= 0) setTimeout(tick, 3000);
         else if (awaiting(c.counts) && receiptTicks++ < 100) setTimeout(tick, 3000);
       }).catch(function () { setTimeout(tick, 10000); });

@@ -45,7 +45,7 @@ async def test_sms_sent_to_a_tenant_appear_on_their_timeline(db):
         await s.commit()
         found = sorted(await entries(s, lease.tenant_id), key=lambda e: e.title)
     assert [(e.kind, e.title, e.detail, e.link) for e in found] == [
-        ("sms_sent", "SMS de la campagne « Ascenseur B » (reçu)", "L'ascenseur est en panne.",
+        ("sms_sent", "SMS de la campagne « Ascenseur B » (distribué)", "L'ascenseur est en panne.",
          f"/campagnes/{campaign.id}"),
         ("sms_sent", "SMS envoyé (échec) — Numéro invalide.", "Bonjour", None),
     ]

@@ -12,7 +12,7 @@ from crm.web.keys import DB
 
 STATUS_LABELS = {
     "pending": "en attente", "sending": "en cours", "sent": "remis à l'opérateur",
-    "delivered": "reçu", "undelivered": "non distribué", "failed": "échec",
+    "delivered": "distribué", "undelivered": "non distribué", "failed": "échec",
     "unknown": "incertain", "cancelled": "annulé",
 }
 

@@ -201,7 +201,7 @@ STATUS_LABELS = {
 }
 COUNT_LABELS = {
     "pending": "En attente", "sending": "En cours", "sent": "Remis à l'opérateur",
-    "delivered": "Reçus", "undelivered": "Non distribués", "failed": "En échec",
+    "delivered": "Distribués", "undelivered": "Non distribués", "failed": "En échec",
     "unknown": "Incertains (à vérifier)",
 }
 
