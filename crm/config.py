@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     # Off in tests and in one-shot CLI commands; on for `serve`.
     scheduler_enabled: bool = Field(True, validation_alias=_env("CRM_SCHEDULER"))
     retention_years: int = Field(3, ge=1, validation_alias=_env("CRM_RETENTION_YEARS"))
+    # One line per HTTP request on the console (`serve`); off when a proxy already logs them.
+    access_log: bool = Field(True, validation_alias=_env("CRM_ACCESS_LOG"))
 
     @classmethod
     def settings_customise_sources(

@@ -19,6 +19,9 @@ from sqlalchemy import text
 from crm.web.keys import DB, SETTINGS
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run ("Running job", "executed successfully") at INFO: twice per job
+# every 30 s. Its warnings (missed runs) still show; our own lines say what a job did.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 JobFn = Callable[[web.Application], Awaitable[int]]
 SCHEDULER_LOCK_ID = 0x43524D01  # arbitrary constant: "CRM" + 1
@@ -47,10 +50,14 @@ def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -
             return
         try:
             count = await job.fn(app)
-            if count:
-                log.info("job %s: %s", job.name, count)
         except Exception:
             log.exception("job %s failed", job.name)
+            return
+        # Every 30 s a job finds nothing to do: say so only at debug level.
+        if count:
+            log.info("job %s: %s done", job.name, count)
+        else:
+            log.debug("job %s: nothing to do", job.name)
 
     return run
 
@@ -82,7 +89,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     for job in jobs():
         scheduler.add_job(
             _wrap(app, job, holds_lock), "interval", seconds=job.seconds, id=job.name,
-            max_instances=1, coalesce=True, misfire_grace_time=int(job.seconds) or 1,
+            name=job.name, max_instances=1, coalesce=True, misfire_grace_time=int(job.seconds) or 1,
         )
     scheduler.start()
     try:
