@@ -211,8 +211,12 @@ async def campaigns_page(request: web.Request) -> web.Response:
     page, per_page = page_params(request)
     async with request.app[DB].session() as session:
         items, total = await service.list_campaigns(session, principal(request), page, per_page)
+    from crm.web.listing import page_links
+
+    pages = max(1, -(-total // per_page))
     return await render("campaigns/list.html", request, {
-        "campaigns": items, "total": total, "page": page, "per_page": per_page,
+        "campaigns": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
+        "links": page_links(page, pages, {"per_page": per_page if per_page != 50 else None}),
         "status_labels": STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
     })
 

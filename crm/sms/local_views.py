@@ -44,8 +44,12 @@ async def local_sms_page(request: web.Request) -> web.Response:
         messages = (await session.scalars(
             select(LocalSms).where(*where).order_by(LocalSms.at.desc(), LocalSms.id.desc())
             .offset((page - 1) * per_page).limit(per_page))).all()
+    from crm.web.listing import page_links
+
+    pages = max(1, -(-int(total or 0) // per_page))
     return await render("sms_local.html", request, {
         "messages": messages, "total": int(total or 0), "page": page, "per_page": per_page,
+        "pages": pages, "links": page_links(page, pages, {"per_page": per_page if per_page != 50 else None}),
         "reply_to": request.query.get("de", ""), "error": None, "draft": ""})
 
 
@@ -113,6 +117,7 @@ async def _page_with_error(request: web.Request, exc: Invalid, raw_from: str, bo
     fields = {d["field"]: d["message"] for d in exc.details or []}
     return await render("sms_local.html", request, {
         "messages": messages, "total": int(total or 0), "page": page, "per_page": per_page,
+        "pages": 1, "links": [],
         "reply_to": raw_from, "draft": body, "error": exc.message, "field_errors": fields,
     }, status=422)
 
