@@ -96,7 +96,7 @@ async def test_the_kpi_page_shows_denominators_targets_chart_and_csv_link(client
     await page_login(client, manager)
     html = await (await client.get("/indicateurs?from=2026-11-01&to=2026-11-30")).text()
     assert "0 / 1" in html and "objectif 95 %" in html and "objectif 60 %" in html
-    assert "<svg" in html and "2026-11" in html
+    assert "<svg" in html and "novembre 2026" in html
     link = re.search(r'href="(/indicateurs\.csv\?[^"]+)"', html).group(1).replace("&amp;", "&")
     resp = await client.get(link)
     assert resp.status == 200 and (await resp.read()).startswith("\ufeff".encode())

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from crm import auth, calendar
 from crm.calls import interviews as iv
 from crm.calls.attempts import claim_task, get_task, record_attempt
+from crm.calls.kpi import LABELS as KPI_LABELS
 from crm.calls.kpi import courtesy_call_kpis, kpi_csv
 from crm.calls.models import (
     CallAttempt,
@@ -634,6 +635,7 @@ async def kpi_page(request: web.Request) -> web.Response:
     query = {"from": data["from"], "to": data["to"], "agency": data["agency"] or ""}
     return await render("calls/kpi.html", request, {
         "k": data, "agencies": agencies, "csv_url": "/indicateurs.csv?" + urlencode(query),
+        "labels": KPI_LABELS,
     })
 
 
