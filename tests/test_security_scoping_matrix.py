@@ -117,6 +117,9 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("GET", "/enquetes/rapport?agency={agency}", None),
     ("GET", "/campagnes/nouvelle?suite={sent}", None),
     ("GET", "/ce-matin?agency={agency}", None),
+    ("GET", "/messages?ouvert={msg}", None),
+    ("POST", "/messages/{msg}/attribuer", {"assigned_to": ""}),
+    ("POST", "/messages/{msg}/rappel", {"callback_at": "2026-11-18T14:30"}),
     ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]
 
@@ -181,6 +184,8 @@ LISTS: list[tuple[str, str, str | None]] = [
     ("adviser", "/messages?status=all", "Réponse BLOISMARK"),
     ("adviser", "/messages?status=all&agency={agency}", "Réponse BLOISMARK"),
     ("adviser", "/sms-simulation", "Coupure BLOISMARK"),
+    ("adviser", "/messages.csv?status=all", "Réponse BLOISMARK"),
+    ("adviser", "/messages?status=all&q=MARK", "Réponse BLOISMARK"),
     ("manager", "/campagnes", "Brouillon BLOISMARK"),
     ("manager", "/ce-matin", None),
     ("manager", "/indicateurs", None),

@@ -47,3 +47,5 @@ class InboundMessage(SQLModel, table=True):
     status: str = Field(default=InboundStatus.OPEN, max_length=10, index=True)
     handled_by: int | None = Field(default=None, foreign_key="user.id")
     handled_at: datetime | None = utc_field()
+    # The adviser who deals with this conversation (assigned from the inbox), if any.
+    assigned_to: int | None = Field(default=None, foreign_key="user.id", index=True)
