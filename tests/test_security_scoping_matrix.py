@@ -119,6 +119,8 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("GET", "/ce-matin?agency={agency}", None),
     ("GET", "/messages?ouvert={msg}", None),
     ("POST", "/messages/{msg}/attribuer", {"assigned_to": ""}),
+    ("GET", "/messages/modeles?agency={agency}", None),
+    ("POST", "/messages/modeles?agency={agency}", {"title": "Intrus", "body": "Bonjour"}),
     ("POST", "/messages/{msg}/rappel", {"callback_at": "2026-11-18T14:30"}),
     ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]

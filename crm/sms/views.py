@@ -298,7 +298,11 @@ async def _render_conversation(request: web.Request, message_id: int, *, sent: b
         opted_out = await is_opted_out(session, message.from_e164)
         campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
         advisers = await advisers_of(session, message.agency_id)
+        from crm.sms.reply_templates import templates_for
+
+        reply_templates = await templates_for(session, message.agency_id)
     return await render("inbox/conversation.html", request, {
+        "reply_templates": reply_templates,
         "advisers": advisers, "callback_form": is_callback_request(message),
         "min_callback": request.app[CLOCK].now().astimezone(request.app[SETTINGS].tz).strftime("%Y-%m-%dT%H:%M"),
         "message": message, "tenant_name": names.get(message.tenant_id or 0),

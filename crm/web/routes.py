@@ -61,6 +61,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
         "crm.sms.inbox_tools",  # inbox: CSV, assignment, planning a callback (before /messages/{id})
+        "crm.sms.reply_templates",  # inbox: reply templates per agency
         "crm.sms.views",  # incoming SMS webhook and the inbox
         "crm.sms.local_views",  # "SMS envoyés (simulation)" page of the local backend
         "crm.surveys.views",  # survey import and comparison
