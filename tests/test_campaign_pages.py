@@ -83,9 +83,12 @@ async def test_the_tenant_page_offers_one_sms_and_sends_it_through_the_outbox(cl
                              data={"csrf_token": csrf, "body": "Votre dossier est complet."},
                              allow_redirects=False)
     assert resp.status == 303
-    assert resp.headers["Location"].endswith("?sms=ok#sms")
+    assert resp.headers["Location"] == f"/locataires/{lease.tenant_id}#sms"  # no message in the URL
     async with db.session() as s:
         rows = (await s.scalars(select(OutboxMessage))).all()
         assert [(r.e164, r.body) for r in rows] == [("+33612345678", "Votre dossier est complet.")]
-    html = await (await client.get(f"/locataires/{lease.tenant_id}?sms=ok")).text()
-    assert "SMS en file d'envoi." in html and "Votre dossier est complet." in html
+    html = await (await client.get(f"/locataires/{lease.tenant_id}")).text()
+    assert "SMS en file d&#39;envoi." in html and "Votre dossier est complet." in html
+    resp = await client.post(f"/locataires/{lease.tenant_id}/sms", data={"csrf_token": csrf, "body": "  "})
+    html = await resp.text()
+    assert 'aria-invalid="true" aria-describedby="tenant-sms-error"' in html and "Le message est vide." in html

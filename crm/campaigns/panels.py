@@ -18,6 +18,9 @@ STATUS_LABELS = {
 
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:
+    from crm.web.flash import read_flash
+
+    flash = read_flash(request)
     async with request.app[DB].session() as session:
         recent = (await session.scalars(
             select(OutboxMessage).where(OutboxMessage.tenant_id == tenant["id"])
@@ -27,6 +30,6 @@ async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str
         "tenant_id": tenant["id"], "mobile": tenant.get("mobile"),
         "opted_out": bool(tenant.get("sms_opted_out")), "recent": recent,
         "status_labels": STATUS_LABELS,
-        "sent_flash": request.query.get("sms") == "ok",
-        "error_flash": request.query.get("sms_erreur"),
+        # The page's one-time message, when it is about this panel (crm/web/flash.py).
+        "flash": flash if flash and flash.get("panel") == "sms" else None,
     }

@@ -339,16 +339,21 @@ async def cancel_submit(request: web.Request) -> web.StreamResponse:
 
 @auth.any_user
 async def tenant_sms_submit(request: web.Request) -> web.StreamResponse:
-    """The tenant page's form: one SMS, then back to the tenant with a confirmation."""
+    """The tenant page's form: one SMS, then back to the tenant with a one-time message
+    (a cookie, not the URL); a refusal names the text box and keeps a short draft."""
+    from crm.web.flash import redirect
+
     tenant_id = _id(request)
     form = await request.post()
+    body = str(form.get("body", ""))
     try:
-        await _direct_sms(request, tenant_id, str(form.get("body", "")))
+        await _direct_sms(request, tenant_id, body)
     except Invalid as exc:
-        from urllib.parse import quote
-
-        raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms_erreur={quote(exc.message)}#sms") from None
-    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms=ok#sms")
+        draft = body if len(body.encode()) <= 600 else ""  # a cookie holds about 4 KB
+        raise redirect(request, f"/locataires/{tenant_id}#sms", exc.message, kind="error",
+                       panel="sms", draft=draft, see_other=True) from None
+    raise redirect(request, f"/locataires/{tenant_id}#sms", "SMS en file d'envoi.", panel="sms",
+                   see_other=True)
 
 
 API_ROUTES = [

@@ -57,8 +57,8 @@ def read_flash(request: web.Request) -> dict[str, Any] | None:
 
 
 def redirect(request: web.Request, location: str, text: str, *, kind: str = "ok",
-             **extra: Any) -> web.HTTPFound:
-    """A 302 to ``location`` carrying a one-time message (raise it)."""
-    response = web.HTTPFound(location)
+             see_other: bool = False, **extra: Any) -> web.HTTPFound | web.HTTPSeeOther:
+    """A 302 (or 303) to ``location`` carrying a one-time message (raise it)."""
+    response = (web.HTTPSeeOther if see_other else web.HTTPFound)(location)
     set_flash(request, response, text, kind=kind, **extra)
     return response
