@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from crm.calls.models import TaskStatus
 from crm.models import AuditEvent, Phone
-from tests.calls_helpers import attempts_of, new_task, page_login, task_of
-from tests.factories import make_user
+from tests.support.calls import attempts_of, new_task, page_login, task_of
+from tests.support.factories import make_user
 
 
 async def _record(client, csrf, task_id, outcome, **extra):

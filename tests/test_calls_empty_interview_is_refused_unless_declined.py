@@ -4,8 +4,8 @@ unless the adviser says the tenant declined; the page keeps what was typed."""
 from sqlalchemy import select
 
 from crm.calls.models import Interview, TaskStatus
-from tests.calls_helpers import new_task, page_login, task_of
-from tests.factories import api_user, make_user
+from tests.support.calls import new_task, page_login, task_of
+from tests.support.factories import api_user, make_user
 
 
 async def test_the_api_refuses_an_empty_interview_naming_the_field(client, db):

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from crm.campaigns.models import OutboxMessage
 from crm.campaigns.templating import MessageTemplate, check_variables_filled, required_placeholders
 from crm.errors import Invalid
-from tests.campaign_helpers import building_b, ids
-from tests.factories import api_user, make_lease
+from tests.support.campaigns import building_b, ids
+from tests.support.factories import api_user, make_lease
 
 WATER = ("Coupure d'eau le {{ date }} de {{ start_time }} à {{ end_time }}. "
          "{{ agency_name }} {{ agency_phone | optionnel }}")

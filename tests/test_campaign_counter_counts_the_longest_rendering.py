@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
 from crm.sms.encoding import analyse, gsm_plain
-from tests.campaign_helpers import ids
-from tests.factories import api_user, make_lease
+from tests.support.campaigns import ids
+from tests.support.factories import api_user, make_lease
 
 BODY = "Bonjour {{ last_name }}, la chaudiere de {{ residence }} est reparee. Merci de votre patience."
 

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from crm.campaigns.models import Campaign
 from crm.models import User
-from tests.campaign_helpers import building_b, ids, page_login
-from tests.factories import make_lease, make_user
+from tests.support.campaigns import building_b, ids, page_login
+from tests.support.factories import make_lease, make_user
 
 WATER = ("Bonjour {{ last_name }}, coupure d'eau le {{ date }} de {{ start_time }} à {{ end_time }}.")
 

@@ -3,9 +3,9 @@ conversation; another agency neither sees nor deletes them."""
 
 from sqlalchemy import select
 
-from crm.sms.models import InboundMessage, ReplyTemplate
-from tests.calls_helpers import page_login
-from tests.factories import NOW, make_lease, make_user
+from crm.inbox.models import InboundMessage, ReplyTemplate
+from tests.support.calls import page_login
+from tests.support.factories import NOW, make_lease, make_user
 
 
 async def _message(db):

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from crm.sms.models import InboundMessage
-from crm.sms.understanding import Intent
-from tests.calls_helpers import PARIS, page_login
-from tests.factories import make_lease, make_user
+from crm.inbox.models import InboundMessage
+from crm.inbox.understanding import Intent
+from tests.support.calls import PARIS, page_login
+from tests.support.factories import make_lease, make_user
 
 
 async def _messages(db, clock):

@@ -6,8 +6,8 @@ from datetime import date
 
 from crm.calls.kpi import LABELS, month_label
 from crm.calls.models import CallAttempt
-from tests.calls_helpers import PARIS, new_task, page_login
-from tests.factories import make_user
+from tests.support.calls import PARIS, new_task, page_login
+from tests.support.factories import make_user
 
 
 def test_months_are_written_in_french():

@@ -4,8 +4,8 @@ keep the filters, and residences named with their agency in an admin's filter.""
 import re
 
 from crm.web.listing import page_links, sort_choice
-from tests.calls_helpers import page_login
-from tests.factories import make_lease, make_user
+from tests.support.calls import page_login
+from tests.support.factories import make_lease, make_user
 
 
 def test_page_numbers_show_the_ends_and_the_neighbourhood():

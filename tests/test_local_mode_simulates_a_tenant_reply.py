@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from crm.calls.models import CallTask
 from crm.campaigns.models import Campaign, OutboxMessage
-from crm.optouts import is_opted_out
-from crm.sms import demo
-from crm.sms.models import InboundMessage, LocalSms
-from crm.sms.understanding import Intent
-from tests.campaign_helpers import page_login
-from tests.factories import make_lease, make_user
-from tests.sms_helpers import make_sent_campaign
+from crm.inbox import demo
+from crm.inbox.models import InboundMessage
+from crm.inbox.understanding import Intent
+from crm.sms.models import LocalSms
+from crm.tenants.optouts import is_opted_out
+from tests.support.campaigns import page_login
+from tests.support.factories import make_lease, make_user
+from tests.support.sms import make_sent_campaign
 
 MOBILE = "+33611000001"
 

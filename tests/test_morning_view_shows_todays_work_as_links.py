@@ -9,11 +9,11 @@ from sqlalchemy import update
 
 from crm.calls.models import FollowUp
 from crm.campaigns.models import Campaign, CampaignStatus
-from crm.sms.models import InboundMessage
-from crm.sms.understanding import Intent
-from tests.calls_helpers import new_task, page_login
-from tests.factories import make_user
-from tests.sms_helpers import make_sent_campaign
+from crm.inbox.models import InboundMessage
+from crm.inbox.understanding import Intent
+from tests.support.calls import new_task, page_login
+from tests.support.factories import make_user
+from tests.support.sms import make_sent_campaign
 
 
 async def _morning(db, clock):

@@ -6,8 +6,8 @@ from sqlalchemy import update
 
 from crm.campaigns.panels import STATUS_LABELS
 from crm.models import User
-from tests.calls_helpers import new_task, page_login
-from tests.factories import make_user
+from tests.support.calls import new_task, page_login
+from tests.support.factories import make_user
 
 
 async def _named(db, role, agency, name):

@@ -3,7 +3,7 @@ translation of pydantic's errors (crm/web/validation.py)."""
 
 from crm.campaigns.service import CampaignIn
 from crm.web.validation import french_details
-from tests.factories import api_user
+from tests.support.factories import api_user
 
 
 def _details(raw):

@@ -19,11 +19,11 @@ from crm.calls.kpi import courtesy_call_kpis
 from crm.calls.models import FollowUp, FollowUpStatus
 from crm.calls.queue import day_queue
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import Intent
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency
-from crm.sms.models import InboundMessage, InboundStatus
-from crm.sms.understanding import Intent
 from crm.web.jsonutil import int_param
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 

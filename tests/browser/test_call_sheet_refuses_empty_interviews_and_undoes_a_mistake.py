@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from crm.calls.models import CallAttempt, Interview, TaskStatus
 from crm.models import AuditEvent
-from tests.calls_helpers import new_task, task_of
-from tests.factories import make_user
+from tests.support.calls import new_task, task_of
+from tests.support.factories import make_user
 
 
 async def _no_sideways_scroll(page):

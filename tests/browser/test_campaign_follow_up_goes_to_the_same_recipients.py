@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.campaign_helpers import building_b, ids, page_login
-from tests.factories import make_user
+from tests.support.campaigns import building_b, ids, page_login
+from tests.support.factories import make_user
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -8,8 +8,8 @@ import re
 
 from playwright.async_api import expect
 
-from tests.campaign_helpers import set_agency_phone
-from tests.factories import make_lease
+from tests.support.campaigns import set_agency_phone
+from tests.support.factories import make_lease
 
 
 async def test_a_blank_date_is_marked_and_the_campaign_cannot_be_sent(logged_in_page, db):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security_helpers import two_agencies
+from tests.support.security import two_agencies
 
 PAGES = {
     "admin": ["/ce-matin", "/appels", "/appels/{task}", "/suivis", "/messages", "/messages/{msg}",

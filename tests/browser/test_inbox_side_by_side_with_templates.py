@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.async_api import expect
 
+from crm.inbox.models import InboundMessage, ReplyTemplate
 from crm.models import Agency
-from crm.sms.models import InboundMessage, ReplyTemplate
-from tests.factories import NOW, make_lease, make_user
+from tests.support.factories import NOW, make_lease, make_user
 
 
 async def _inbox(db):
