@@ -17,18 +17,24 @@ PYTEST_XDIST ?= -n auto --dist loadgroup
 .PHONY: run test chromium prism clean-venv
 
 # Stamps: reinstall only when pyproject.toml changes, so a second `make` starts at once.
+# The first run is quiet for a minute or two while pip works: say so, then say when it is done.
 $(VENV)/.stamp-run: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
-	touch $@
+	@test -x $(PY) || { echo ">> Creating the virtualenv in $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
+	@echo ">> Installing the project and its dependencies into $(VENV) (1-2 minutes the first time; again only when pyproject.toml changes)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+	@echo ">> Installed."
 
 $(VENV)/.stamp-test: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $(VENV)/.stamp-run $@
+	@test -x $(PY) || { echo ">> Creating the virtualenv in $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
+	@echo ">> Installing the project with its test tools into $(VENV) (a few minutes the first time; again only when pyproject.toml changes)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(VENV)/.stamp-run $@
+	@echo ">> Installed."
 
 run: $(VENV)/.stamp-run
-	$(PY) main.py $(ARGS)
+	@echo ">> Starting: $(PY) main.py $(ARGS) (migrates the database first; Ctrl+C stops)"
+	@$(PY) main.py $(ARGS)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browsers here).
 chromium:

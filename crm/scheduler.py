@@ -26,6 +26,9 @@ from crm.db import Database, database_unreachable
 from crm.keys import DB, SETTINGS
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run ("Running job", "executed successfully") at INFO: twice per job
+# every 30 s. Its warnings (missed runs) still show; our own lines say what a job did.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 JobFn = Callable[[web.Application], Awaitable[int]]
 SCHEDULER_LOCK_ID = 0x43524D01  # arbitrary constant: "CRM" + 1
@@ -54,8 +57,11 @@ def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]],
             if not await gate():
                 return
             count = await job.fn(app)
+            # Every 30 s a job finds nothing to do: say so only at debug level.
             if count:
-                log.info("job %s: %s", job.name, count)
+                log.info("job %s: %s done", job.name, count)
+            else:
+                log.debug("job %s: nothing to do", job.name)
         except Exception as exc:
             if database_unreachable(exc):
                 log.warning("job %s skipped: database unreachable", job.name)
@@ -148,7 +154,7 @@ def build_scheduler(app: web.Application, lock: SchedulerLock,
     for job in jobs():
         scheduler.add_job(
             _wrap(app, job, lock.held, running), "interval", seconds=job.seconds, id=job.name,
-            max_instances=1, coalesce=True, misfire_grace_time=int(job.seconds) or 1,
+            name=job.name, max_instances=1, coalesce=True, misfire_grace_time=int(job.seconds) or 1,
             next_run_time=start,
         )
     return scheduler

@@ -13,6 +13,26 @@
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-task-id]"));
   var sheet = document.querySelector("form[data-calls-sheet]");
   if (rows.length && !currentRow()) { rows[0].focus({preventScroll: true}); }
+  // Interview: in a theme, 1-4 pick the score and 0 "ne sait pas"; focus moves to the
+  // next theme, so a whole interview is typed as a few digits.
+  var themes = Array.prototype.slice.call(document.querySelectorAll("fieldset.theme"));
+  themes.forEach(function (set, i) {
+    set.addEventListener("keydown", function (ev) {
+      if (ev.ctrlKey || ev.altKey || ev.metaKey || !/^[0-4]$/.test(ev.key)) { return; }
+      var radio = set.querySelector('input[data-score="' + ev.key + '"]');
+      if (!radio) { return; }
+      ev.preventDefault(); ev.stopPropagation();
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", {bubbles: true}));
+      var next = themes[i + 1];
+      var target = next ? (next.querySelector("input:checked") || next.querySelector("input")) : document.getElementById("declined");
+      (target || radio).focus();
+    });
+  });
+  // "Annuler" is only offered for a minute (the server refuses it after that anyway).
+  document.querySelectorAll("form.undo[data-undo-seconds]").forEach(function (form) {
+    setTimeout(function () { form.hidden = true; }, 1000 * parseInt(form.getAttribute("data-undo-seconds"), 10));
+  });
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.altKey || ev.metaKey || typing(document.activeElement)) { return; }
     var row = currentRow();

@@ -3,7 +3,11 @@
 (function () {
   "use strict";
 
-  // The message box's live counter is static/sms_counter.js (loaded by the same pages).
+  // The message box's live counter is static/sms_counter.js (loaded by the same pages); the
+  // wizard's counter builds on its rules (window.crmSms) and adds what only the preview knows:
+  // the longest rendering with the fields replaced, and where UCS-2 characters come from.
+  var sms = window.crmSms || {};
+  var analyse = sms.analyse, gsmFriendly = sms.gsmFriendly, describe = sms.describe, show = sms.show;
 
   function csrf() {
     var meta = document.querySelector("meta[name=csrf-token]");
@@ -57,20 +61,146 @@
     var launchBox = form.querySelector("#launch-box"), confirmInput = form.querySelector("#confirm-count");
     var launchBtn = form.querySelector("#launch"), status = form.querySelector("#wizard-status");
     var chosenPreset = null, lastPreview = null, countTimer = null, nameTouched = false;
+    var counter = form.querySelector("#body-counter"), fixBtn = form.querySelector("#body-fix");
+    var plain = form.querySelector("#plain_values"), plainBox = form.querySelector("#plain-values-box");
+    var plainEffect = form.querySelector("#plain-values-effect");
+    var measureTimer = null, measureSeq = 0;
 
     function setStatus(text, cls) { status.textContent = text; status.className = cls || ""; }
 
+    // --- field errors: API details carry field paths ("variables.date", "audience") ---
+    var FIELD_IDS = {name: "name", body: "body", category: "category", urgent: "urgent",
+                     send_at: "send_at", audience: "estate", preset: "preset-none"};
+
+    function fieldFor(path) {
+      var head = String(path || "").split(".")[0];
+      if (head === "variables") return form.querySelector("#var-" + String(path).split(".")[1]);
+      if (FIELD_IDS[head]) return form.querySelector("#" + FIELD_IDS[head]);
+      // A tenant field ({{ entrance }}) left blank, or anything about the text itself.
+      return body;
+    }
+
+    function fieldName(node) {
+      var label = node.id === "estate" ? form.querySelector("#step2") : form.querySelector("label[for='" + node.id + "']");
+      return label ? label.textContent.replace(/\s+/g, " ").trim() : node.id;
+    }
+
+    function clearErrors() {
+      form.querySelectorAll(".field-error").forEach(function (p) { p.remove(); });
+      form.querySelectorAll("[aria-invalid=true]").forEach(function (n) {
+        n.removeAttribute("aria-invalid");
+        var ids = (n.getAttribute("aria-describedby") || "").split(" ").filter(function (i) { return i.indexOf("err-") !== 0; });
+        if (ids.length) n.setAttribute("aria-describedby", ids.join(" ")); else n.removeAttribute("aria-describedby");
+      });
+    }
+
+    // Marks each field named in ``details`` ([{field, message}]) and says which in words.
+    function markErrors(details) {
+      var named = [];
+      (details || []).forEach(function (d) {
+        var node = fieldFor(d.field);
+        if (!node) return;
+        var id = "err-" + node.id + "-" + named.length;
+        var msg = el("p", {"class": "field-error", id: id}, d.message);
+        node.insertAdjacentElement("afterend", msg);
+        node.setAttribute("aria-invalid", "true");
+        node.setAttribute("aria-describedby", ((node.getAttribute("aria-describedby") || "") + " " + id).trim());
+        if (named.indexOf(fieldName(node)) < 0) named.push(fieldName(node));
+      });
+      var first = form.querySelector("[aria-invalid=true]");
+      if (first && first.focus) first.focus();
+      return named;
+    }
+
+    function showApiError(e) {
+      clearErrors();
+      var details = e.data && e.data.error && Array.isArray(e.data.error.details) ? e.data.error.details : [];
+      var named = markErrors(details);
+      setStatus(named.length ? "À corriger : " + named.join(", ") + ". " + e.message : e.message, "error");
+    }
+
+    function blankDetails(p) {
+      return (p.blank || []).map(function (b) {
+        return {field: b.field, message: b.field.indexOf("variables.") === 0
+          ? "Valeur obligatoire : le SMS contiendrait un blanc à la place de {{ " + b.placeholder + " }}."
+          : "{{ " + b.placeholder + " }} est vide pour " + plural(b.recipients, "destinataire", "destinataires") +
+            " : écrivez {{ " + b.placeholder + " | optionnel }} si le message reste clair sans."};
+      });
+    }
+
+    // --- the counter: the longest rendering, as the preview counts it ------------------
+    function sources(p) {
+      return (p.ucs2_sources || []).map(function (s) {
+        return show(s.character) + (s.field ? " vient de {{ " + s.field + " }} (« " + s.value + " »)" : " vient de votre texte");
+      }).join(", ");
+    }
+
+    function localCount() {
+      var a = analyse(body.value), chosen = Object.keys(audience()).length > 0;
+      counter.textContent = describe(a, Array.from(body.value).length) + (chosen
+        ? " — calcul avec les champs remplacés…"
+        : " — texte seul : choisissez les destinataires pour compter avec les champs remplacés");
+      counter.className = a.encoding === "UCS-2" || a.segments > 10 ? "warn" : "muted";
+      counter.removeAttribute("data-encoding"); counter.removeAttribute("data-segments");
+      fixBtn.hidden = !(a.encoding === "UCS-2" && analyse(gsmFriendly(body.value)).encoding === "GSM-7");
+    }
+
+    function showCount(p) {
+      if (!p.longest) { counter.textContent = "Aucun destinataire joignable : rien à compter."; return; }
+      var s = "Message le plus long : " + plural(p.longest_characters, "caractère", "caractères") + " · " +
+        p.encoding + " · " + plural(p.segments_per_message, "segment", "segments") + " par envoi";
+      if (p.encoding === "UCS-2") s += " — caractères qui doublent le coût : " + sources(p);
+      if (p.too_long) s += " — trop long (au plus 1600 caractères et 10 segments)";
+      counter.textContent = s;
+      counter.className = p.encoding === "UCS-2" || p.too_long ? "warn" : "muted";
+      counter.setAttribute("data-encoding", p.encoding);
+      counter.setAttribute("data-segments", String(p.segments_per_message));
+      var effect = p.plain_values_effect;
+      plainBox.hidden = !(effect || plain.checked);
+      plainEffect.textContent = effect ? "— " + effect.encoding + ", " + plural(effect.segments_per_message, "segment", "segments") +
+        " par envoi, environ " + effect.estimated_cost.toFixed(2).replace(".", ",") + " € au lieu de " +
+        p.estimated_cost.toFixed(2).replace(".", ",") + " €" : "";
+    }
+
+    function measure() {
+      localCount();
+      clearTimeout(measureTimer);
+      var seq = ++measureSeq;
+      if (!Object.keys(audience()).length || !body.value.trim()) return;
+      measureTimer = setTimeout(function () {
+        var draft = payload();
+        if (!draft.name) draft.name = "(sans nom)";  // the counter does not need a name yet
+        api("POST", "/api/v1/campaigns/preview", draft).then(function (p) {
+          if (seq !== measureSeq) return;
+          showCount(p);
+          clearErrors(); markBlanks(p);
+        }).catch(function (e) {
+          if (seq !== measureSeq) return;
+          counter.textContent = describe(analyse(body.value), Array.from(body.value).length) + " — texte seul (" + e.message + ")";
+        });
+      }, 400);
+    }
+
+    function markBlanks(p) {
+      var details = blankDetails(p);
+      if (!details.length) return;
+      var active = document.activeElement;
+      markErrors(details);
+      if (active && active.focus) active.focus();  // while typing, mark without moving the caret
+    }
+
     function audience() {
       var a = {};
-      tree.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) {
+      form.querySelectorAll("input[data-kind]:checked").forEach(function (box) {
         var kind = box.getAttribute("data-kind");
-        (a[kind] = a[kind] || []).push(parseInt(box.value, 10));
+        var ids = box.hasAttribute("data-ids") ? JSON.parse(box.getAttribute("data-ids")) : [parseInt(box.value, 10)];
+        a[kind] = (a[kind] || []).concat(ids);
       });
       return a;
     }
 
     function placeName() {
-      var picked = Array.from(tree.querySelectorAll("input[type=checkbox]:checked"));
+      var picked = Array.from(form.querySelectorAll("input[data-kind]:checked"));
       if (picked.length !== 1) return picked.length ? plural(picked.length, "lieu", "lieux") : "";
       return picked[0].getAttribute("data-label");
     }
@@ -89,7 +219,7 @@
     }
 
     function refreshVariables() {
-      var wanted = [], re = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, m, old = variables();
+      var wanted = [], re = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\|[^}]*)?\}\}/g, m, old = variables();
       while ((m = re.exec(body.value)) !== null) {
         if (TENANT_FIELDS.indexOf(m[1]) < 0 && wanted.indexOf(m[1]) < 0) wanted.push(m[1]);
       }
@@ -106,6 +236,7 @@
 
     function invalidate() {
       lastPreview = null; launchBox.hidden = true; previewBox.textContent = "";
+      measure();
     }
 
     function scheduleCount() {
@@ -144,7 +275,7 @@
 
     function payload() {
       var p = {name: name.value.trim(), category: category.value, body: body.value, audience: audience(),
-               urgent: urgent.checked, variables: variables()};
+               urgent: urgent.checked, variables: variables(), plain_values: plain.checked};
       if (chosenPreset) p.preset = chosenPreset.code;
       var sendAt = form.querySelector("#send_at").value;
       if (sendAt) p.send_at = new Date(sendAt).toISOString();
@@ -159,7 +290,8 @@
       fact("Non joignables par SMS", plural(p.excluded.no_mobile, "sans mobile", "sans mobile") + ", " +
            plural(p.excluded.opted_out, "a refusé les SMS", "ont refusé les SMS") + ", " +
            plural(p.excluded.duplicate_phone, "numéro en double", "numéros en double") + " (un seul SMS par numéro)");
-      fact("Encodage", p.encoding + (p.ucs2_characters.length ? " (à cause de : " + p.ucs2_characters.map(show).join(", ") + ")" : ""));
+      fact("Encodage", p.encoding + (p.ucs2_characters.length ? " (à cause de : " + sources(p) + ")" : ""));
+      if (p.plain_values) fact("Valeurs des champs", "écrites sans les accents absents du GSM-7");
       fact("Segments par destinataire", String(p.segments_per_message));
       fact("Total", p.total_segments + " segments, environ " + p.estimated_cost.toFixed(2).replace(".", ",") + " €");
       fact("Premier envoi", fmtDate(p.first_send_at));
@@ -190,6 +322,8 @@
     body.addEventListener("input", function () { refreshVariables(); invalidate(); });
     name.addEventListener("input", function () { nameTouched = true; });
     form.querySelector("#send_at").addEventListener("change", invalidate);
+    plain.addEventListener("change", invalidate);
+    fixBtn.addEventListener("click", function () { body.value = gsmFriendly(body.value); body.dispatchEvent(new Event("input")); body.focus(); });
 
     form.querySelector("#estate-filter").addEventListener("input", function (ev) {
       var q = ev.target.value.trim().toLowerCase();
@@ -199,16 +333,19 @@
     });
 
     form.querySelector("#preview-button").addEventListener("click", function () {
-      setStatus("Prévisualisation…");
+      setStatus("Prévisualisation…"); clearErrors();
+      measureSeq++; clearTimeout(measureTimer);
       api("POST", "/api/v1/campaigns/preview", payload()).then(function (p) {
-        lastPreview = p; renderPreview(p); setStatus("");
+        lastPreview = p; renderPreview(p); showCount(p); setStatus("");
+        var named = markErrors(blankDetails(p));
+        if (named.length) setStatus("À corriger : " + named.join(", ") + ".", "error");
         launchBox.hidden = p.problems.length > 0;
         var needConfirm = p.recipients > threshold;
         form.querySelector("#confirm-box").hidden = !needConfirm;
         confirmInput.required = needConfirm; confirmInput.value = "";
         launchBtn.textContent = "Envoyer à " + plural(p.recipients, "destinataire", "destinataires");
-        (launchBox.hidden ? previewBox : launchBtn).focus();
-      }).catch(function (e) { setStatus(e.message, "error"); });
+        if (!named.length) (launchBox.hidden ? previewBox : launchBtn).focus();
+      }).catch(showApiError);
     });
 
     form.addEventListener("submit", function (ev) {
@@ -223,7 +360,7 @@
         return api("POST", "/api/v1/campaigns/" + c.id + "/launch").then(function () {
           window.location.href = "/campagnes/" + c.id;
         });
-      }).catch(function (e) { launchBtn.disabled = false; setStatus(e.message, "error"); });
+      }).catch(function (e) { launchBtn.disabled = false; showApiError(e); });
     });
 
     // The estate tree, from the API: one checkbox per residence, building and entrance.
@@ -263,7 +400,18 @@
       return wrap;
     }
 
-    syncUrgent();
+    // "Send a follow-up to the same recipients": the campaign page opens the wizard with
+    // the first campaign's tenants, its category and a short text to adapt.
+    var followUp = JSON.parse((document.getElementById("follow-up-data") || {}).textContent || "null");
+    if (followUp) {
+      var same = form.querySelector("#same-recipients");
+      same.setAttribute("data-ids", JSON.stringify(followUp.audience.tenant_ids));
+      same.addEventListener("change", scheduleCount);
+      category.value = followUp.category; body.value = followUp.body; name.value = followUp.name;
+      nameTouched = true; form.querySelector("#preset-none").checked = true;
+      refreshVariables(); scheduleCount();
+    }
+    syncUrgent(); localCount();
   }
 
   // --- campaign page: live progress --------------------------------------------------
@@ -280,6 +428,8 @@
         if (bar) {
           var done = c.counts.sent + c.counts.delivered + c.counts.undelivered + c.counts.failed + c.counts.unknown;
           bar.max = Math.max(c.total - c.cancelled, 1); bar.value = done;
+          var label = root.querySelector("#progress-text");
+          if (label) label.textContent = done + " / " + Math.max(c.total - c.cancelled, 0);
         }
         ["replies", "opt_outs"].forEach(function (k) {
           var cell = root.querySelector("[data-field=" + k + "]");

@@ -4,7 +4,7 @@
    wizard, the tenant page's SMS form and the inbox conversation.
    Any textarea with data-sms-counter="ID" updates the element ID as one types; with
    data-gsm-fix="BUTTON", that button replaces typographic characters by GSM-7 ones.
-   Also exposed as window.crmSms = {analyse, gsmFriendly, describe} for campaigns.js.
+   Also exposed as window.crmSms = {analyse, gsmFriendly, describe, show} for campaigns.js.
    Plain JavaScript, no framework: it must run on an adviser's old PC. */
 (function () {
   "use strict";
@@ -83,5 +83,5 @@
     bindCounters(document);
   }
 
-  window.crmSms = {analyse: analyse, gsmFriendly: gsmFriendly, describe: describe};
+  window.crmSms = {analyse: analyse, gsmFriendly: gsmFriendly, describe: describe, show: show};
 })();

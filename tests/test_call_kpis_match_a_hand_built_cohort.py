@@ -82,7 +82,11 @@ async def test_the_funnel_by_agency_adviser_and_month(client, db, cohort):
     assert {a["adviser"]["email"]: _funnel(a) for a in k["by_adviser"]} == {
         "alice@example.fr": (3, 3, 2, 2, 1), "bob@example.fr": (2, 1, 1, 0, 0),
         "carol@example.fr": (1, 1, 1, 0, 0)}
+    # Each adviser's own work: calls made and interviews done on the period's tenants.
+    assert {a["adviser"]["email"]: (a["attempts"], a["interviews"]) for a in k["by_adviser"]} == {
+        "alice@example.fr": (4, 2), "bob@example.fr": (2, 0), "carol@example.fr": (1, 0)}
     cohorts = {c["cohort"]: c for c in k["by_cohort"]}
+    assert cohorts["2026-10"]["label"] == "octobre 2026"
     assert _funnel(cohorts["2026-10"]) == (9, 5, 4, 2, 3)
     assert _funnel(cohorts["2026-11"]) == (1, 0, 0, 0, 1)
     # Pace from the 7 closed windows (a b c d e i k): 4/7 attempted, 1/7 completed.
@@ -108,6 +112,12 @@ async def test_the_csv_export_opens_in_excel_with_the_same_figures(client, db, c
     raw = await resp.read()
     assert raw.startswith("\ufeff".encode())
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0].split(";")[:3] == ["groupe", "nom", "nouveaux locataires"]
-    assert lines[1].split(";")[2:] == ["10", "5", "50,0", "4", "40,0", "2", "20,0", "4"]
-    assert any(line.startswith("agence;Blois;8;4;50,0") for line in lines)
+    # The page's words (crm.calls.kpi.LABELS), French month names.
+    assert lines[0].split(";") == [
+        "Groupe", "Nom", "Nouveaux locataires", "Appelés", "% appelés", "Joints", "% joints",
+        "Entretiens réalisés", "% entretiens réalisés", "Fenêtre encore ouverte", "Appels passés",
+        "Entretiens faits"]
+    assert lines[1].split(";")[2:] == ["10", "5", "50,0", "4", "40,0", "2", "20,0", "4", "", ""]
+    assert any(line.startswith("Agence;Blois;8;4;50,0") for line in lines)
+    assert any(line.startswith("Conseiller;alice@example.fr;3;3;100,0;2;66,7;2;66,7;1;4;2") for line in lines)
+    assert any(line.startswith("Mois d'entrée;octobre 2026;9;") for line in lines)

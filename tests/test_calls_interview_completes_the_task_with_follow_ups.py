@@ -93,7 +93,7 @@ async def test_requests_of_another_agency_are_not_listed_nor_changeable(client, 
     blois = await api_user(client, db, "adviser", "Blois")
     task = await _reached(client, db, blois)
     await client.post(f"/api/v1/calls/{task.id}/interview", headers=blois, json={
-        "answers": {}, "follow_ups": [{"kind": "administrative", "category": "Loyer / APL", "description": "Dossier APL"}]})
+        "answers": {}, "declined": True, "follow_ups": [{"kind": "administrative", "category": "Loyer / APL", "description": "Dossier APL"}]})
     vendome = await api_user(client, db, "adviser", "Vendôme")
     assert (await (await client.get("/api/v1/requests", headers=vendome)).json())["total"] == 0
     async with db.session() as s:

@@ -23,9 +23,11 @@ async def test_the_queue_page_records_an_outcome_in_one_click(client, db, clock)
 
     resp = await client.post(f"/appels/{task.id}/issue", data={"csrf_token": csrf, "outcome": "no_answer"},
                              allow_redirects=False)
-    assert resp.status == 302 and resp.headers["Location"].startswith("/appels?message=")
+    # The confirmation travels in a one-time cookie, not in the URL.
+    assert resp.status == 302 and resp.headers["Location"] == "/appels"
     page = await (await client.get(resp.headers["Location"])).text()
-    assert "Pas de réponse enregistré" in page and "17/11/2026 à 13:30" in page
+    assert "« Pas de réponse » enregistré pour Mme Sandrine Martin" in page and "17/11/2026 à 13:30" in page
+    assert "enregistré pour" not in await (await client.get("/appels")).text()
     assert [a.outcome for a in await attempts_of(db, task.id)] == ["no_answer"]
 
     # Without the CSRF token nothing is recorded.
@@ -87,7 +89,8 @@ async def test_a_second_adviser_sees_who_holds_the_call(client, db, aiohttp_clie
     assert "alice@example.fr appelle ce locataire" in sheet
     resp = await other.post(f"/appels/{task.id}/issue", data={"csrf_token": bob_csrf, "outcome": "no_answer"},
                             allow_redirects=False)
-    assert "erreur=" in resp.headers["Location"]
+    assert resp.headers["Location"] == "/appels"
+    assert "Un autre conseiller appelle déjà" in await (await other.get("/appels")).text()
     assert await attempts_of(db, task.id) == []
 
 
@@ -97,7 +100,7 @@ async def test_the_kpi_page_shows_denominators_targets_chart_and_csv_link(client
     await page_login(client, manager)
     html = await (await client.get("/indicateurs?from=2026-11-01&to=2026-11-30")).text()
     assert "0 / 1" in html and "objectif 95 %" in html and "objectif 60 %" in html
-    assert "<svg" in html and "2026-11" in html
+    assert "<svg" in html and "novembre 2026" in html
     link = re.search(r'href="(/indicateurs\.csv\?[^"]+)"', html).group(1).replace("&amp;", "&")
     resp = await client.get(link)
     assert resp.status == 200 and (await resp.read()).startswith("\ufeff".encode())

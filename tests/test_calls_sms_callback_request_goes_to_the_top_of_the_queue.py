@@ -28,7 +28,7 @@ async def test_an_open_courtesy_task_gets_the_callback_first(client, db, clock):
 async def test_after_the_courtesy_call_a_callback_task_is_created_then_reused(client, db, clock):
     task = await new_task(db)
     headers = await api_user(client, db)
-    await client.post(f"/api/v1/calls/{task.id}/interview", json={"answers": {}}, headers=headers)
+    await client.post(f"/api/v1/calls/{task.id}/interview", json={"answers": {}, "declined": True}, headers=headers)
     for _ in range(2):
         async with db.session() as s:
             callback = await request_callback_from_sms(s, tenant_id=task.tenant_id, at=clock.now())

@@ -23,7 +23,7 @@ def _ids(w: World) -> dict[str, Any]:
     return {"id": w.tenant, "task_id": w.task, "agency": w.agency, "tenant": w.tenant,
             "task": w.task, "fu": w.follow_up, "draft": w.draft, "sent": w.sent,
             "msg": w.inbound, "residence": w.residence, "step": "registered",
-            "external_ref": f"REF-{w.marker}"}
+            "external_ref": f"REF-{w.marker}", "attempt": w.attempt}
 
 
 class Caller:
@@ -122,6 +122,7 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/demandes/nouvelle", {"tenant_id": "{tenant}", "kind": "technical", "category": "leak"}),
     ("GET", "/demandes/indicateurs?agency={agency}", None),
     ("GET", "/demandes/indicateurs.csv?agency={agency}", None),
+    ("POST", "/appels/{task}/annuler-essai", {"attempt": "{attempt}"}),
     ("GET", "/indicateurs?agency={agency}", None),
     ("GET", "/indicateurs.csv?agency={agency}", None),
     ("GET", "/campagnes/{draft}", None),
@@ -136,6 +137,14 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/messages/{msg}/review", {"decision": "accept"}),
     ("GET", "/enquetes?agency={agency}", None),
     ("GET", "/enquetes/rapport?agency={agency}", None),
+    ("GET", "/campagnes/nouvelle?suite={sent}", None),
+    ("GET", "/ce-matin?agency={agency}", None),
+    ("GET", "/messages?ouvert={msg}", None),
+    ("POST", "/messages/{msg}/attribuer", {"assigned_to": ""}),
+    ("GET", "/messages/modeles?agency={agency}", None),
+    ("POST", "/messages/modeles?agency={agency}", {"title": "Intrus", "body": "Bonjour"}),
+    ("POST", "/messages/{msg}/rappel", {"callback_at": "2026-11-18T14:30"}),
+    ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]
 
 
@@ -207,7 +216,10 @@ LISTS: list[tuple[str, str, str | None]] = [
     ("manager", "/messages/corrections.csv", "intention corrigée"),
     ("adviser", "/messages?status=all&agency={agency}", "Réponse BLOISMARK"),
     ("adviser", "/sms-simulation", "Coupure BLOISMARK"),
+    ("adviser", "/messages.csv?status=all", "Réponse BLOISMARK"),
+    ("adviser", "/messages?status=all&q=MARK", "Réponse BLOISMARK"),
     ("manager", "/campagnes", "Brouillon BLOISMARK"),
+    ("manager", "/ce-matin", None),
     ("manager", "/indicateurs", None),
     ("manager", "/enquetes", None),
     ("manager", "/enquetes/rapport", None),

@@ -126,6 +126,7 @@ class InterviewIn(BaseModel):
     summary: str = Field("", max_length=8000)
     follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=20)
     confirm_sensitive: bool = False
+    declined: bool = False  # the tenant did not wish to answer: no theme needs a score
 
 
 @auth.any_user
@@ -143,7 +144,7 @@ async def api_interview(request: web.Request) -> web.Response:
         interview = await iv.save_interview(
             session, task, user_id=p.user_id, answers=body.answers, summary=body.summary,
             follow_ups=[f.model_dump() for f in body.follow_ups], now=request_now(request),
-            tz=request_tz(request), confirm_sensitive=body.confirm_sensitive)
+            tz=request_tz(request), confirm_sensitive=body.confirm_sensitive, declined=body.declined)
         await session.commit()
         result = task_json(task) | {
             "interview_id": interview.id, "answers": interview.answers,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.calls.models import CallAttempt, CallTask, Outcome, TaskStatus
 from crm.calls.rules import CLAIM_MINUTES, MAX_ATTEMPTS, next_retry_at
 from crm.calls.tasks import callable_phones
+from crm.calls.undo import remember, task_state
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import Agency, Phone
 
@@ -92,6 +93,7 @@ async def record_attempt(
         if callback_at <= now:
             raise Invalid("L'heure du rappel doit être dans le futur.", code="callback_in_past")
         callback_at = callback_at.astimezone(UTC)
+    before = task_state(task)
     await claim_task(session, task, user_id=user_id, now=now)
 
     phones = (await callable_phones(session, [task.tenant_id])).get(task.tenant_id, [])
@@ -137,6 +139,9 @@ async def record_attempt(
         task.status = TaskStatus.REACHED
     _release(task)
     await session.flush()
+    # The state before, so that an attempt recorded by mistake can be undone (crm.calls.undo).
+    remember(session, task, attempt, before,
+             phone_invalidated=phone_e164 if outcome == Outcome.WRONG_NUMBER else None)
     return attempt
 
 

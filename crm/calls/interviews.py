@@ -79,6 +79,7 @@ async def save_interview(
     now: datetime,
     tz: ZoneInfo,
     confirm_sensitive: bool = False,
+    declined: bool = False,
 ) -> Interview:
     """Store the interview, open its follow-ups and complete the task.
 
@@ -89,6 +90,11 @@ async def save_interview(
         raise Conflict("Cette tâche est close : l'entretien ne peut plus être saisi.",
                        code="task_closed", details={"status": task.status})
     clean = check_answers(answers)
+    if not declined and all(v is None for v in clean.values()):
+        raise Invalid(
+            "Aucune réponse saisie : notez au moins un thème, ou cochez « Le locataire ne "
+            "souhaite pas répondre aux questions ».", code="empty_interview",
+            details=[{"field": "answers", "message": "Au moins un thème noté, ou le refus coché."}])
     for item in follow_ups:
         if item.get("kind") not in FOLLOW_UP_KINDS:
             raise Invalid("Un suivi est technique ou administratif.", code="invalid_follow_up")
@@ -98,7 +104,8 @@ async def save_interview(
     label, score = summary_sentiment(summary)
     interview = Interview(task_id=task.id, tenant_id=task.tenant_id, agency_id=task.agency_id,
                           adviser_id=user_id, at=now, answers=clean, summary=summary.strip(),
-                          summary_sentiment=label, summary_sentiment_score=score)
+                          summary_sentiment=label, summary_sentiment_score=score,
+                          declined=declined)
     session.add(interview)
     try:
         await session.flush()

@@ -49,6 +49,10 @@ class TenantRow:
     completed: bool = False
     adviser_id: int | None = None
     last_attempt_at: Any = None
+    # Who did the work, for the per-adviser activity (attempts and interviews each count
+    # for the adviser who made them, not only for the last one).
+    attempts_by: list[int] = field(default_factory=list)
+    interviewed_by: int | None = None
 
     def open(self, today: date) -> bool:
         return self.window_end >= today
@@ -111,12 +115,15 @@ async def load_rows(session: AsyncSession, *, start: date, end: date, agency_id:
             if outcome in Outcome.CONTACT:
                 row.reached = True
             row.adviser_id = adviser_id
+            if adviser_id is not None:
+                row.attempts_by.append(adviser_id)
         interviews = await session.execute(
             select(Interview.task_id, Interview.adviser_id).where(Interview.task_id.in_(chunk)))
         for task_id, adviser_id in interviews.all():
             row = rows[task_id]
             row.completed = row.reached = True
             row.adviser_id = adviser_id or row.adviser_id
+            row.interviewed_by = adviser_id
     return list(rows.values())
 
 
@@ -156,19 +163,27 @@ async def courtesy_call_kpis(
     by_agency: dict[int, Funnel] = defaultdict(Funnel)
     by_adviser: dict[int, Funnel] = defaultdict(Funnel)
     by_cohort: dict[str, list[TenantRow]] = defaultdict(list)
+    attempts: dict[int, int] = defaultdict(int)
+    interviews: dict[int, int] = defaultdict(int)
     for row in rows:
         total.add(row, today)
         by_agency[row.agency_id].add(row, today)
         if row.adviser_id is not None:
             by_adviser[row.adviser_id].add(row, today)
+        for uid in row.attempts_by:
+            attempts[uid] += 1
+        if row.interviewed_by is not None:
+            interviews[row.interviewed_by] += 1
         by_cohort[row.lease_start.strftime("%Y-%m")].append(row)
+    for uid in (*attempts, *interviews):
+        by_adviser.setdefault(uid, Funnel())
     agency_names: dict[int, str] = dict((await session.execute(
         select(Agency.id, Agency.name).where(Agency.id.in_(list(by_agency))))).all()) if by_agency else {}
     advisers = {u.id: u for u in await session.scalars(
         select(User).where(User.id.in_(list(by_adviser))))} if by_adviser else {}
     cohorts = []
     for month in sorted(by_cohort):
-        funnel = Funnel(extra={"cohort": month})
+        funnel = Funnel(extra={"cohort": month, "label": month_label(month)})
         for row in by_cohort[month]:
             funnel.add(row, today)
         item = funnel.as_dict()
@@ -182,17 +197,40 @@ async def courtesy_call_kpis(
         "by_agency": sorted(
             ({**f.as_dict(), "agency": {"id": aid, "name": agency_names.get(aid)}}
              for aid, f in by_agency.items()), key=lambda x: x["agency"]["name"] or ""),
+        # Per adviser: the funnel of the tenants attributed to them (API compatibility) and
+        # their own activity — calls made and interviews done — which the page shows, since
+        # an attributed tenant is "called" by construction.
         "by_adviser": sorted(
-            ({**f.as_dict(), "adviser": {"id": uid, "email": advisers[uid].email if uid in advisers else None,
-                                          "name": advisers[uid].full_name if uid in advisers else None}}
+            ({**f.as_dict(), "attempts": attempts.get(uid, 0), "interviews": interviews.get(uid, 0),
+              "adviser": {"id": uid, "email": advisers[uid].email if uid in advisers else None,
+                          "name": advisers[uid].full_name if uid in advisers else None}}
              for uid, f in by_adviser.items()), key=lambda x: x["adviser"]["email"] or ""),
         "by_cohort": cohorts,
     })
     return result
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+# The words of the indicators, shared by the page and the CSV so both say the same thing.
+LABELS = {
+    "new_tenants": "Nouveaux locataires", "attempted": "Appelés", "reached": "Joints",
+    "completed": "Entretiens réalisés", "open": "Fenêtre encore ouverte",
+    "attempts": "Appels passés", "interviews": "Entretiens faits",
+    "total": "Total", "agency": "Agence", "adviser": "Conseiller", "cohort": "Mois d'entrée",
+}
+
+
+def month_label(month: str) -> str:
+    """"2026-08" → "août 2026"."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
 def kpi_csv(data: dict[str, Any]) -> str:
-    """The KPI table as CSV for Excel: ``;``-separated, UTF-8 with BOM, rates in percent."""
+    """The KPI table as CSV for Excel: ``;``-separated, UTF-8 with BOM, rates in percent,
+    with the page's words (``LABELS``)."""
     rows: list[list[Any]] = []
 
     def pct(value: float | None) -> str:
@@ -200,15 +238,19 @@ def kpi_csv(data: dict[str, Any]) -> str:
 
     def line(group: str, name: str, item: dict[str, Any]) -> None:
         rows.append([group, name, item["new_tenants"], item["attempted"], pct(item["attempted_rate"]),
-                         item["reached"], pct(item["reached_rate"]), item["completed"],
-                         pct(item["completed_rate"]), item["open"]])
+                     item["reached"], pct(item["reached_rate"]), item["completed"],
+                     pct(item["completed_rate"]), item["open"], item.get("attempts", ""),
+                     item.get("interviews", "")])
 
-    line("total", f"{data['from']} → {data['to']}", data)
+    line(LABELS["total"], f"{data['from']} → {data['to']}", data)
     for item in data["by_agency"]:
-        line("agence", item["agency"]["name"] or str(item["agency"]["id"]), item)
+        line(LABELS["agency"], item["agency"]["name"] or str(item["agency"]["id"]), item)
     for item in data["by_adviser"]:
-        line("conseiller", item["adviser"]["name"] or item["adviser"]["email"] or "", item)
+        line(LABELS["adviser"], item["adviser"]["name"] or item["adviser"]["email"] or "", item)
     for item in data["by_cohort"]:
-        line("cohorte", item["cohort"], item)
-    return excel_csv(["groupe", "nom", "nouveaux locataires", "tentés", "% tentés", "joints",
-                      "% joints", "entretiens", "% entretiens", "fenêtre ouverte"], rows).decode("utf-8")
+        line(LABELS["cohort"], item["label"], item)
+    headers = ["Groupe", "Nom", LABELS["new_tenants"]]
+    for key in ("attempted", "reached", "completed"):
+        headers += [LABELS[key], f"% {LABELS[key].lower()}"]
+    headers += [LABELS["open"], LABELS["attempts"], LABELS["interviews"]]
+    return excel_csv(headers, rows).decode("utf-8")

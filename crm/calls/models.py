@@ -104,3 +104,6 @@ class Interview(SQLModel, table=True):
     summary: str = ""
     summary_sentiment: str | None = Field(default=None, max_length=10)
     summary_sentiment_score: float | None = None
+    # The tenant did not wish to answer the questions: the only way an interview with no
+    # answer at all is accepted (an empty form saved by mistake is refused).
+    declined: bool = False

@@ -8,11 +8,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm import auth, calendar
 from crm.calls import interviews as iv
 from crm.calls.attempts import claim_task, get_task, record_attempt
+from crm.calls.kpi import LABELS as KPI_LABELS
 from crm.calls.labels import INTERVIEW_ORDER, OUTCOME_KEYS, OUTCOME_LABELS, STATUS_LABELS
 from crm.calls.models import (
     CallAttempt,
@@ -37,6 +38,7 @@ from crm.models import Agency, Lease, Phone, Residence, Tenant, User
 from crm.requests import service as requests_service
 from crm.themes import DONT_KNOW, SCALE, THEMES
 from crm.web.jsonutil import (
+    MAX_INT,
     date_param,
     int_param,
 )
@@ -44,9 +46,16 @@ from crm.web.middlewares import principal
 from crm.web.render import render
 
 
-def _redirect(path: str, **query: Any) -> web.HTTPFound:
-    params = {k: v for k, v in query.items() if v not in (None, "")}
-    return web.HTTPFound(path + (f"?{urlencode(params)}" if params else ""))
+def _said(request: web.Request, path: str, text: str, kind: str = "ok", **extra: Any) -> web.HTTPFound | web.HTTPSeeOther:
+    """A redirect with a one-time message (a cookie, not the URL: crm/web/flash.py)."""
+    from crm.web.flash import redirect
+
+    return redirect(request, path, text, kind=kind, **extra)
+
+
+async def _tenant_label(session: Any, tenant_id: int) -> str:
+    tenant = await session.get(Tenant, tenant_id)
+    return tenant.display_name if tenant is not None else "ce locataire"
 
 
 async def _agencies(session: Any) -> list[Agency]:
@@ -76,7 +85,6 @@ async def calls_page(request: web.Request) -> web.Response:
         "priorities": PRIORITY_LABELS, "calling_now": calling_now,
         "prev_day": _previous_working_day(day),
         "next_day": calendar.next_working_day(day),
-        "message": request.query.get("message"), "error": request.query.get("erreur"),
     })
 
 
@@ -97,7 +105,9 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
         phones = list(await session.scalars(select(Phone).where(Phone.tenant_id == task.tenant_id)
                                             .order_by(Phone.valid.desc(), Phone.id)))
         history = (await session.execute(
-            select(CallAttempt, User.email).outerjoin(User, User.id == CallAttempt.adviser_id)
+            # Advisers by name, as the indicators show them (the e-mail when no name is set).
+            select(CallAttempt, func.coalesce(User.full_name, User.email))
+            .outerjoin(User, User.id == CallAttempt.adviser_id)
             .where(CallAttempt.task_id == task.id).order_by(CallAttempt.at))).all()
         interview = await session.scalar(select(Interview).where(Interview.task_id == task.id))
         follow_ups = await requests_service.summaries_for_tenant(session, task.tenant_id, request_now(request))
@@ -114,9 +124,8 @@ async def _sheet_context(request: web.Request, task_id: int) -> dict[str, Any]:
         "interview_themes": INTERVIEW_ORDER,
         "dont_know": DONT_KNOW, "fu_kinds": iv.FOLLOW_UP_KINDS, "fu_categories": iv.FOLLOW_UP_CATEGORIES,
         "form": {}, "sensitive": [],
-        "error": request.query.get("erreur"), "message": request.query.get("message"),
+        "form_error": None, "invalid": set(),
         "min_callback": now.astimezone(request_tz(request)).strftime("%Y-%m-%dT%H:%M"),
-        "focus_callback": request.query.get("rappel") == "1",
     }
 
 
@@ -139,8 +148,8 @@ async def claim_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status == 403:
             raise
-        raise _redirect(f"/appels/{task_id}", erreur=exc.message) from None
-    raise _redirect(f"/appels/{task_id}", message="Vous avez pris cet appel pour 15 minutes.")
+        raise _said(request, f"/appels/{task_id}", exc.message, "error") from None
+    raise _said(request, f"/appels/{task_id}", "Vous avez pris cet appel pour 15 minutes.")
 
 
 @auth.any_user
@@ -158,32 +167,65 @@ async def outcome_submit(request: web.Request) -> web.Response:
         try:
             callback_at = aware(datetime.fromisoformat(raw_callback), request)
         except ValueError:
-            raise _redirect(back, erreur="Heure de rappel illisible.") from None
+            raise _said(request, back, "Heure de rappel illisible.", "error", field="callback_at") from None
     if outcome == Outcome.CALLBACK_REQUESTED and callback_at is None:
-        # From the queue: the time is asked on the call sheet.
-        raise _redirect(f"/appels/{task_id}", message="Indiquez l'heure du rappel demandé.",
-                        rappel="1")
+        # From the queue: the time is asked on the call sheet (a request, not a success).
+        raise _said(request, f"/appels/{task_id}", "Indiquez l'heure du rappel demandé.", "warn",
+                    field="callback_at")
     try:
         iv.check_note(note, confirmed=form.get("confirm_sensitive") == "1")
         async with request.app[DB].session() as session:
             task = await scoped_task(request, session)
-            await record_attempt(session, task, user_id=p.user_id, outcome=outcome,
-                                 now=request_now(request), tz=request_tz(request), note=note,
-                                 callback_at=callback_at)
+            attempt = await record_attempt(session, task, user_id=p.user_id, outcome=outcome,
+                                           now=request_now(request), tz=request_tz(request), note=note,
+                                           callback_at=callback_at)
             await session.commit()
     except ApiError as exc:
         if exc.status == 403:
             raise
-        raise _redirect(back, erreur=exc.message) from None
+        field = "callback_at" if exc.code.startswith("callback") else None
+        raise _said(request, back, exc.message, "error", field=field) from None
+    async with request.app[DB].session() as session:
+        who = await _tenant_label(session, task.tenant_id)
+    # "annuler" for a minute: an attempt recorded by mistake (wrong key, wrong row).
+    undo = {"task": task_id, "attempt": attempt.id}
     if task.status == TaskStatus.REACHED:
-        raise web.HTTPFound(f"/appels/{task_id}#entretien")
+        raise _said(request, f"/appels/{task_id}#entretien",
+                    f"Joint enregistré pour {who} : saisissez l'entretien.", undo=undo)
     label = OUTCOME_LABELS.get(outcome, outcome)
     follow = ""
     if task.next_attempt_at and task.status == TaskStatus.OPEN:
         follow = " — prochain essai le " + task.next_attempt_at.astimezone(request_tz(request)).strftime("%d/%m/%Y à %H:%M")
     elif task.status != TaskStatus.OPEN:
         follow = " — " + STATUS_LABELS.get(task.status, task.status)
-    raise _redirect(back, message=f"{label} enregistré{follow}.")
+    raise _said(request, back, f"« {label} » enregistré pour {who}{follow}.", undo=undo)
+
+
+@auth.any_user
+async def undo_submit(request: web.Request) -> web.Response:
+    """"Annuler" under an outcome's confirmation: the attempt is removed, the audit kept."""
+    from crm.calls.undo import undo_attempt
+
+    p = principal(request)
+    task_id = int(request.match_info["task_id"])
+    form = await request.post()
+    back = "/appels/" + str(task_id) if form.get("from") == "sheet" else "/appels"
+    raw = str(form.get("attempt", ""))
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_INT:
+        raise _said(request, back, "Appel à annuler introuvable.", "error")
+    attempt_id = int(raw)
+    try:
+        async with request.app[DB].session() as session:
+            task = await scoped_task(request, session)
+            attempt = await undo_attempt(session, task, attempt_id, user_id=p.user_id, now=request_now(request))
+            who = await _tenant_label(session, task.tenant_id)
+            await session.commit()
+    except ApiError as exc:
+        if exc.status == 403:
+            raise
+        raise _said(request, back, exc.message, "error") from None
+    label = OUTCOME_LABELS.get(attempt.outcome, attempt.outcome)
+    raise _said(request, back, f"« {label} » annulé pour {who} : l'appel est à nouveau à faire.")
 
 
 def _interview_form(form: Any) -> tuple[dict[str, int | None], str, list[dict[str, Any]]]:
@@ -209,29 +251,37 @@ async def interview_submit(request: web.Request) -> web.Response:
     task_id = int(request.match_info["task_id"])
     form = await request.post()
     answers, summary, follow_ups = _interview_form(form)
+    declined = form.get("declined") == "1"
+    typed = {"answers": answers, "summary": summary, "follow_ups": follow_ups, "declined": declined}
     confirmed = form.get("confirm_sensitive") == "1"
     words = sensitive_words(summary, *(f["description"] for f in follow_ups))
     if words and not confirmed:
         ctx = await _sheet_context(request, task_id)
-        ctx.update({"form": {"answers": answers, "summary": summary, "follow_ups": follow_ups},
-                    "sensitive": words})
+        ctx.update({"form": typed, "sensitive": words})
         return await render("calls/sheet.html", request, ctx, status=422)
     try:
         async with request.app[DB].session() as session:
             task = await scoped_task(request, session)
             await iv.save_interview(session, task, user_id=p.user_id, answers=answers,
                                     summary=summary, follow_ups=follow_ups, now=request_now(request),
-                                    tz=request_tz(request), confirm_sensitive=True)
+                                    tz=request_tz(request), confirm_sensitive=True, declined=declined)
             await session.commit()
     except ApiError as exc:
         if exc.status == 403:
             raise
-        raise _redirect(f"/appels/{task_id}", erreur=exc.message) from None
+        if exc.code == "empty_interview":
+            # Kept on the page with what was typed, the themes marked.
+            ctx = await _sheet_context(request, task_id)
+            ctx.update({"form": typed, "form_error": exc.message, "invalid": {"answers"}})
+            return await render("calls/sheet.html", request, ctx, status=422)
+        raise _said(request, f"/appels/{task_id}", exc.message, "error") from None
     requests_service.wake(request.app)  # the "registered" SMS of the requests it opened
-    message = "Entretien enregistré. Merci !"
+    async with request.app[DB].session() as session:
+        who = await _tenant_label(session, task.tenant_id)
+    message = f"Entretien de {who} enregistré. Merci !"
     if follow_ups:
         message += f" {len(follow_ups)} demande(s) ouverte(s) : voir « Demandes »."
-    raise _redirect("/appels", message=message)
+    raise _said(request, "/appels", message)
 
 
 @auth.managers
@@ -244,6 +294,7 @@ async def kpi_page(request: web.Request) -> web.Response:
     query = {"from": data["from"], "to": data["to"], "agency": data["agency"] or ""}
     return await render("calls/kpi.html", request, {
         "k": data, "agencies": agencies, "csv_url": "/indicateurs.csv?" + urlencode(query),
+        "labels": KPI_LABELS,
     })
 
 
@@ -258,6 +309,7 @@ PAGE_ROUTES = [
     ("POST", "/appels/{task_id:\\d+}/prendre", claim_submit, "call_claim_submit"),
     ("POST", "/appels/{task_id:\\d+}/issue", outcome_submit, "call_outcome_submit"),
     ("POST", "/appels/{task_id:\\d+}/entretien", interview_submit, "call_interview_submit"),
+    ("POST", "/appels/{task_id:\\d+}/annuler-essai", undo_submit, "call_undo_submit"),
     ("GET", "/indicateurs", kpi_page, "kpi_page"),
     ("GET", "/indicateurs.csv", kpi_csv_page, "kpi_csv"),
 ]

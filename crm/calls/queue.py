@@ -76,8 +76,9 @@ async def day_queue(
     ))
     loaded = {r[0].id: r for r in (await session.execute(
         select(CallTask, Tenant.civility, Tenant.first_name, Tenant.last_name, Lease.lease_start,
-               User.email)
+               User.email, User.full_name, Agency.name)
         .join(Tenant, Tenant.id == CallTask.tenant_id)
+        .join(Agency, Agency.id == CallTask.agency_id)
         .join(Lease, Lease.id == CallTask.lease_id)
         .outerjoin(User, User.id == CallTask.claimed_by)
         .where(CallTask.id.in_(ids))
@@ -85,7 +86,7 @@ async def day_queue(
     rows = [loaded[i] for i in ids if i in loaded]
     phones = await callable_phones(session, (r[0].tenant_id for r in rows))
     items = []
-    for task, civility, first, last, lease_start, claimer in rows:
+    for task, civility, first, last, lease_start, claimer, claimer_name, agency_name in rows:
         tenant_phones = phones.get(task.tenant_id, [])
         days_left = (task.window_end - day).days
         if task.callback_at is not None and task.callback_at <= reference:
@@ -116,6 +117,10 @@ async def day_queue(
             "requested_by_sms": task.requested_by_sms,
             "claimed_by": task.claimed_by if claimed else None,
             "claimed_by_email": claimer if claimed else None,
+            # Advisers by name, as the indicators show them; the agency for admins' queue.
+            "claimed_by_name": (claimer_name or claimer) if claimed else None,
+            "agency_id": task.agency_id,
+            "agency_name": agency_name,
             "claim_expires_at": task.claim_expires_at if claimed else None,
         })
     return Queue(day, reference, True, items, total)

@@ -19,6 +19,7 @@ from crm.clock import Clock
 from crm.db import Database
 from crm.models import Agency, Building, Residence, Role, User
 from crm.sms.encoding import analyse
+from crm.sms.models import LocalSms
 from crm.sms.twilio_errors import reason_for
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -82,9 +83,15 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
             for row_id in ids:
                 _, status, error = rng.choices(OUTCOMES, weights)[0]
                 sent = launched + timedelta(seconds=rng.randint(1, 120))
+                sid = f"SM{rng.getrandbits(128):032x}"
+                if status != OutboxStatus.FAILED:
+                    # What the local backend would have kept: the simulation page shows the
+                    # demo campaigns' messages like any sent since.
+                    row = await session.get(OutboxMessage, row_id)
+                    session.add(LocalSms(sid=sid, to=row.e164, body=row.body, at=sent))
                 await session.execute(
                     update(OutboxMessage).where(OutboxMessage.id == row_id).values(
-                        status=status, attempts=1, provider_sid=f"SM{rng.getrandbits(128):032x}",
+                        status=status, attempts=1, provider_sid=sid,
                         sent_at=sent, updated_at=sent, error_code=error,
                         error_reason=reason_for(error) if error else None,
                         delivered_at=sent + timedelta(seconds=5)

@@ -51,6 +51,9 @@ class Campaign(SQLModel, table=True):
     # message is about a lift: reduced-mobility tenants are then listed to be called.
     preset: str | None = Field(default=None, max_length=40)
     lift: bool = False
+    # Write placeholder values without the accents GSM-7 lacks ("La Chenaie"): the manager's
+    # choice when a residence or tenant name would turn every message UCS-2.
+    plain_values: bool = False
     send_at: datetime | None = utc_field()
     status: str = Field(default=CampaignStatus.DRAFT, max_length=20, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")

@@ -14,6 +14,9 @@ from crm.campaigns.models import OutboxMessage
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any],
                        session: AsyncSession) -> dict[str, Any] | None:
+    from crm.web.flash import read_flash
+
+    flash = read_flash(request)
     recent = (await session.scalars(
         select(OutboxMessage).where(OutboxMessage.tenant_id == tenant["id"])
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(5))).all()
@@ -22,7 +25,6 @@ async def tenant_panel(request: web.Request, tenant: dict[str, Any],
         "tenant_id": tenant["id"], "mobile": tenant.get("mobile"),
         "opted_out": bool(tenant.get("sms_opted_out")), "recent": recent,
         "status_labels": OUTBOX_STATUS_LABELS,
-        "sent_flash": request.query.get("sms") in ("ok", "programme"),
-        "scheduled_flash": request.query.get("sms") == "programme",
-        "error_flash": request.query.get("sms_erreur"),
+        # The page's one-time message, when it is about this panel (crm/web/flash.py).
+        "flash": flash if flash and flash.get("panel") == "sms" else None,
     }

@@ -22,7 +22,8 @@ def decide_urgent(category: str, requested: bool | None) -> bool:
     urgent = category == Category.OUTAGE if requested is None else requested
     if urgent and category not in Category.ALERTS:
         raise Invalid("Seules les alertes (panne, travaux, suivi de demande) peuvent être urgentes.",
-                      code="urgent_not_allowed")
+                      code="urgent_not_allowed",
+                      details=[{"field": "urgent", "message": "Réservé aux alertes."}])
     return urgent
 
 

@@ -20,7 +20,7 @@ from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, scan_for
 from crm.campaigns.rules import decide_urgent, first_send_at
-from crm.campaigns.templating import MessageTemplate, check_template
+from crm.campaigns.templating import MessageTemplate, check_template, check_variables_filled
 from crm.config import Settings
 from crm.db import Database
 from crm.errors import Conflict, Invalid, NotFound
@@ -42,24 +42,32 @@ class CampaignIn(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict, max_length=20)
     preset: str | None = None
     lift: bool = False
+    # Placeholder values written without the accents GSM-7 lacks (templating.MessageTemplate).
+    plain_values: bool = False
     agency: Id | None = None  # admins only: the agency the campaign belongs to
 
 
-def build_campaign(data: CampaignIn, p: Principal, now: datetime) -> Campaign:
-    """An unsaved campaign from checked input (shared by create and the wizard's preview)."""
+def build_campaign(data: CampaignIn, p: Principal, now: datetime, *,
+                   refuse_blanks: bool = True) -> Campaign:
+    """An unsaved campaign from checked input (shared by create and the wizard's preview,
+    which lists blank values as problems instead of refusing them)."""
     urgent = decide_urgent(data.category, data.urgent)
     if data.preset is not None and data.preset not in BY_CODE:
         raise Invalid(f"Modèle inconnu : {data.preset}.", code="unknown_preset")
     if data.audience.is_empty():
         raise Invalid("Choisissez au moins un destinataire (agence, résidence, bâtiment...).",
-                      code="empty_audience")
+                      code="empty_audience",
+                      details=[{"field": "audience", "message": "Aucun destinataire choisi."}])
     check_template(data.body, data.variables)
+    if refuse_blanks:
+        check_variables_filled(data.body, data.variables)
     lift = data.lift or (data.preset is not None and BY_CODE[data.preset].lift)
     return Campaign(
         name=data.name.strip(), category=data.category, urgent=urgent, body=data.body.strip(),
         variables=dict(data.variables), audience=data.audience.model_dump(exclude_defaults=True),
         agency_id=p.agency_scope(data.agency), preset=data.preset, lift=lift,
         send_at=data.send_at, created_by=p.user_id, created_at=now,
+        plain_values=data.plain_values,
     )
 
 
@@ -76,11 +84,11 @@ async def _infer_agency(session: AsyncSession, campaign: Campaign, now: datetime
 
 
 async def prepare(session: AsyncSession, data: CampaignIn, p: Principal, now: datetime,
-                  settings: Settings) -> Campaign:
+                  settings: Settings, *, refuse_blanks: bool = True) -> Campaign:
     await check_scope(session, data.audience, p)
     if data.agency is not None and await session.get(Agency, data.agency) is None:
         raise Invalid(f"Agence inconnue : {data.agency}.", code="unknown_agency")
-    campaign = build_campaign(data, p, now)
+    campaign = build_campaign(data, p, now, refuse_blanks=refuse_blanks)
     await _infer_agency(session, campaign, now, settings)
     return campaign
 
@@ -137,12 +145,16 @@ async def launch(db: Database, dispatcher: Dispatcher, campaign_id: int, p: Prin
 
 async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Settings,
                       now: datetime) -> int:
-    template = MessageTemplate(campaign.body, campaign.variables)
+    template = MessageTemplate(campaign.body, campaign.variables, plain_values=campaign.plain_values)
+    check_variables_filled(campaign.body, campaign.variables)
     scan = scan_for(campaign, settings, now)
     analysed = lru_cache(maxsize=4096)(analyse)  # most recipients share a few distinct texts
     async for batch in scan.chunks(session):
         rows = []
         for r in batch:
+            blank = template.blank_fields(r.context)
+            if blank:
+                raise blank_for_recipients(blank)
             text = template.render(r.context)
             segments = analysed(text).segments
             if len(text) > MAX_CHARACTERS or segments > MAX_SEGMENTS:
@@ -157,6 +169,16 @@ async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime
     if scan.recipients == 0:
         raise Invalid("Aucun destinataire joignable par SMS.", code="no_recipients")
     return scan.recipients
+
+
+def blank_for_recipients(fields: list[str]) -> Invalid:
+    names = ", ".join("{{ " + n + " }}" for n in fields)
+    return Invalid(
+        f"Pour certains destinataires, {names} est vide : le SMS contiendrait un blanc. "
+        f"Retirez-les de l'audience ou écrivez {{{{ {fields[0]} | optionnel }}}} si le message "
+        "reste clair sans.",
+        code="blank_placeholder",
+        details=[{"field": n, "message": "Vide pour certains destinataires."} for n in fields])
 
 
 async def cancel(db: Database, campaign_id: int, p: Principal, *, now: datetime) -> int:

@@ -83,8 +83,10 @@ async def api_preview_draft(request: web.Request) -> web.Response:
     data = await read_json(request, service.CampaignIn)
     now = request.app[CLOCK].now()
     async with request.app[DB].session() as session:
+        # Blank values are listed in the answer (`blank`, `problems`) so the wizard can mark
+        # them while the manager types; creating the campaign refuses them (422).
         campaign = await service.prepare(session, data, principal(request), now,
-                                         request.app[SETTINGS])
+                                         request.app[SETTINGS], refuse_blanks=False)
         return json_response(await preview(session, campaign, request.app[SETTINGS], now))
 
 
@@ -199,16 +201,42 @@ async def campaigns_page(request: web.Request) -> web.Response:
     page, per_page = page_params(request)
     async with request.app[DB].session() as session:
         items, total = await service.list_campaigns(session, principal(request), page, per_page)
+    from crm.web.listing import page_links
+
+    pages = max(1, -(-total // per_page))
     return await render("campaigns/list.html", request, {
-        "campaigns": items, "total": total, "page": page, "per_page": per_page,
+        "campaigns": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
+        "links": page_links(page, pages, {"per_page": per_page if per_page != 50 else None}),
         "status_labels": CAMPAIGN_STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
     })
+
+
+async def _follow_up(request: web.Request, campaign_id: int) -> dict[str, Any]:
+    """The wizard's start for "a follow-up to the same recipients": the tenants the first
+    campaign went to (not the cancelled rows), a name and a short "repaired" text."""
+    from crm.campaigns.models import OutboxMessage, OutboxStatus
+
+    async with request.app[DB].session() as session:
+        campaign = await service.get_campaign(session, campaign_id, principal(request))
+        tenant_ids = sorted({t for t in await session.scalars(
+            select(OutboxMessage.tenant_id).where(OutboxMessage.campaign_id == campaign_id,
+                                                  OutboxMessage.status != OutboxStatus.CANCELLED)) if t})
+    when = (campaign.launched_at or campaign.created_at).astimezone(request.app[SETTINGS].tz)
+    return {"id": campaign.id, "name": f"Suite : {campaign.name}", "category": campaign.category,
+            "source_name": campaign.name, "audience": {"tenant_ids": tenant_ids},
+            "body": f"Bonjour, suite à notre message du {when:%d/%m} : le problème est réglé. "
+                    "Merci de votre patience. {{ agency_name }}"}
 
 
 @auth.managers
 async def wizard_page(request: web.Request) -> web.Response:
     p = principal(request)
+    follow_up = None
+    if request.query.get("suite"):
+        campaign_id = int_param(request, "suite")
+        follow_up = await _follow_up(request, campaign_id) if campaign_id else None
     return await render("campaigns/wizard.html", request, {
+        "follow_up": follow_up,
         "presets": presets.as_json(), "category_labels": presets.CATEGORY_LABELS,
         "alert_categories": list(Category.ALERTS), "agency_id": p.agency_id,
         "confirm_threshold": CONFIRM_THRESHOLD, "variable_labels": presets.VARIABLE_LABELS,
@@ -225,13 +253,49 @@ async def _contacts(request: web.Request, campaign: Campaign, session: Any) -> A
                           collect_reduced_mobility=campaign.lift).run(session)
 
 
+async def _sample(request: web.Request, campaign: Campaign, session: Any) -> dict[str, Any] | None:
+    """What one recipient received (or, for a draft, will receive), with their name."""
+    from crm.campaigns.models import OutboxMessage
+    from crm.campaigns.templating import MessageTemplate
+
+    row = (await session.execute(
+        select(OutboxMessage.body, Tenant.civility, Tenant.first_name, Tenant.last_name)
+        .outerjoin(Tenant, Tenant.id == OutboxMessage.tenant_id)
+        .where(OutboxMessage.campaign_id == campaign.id).order_by(OutboxMessage.id).limit(1))).first()
+    if row is not None:
+        return {"text": row.body, "name": " ".join(x for x in (row.civility, row.first_name,
+                                                                row.last_name) if x) or None}
+    async for batch in scan_for(campaign, request.app[SETTINGS], request.app[CLOCK].now()).chunks(session):
+        for r in batch[:1]:
+            ctx = r.context
+            text = MessageTemplate(campaign.body, campaign.variables,
+                                   plain_values=campaign.plain_values).render(ctx)
+            return {"text": text, "name": " ".join(x for x in (ctx.get("civility"), ctx.get("first_name"),
+                                                               ctx.get("last_name")) if x) or None}
+    return None
+
+
+async def _user_name(session: Any, user_id: int | None) -> str | None:
+    from crm.models import User
+
+    user = await session.get(User, user_id) if user_id else None
+    return (user.full_name or user.email) if user else None
+
+
 @auth.managers
 async def campaign_page(request: web.Request) -> web.Response:
     async with request.app[DB].session() as session:
         campaign = await service.get_campaign(session, _id(request), principal(request))
         data = await service.progress(session, campaign)
         scan = await _contacts(request, campaign, session)
+        sample = await _sample(request, campaign, session)
+        launched_by = await _user_name(session, campaign.launched_by)
+        created_by = await _user_name(session, campaign.created_by)
     return await render("campaigns/detail.html", request, {
+        "sample": sample, "launched_by": launched_by, "created_by": created_by,
+        "variable_labels": presets.VARIABLE_LABELS,
+        "can_follow_up": campaign.status in (CampaignStatus.SENDING, CampaignStatus.DONE,
+                                             CampaignStatus.SCHEDULED),
         "c": campaign, "data": data, "status_labels": CAMPAIGN_STATUS_LABELS,
         "count_labels": {code: OUTBOX_STATUS_LABELS[code] for code in service.COUNTED},
         "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
@@ -266,18 +330,26 @@ async def cancel_submit(request: web.Request) -> web.StreamResponse:
 
 @auth.any_user
 async def tenant_sms_submit(request: web.Request) -> web.StreamResponse:
-    """The tenant page's form: one SMS, then back to the tenant with a confirmation."""
+    """The tenant page's form: one SMS, then back to the tenant with a one-time message
+    (a cookie, not the URL); a refusal names the text box and keeps a short draft."""
+    from crm.web.flash import redirect
+
     tenant_id = _id(request)
     form = await request.post()
+    body = str(form.get("body", ""))
     try:
-        msg = await _direct_sms(request, tenant_id, str(form.get("body", "")))
+        msg = await _direct_sms(request, tenant_id, body)
     except Invalid as exc:
-        from urllib.parse import quote
-
-        raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms_erreur={quote(exc.message)}#sms") from None
-    # Outside the sending hours the SMS waits (crm.campaigns.direct): the flash says so.
-    flash = "programme" if msg.next_try_at > request.app[CLOCK].now() else "ok"
-    raise web.HTTPSeeOther(f"/locataires/{tenant_id}?sms={flash}#sms")
+        draft = body if len(body.encode()) <= 600 else ""  # a cookie holds about 4 KB
+        raise redirect(request, f"/locataires/{tenant_id}#sms", exc.message, kind="error",
+                       panel="sms", draft=draft, see_other=True) from None
+    # Outside the sending hours the SMS waits (crm.campaigns.direct): the message says so.
+    if msg.next_try_at > request.app[CLOCK].now():
+        text = ("SMS programmé : hors des heures d'envoi (du lundi au samedi, de 8 h à 20 h), "
+                "il partira à la prochaine heure permise.")
+    else:
+        text = "SMS en file d'envoi."
+    raise redirect(request, f"/locataires/{tenant_id}#sms", text, panel="sms", see_other=True)
 
 
 API_ROUTES = [

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from crm import hooks
 from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
 from crm.clock import Clock
 from crm.db import Database
@@ -16,6 +18,8 @@ from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.understanding import Intent, understand
 from crm.models import OptOutSource
 from crm.tenants.optouts import record_opt_change
+
+PARIS = ZoneInfo("Europe/Paris")  # the demo's landlord, as in the other demos
 
 COMMON_OUTAGE_REPLIES = [
     "Merci pour l'information", "Merci de nous avoir prévenus 👍", "ok merci", "Rappelez-moi svp",
@@ -71,6 +75,11 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                                             note="Réponse « STOP »")
                 if meaning.intent == Intent.PROBLEM_PERSISTS:
                     persists += 1
+                if meaning.intent == Intent.CALLBACK_REQUEST and not handled and row.tenant_id:
+                    # As the webhook does: a "rappelez-moi" still open puts a call at the
+                    # top of today's queue (crm.hooks.CALLBACK_REQUESTED).
+                    for react in hooks.CALLBACK_REQUESTED.handlers():
+                        await react(session, tenant_id=row.tenant_id, at=now, tz=PARIS)
             if persists and campaign.category in (Category.OUTAGE, Category.WORKS):
                 await session.execute(
                     update(Campaign).where(Campaign.id == campaign.id)

@@ -43,3 +43,18 @@ class InboundMessage(SQLModel, table=True):
     review_outcome: str | None = Field(default=None, max_length=10)
     review_by: int | None = Field(default=None, foreign_key="user.id")
     review_at: datetime | None = utc_field()
+    # The adviser who deals with this conversation (assigned from the inbox), if any.
+    assigned_to: int | None = Field(default=None, foreign_key="user.id", index=True)
+
+
+class ReplyTemplate(SQLModel, table=True):
+    """A ready-made answer an agency's advisers pick in the inbox ("Votre demande est
+    transmise au gardien..."); managed per agency by its manager."""
+
+    __tablename__ = "reply_template"
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    title: str = Field(max_length=80)
+    body: str = Field(max_length=1600)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = utc_field(nullable=False)

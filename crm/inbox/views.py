@@ -20,6 +20,7 @@ from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
 from crm.inbox.inbound import receive, tenant_names
 from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.triage_views import advisers_of, assigned_filter, is_callback_request, search_filter
 from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
 from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
@@ -83,7 +84,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
 # --- queries shared by the API and the pages ----------------------------------------------
 
 def _filters(p: Principal, *, agency: int | None, status: str, intent: str | None,
-             campaign: int | None) -> list[Any]:
+             campaign: int | None, q: str | None = None, assigned: str | None = None) -> list[Any]:
     if status not in STATUSES:
         raise ApiError("status doit valoir open, handled ou all.", code="invalid_parameter")
     if intent is not None and intent not in Intent.ALL:
@@ -95,7 +96,16 @@ def _filters(p: Principal, *, agency: int | None, status: str, intent: str | Non
         where.append(InboundMessage.intent == intent)
     if campaign is not None:
         where.append(InboundMessage.campaign_id == campaign)
-    return where
+    return where + search_filter(q) + assigned_filter(assigned, p.user_id)
+
+
+def inbox_where(request: web.Request) -> list[Any]:
+    """The inbox's filters from the query string (page, API and CSV alike)."""
+    p = principal(request)
+    return _filters(p, agency=int_param(request, "agency") if p.is_admin or request.path.startswith("/api/") else None,
+                    status=request.query.get("status") or InboundStatus.OPEN,
+                    intent=request.query.get("intent") or None, campaign=int_param(request, "campaign"),
+                    q=request.query.get("q"), assigned=request.query.get("attribue"))
 
 
 async def _list(session: AsyncSession, where: list[Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
@@ -116,6 +126,7 @@ def _item(m: InboundMessage, names: dict[int, str]) -> dict[str, Any]:
         "intent": m.intent, "sentiment": m.sentiment, "sentiment_score": m.sentiment_score,
         "campaign_id": m.campaign_id, "status": m.status, "decided_by": m.decided_by,
         "review": m.review if m.review_outcome is None else None,
+        "assigned_to": m.assigned_to,
     }
 
 
@@ -158,13 +169,9 @@ class ReplyIn(BaseModel):
 
 @auth.any_user
 async def api_inbox(request: web.Request) -> web.Response:
-    """Incoming messages of the agency, newest first (filters: status, intent, campaign)."""
-    p = principal(request)
+    """Incoming messages of the agency, newest first (filters: status, intent, campaign, q)."""
     page, per_page = page_params(request)
-    where = _filters(p, agency=int_param(request, "agency"),
-                     status=request.query.get("status") or InboundStatus.OPEN,
-                     intent=request.query.get("intent") or None,
-                     campaign=int_param(request, "campaign"))
+    where = inbox_where(request)
     async with request.app[DB].session() as session:
         items, total = await _list(session, where, page, per_page)
     return json_response(paginated(items, total, page))
@@ -211,9 +218,12 @@ async def inbox_page(request: web.Request) -> web.Response:
     intent = request.query.get("intent") or None
     campaign = int_param(request, "campaign")
     agency = int_param(request, "agency") if p.is_admin else None
-    where = _filters(p, agency=agency, status=status, intent=intent, campaign=campaign)
+    where = inbox_where(request)
+    opened = int_param(request, "ouvert")
     async with request.app[DB].session() as session:
         items, total = await _list(session, where, page, per_page)
+        # Wide screens: the chosen conversation beside the list, as in the inbox tools people know.
+        panel = await _panel(session, p, opened) if opened else None
         agencies = list(await session.scalars(select(Agency).order_by(Agency.name))) if p.is_admin else []
         alerts = await _alerts(session, p)
         campaign_ids = {c for c in (await session.scalars(
@@ -227,8 +237,18 @@ async def inbox_page(request: web.Request) -> web.Response:
         "items": items, "total": total, "page": page, "per_page": per_page,
         "status": status, "intent": intent, "campaign": campaign, "alerts": alerts,
         "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies, "agency": agency,
+        "q": request.query.get("q") or "", "assigned": request.query.get("attribue") or "",
+        "panel": panel, "opened": opened,
+        "query": {k: v for k, v in request.query.items() if k not in ("page", "ouvert") and v},
         **_labels(),
     })
+
+
+async def _panel(session: AsyncSession, p: Principal, message_id: int) -> dict[str, Any]:
+    message = await _message(session, p, message_id)
+    names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
+    return {"message": message, "tenant_name": names.get(message.tenant_id or 0),
+            "thread": await conversation(session, message.from_e164, limit=30, agency_id=p.agency_scope())}
 
 
 async def conversation(session: AsyncSession, e164: str, limit: int = 200,
@@ -279,7 +299,14 @@ async def _render_conversation(request: web.Request, message_id: int, *, sent: s
         # Other features' links for this message (the request it answers, "créer une demande").
         links = [link for find in hooks.MESSAGE_LINKS.handlers()
                  for link in await find(session, message.id, message.outbox_message_id)]
+        advisers = await advisers_of(session, message.agency_id)
+        from crm.inbox.reply_templates import templates_for
+
+        reply_templates = await templates_for(session, message.agency_id)
     return await render("inbox/conversation.html", request, {
+        "reply_templates": reply_templates,
+        "advisers": advisers, "callback_form": is_callback_request(message),
+        "min_callback": request.app[CLOCK].now().astimezone(request.app[SETTINGS].tz).strftime("%Y-%m-%dT%H:%M"),
         "message": message, "tenant_name": names.get(message.tenant_id or 0),
         "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
         "error": error, "draft": draft, "corrected": corrected, "intents": Intent.ALL,

@@ -91,3 +91,24 @@ _FRIENDLY = str.maketrans({
 def make_gsm_friendly(text: str) -> str:
     """``text`` with curly quotes, guillemets, ellipsis, dashes and no-break spaces made plain."""
     return text.translate(_FRIENDLY)
+
+
+# Letters GSM-7 lacks that read the same without their accent in a French SMS.
+_PLAIN_EXTRA = {"œ": "oe", "Œ": "OE", "æ": "ae", "ç": "c"}
+
+
+def gsm_plain(text: str) -> str:
+    """``text`` with typography made plain and letters outside GSM-7 written without their
+    accent ("Chênaie" → "Chenaie"); é, è, à, ù, Ç... which GSM-7 has, are kept."""
+    import unicodedata
+
+    out = []
+    for ch in make_gsm_friendly(text):
+        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+            out.append(ch)
+        elif ch in _PLAIN_EXTRA:
+            out.append(_PLAIN_EXTRA[ch])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if base and all(c in GSM7_BASIC for c in base) else ch)
+    return "".join(out)

@@ -209,8 +209,18 @@ def _pick(phones: list[Phone], kinds: tuple[str, ...]) -> str | None:
     return candidates[0].e164 if candidates else None
 
 
+# Sortable columns of the list (``sort`` parameter; "-key" for descending).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (Tenant.last_name, Tenant.first_name),
+    "contract": (Lease.contract_ref,),
+    "lease_start": (Lease.lease_start,),
+    "place": (Residence.name, Building.name, Entrance.name),
+}
+
+
 async def list_tenants(
-    session: AsyncSession, filters: TenantFilters, page: int, per_page: int
+    session: AsyncSession, filters: TenantFilters, page: int, per_page: int,
+    sort: str = "name", descending: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of households (with their current lease) and the total count."""
     filters.dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -221,7 +231,8 @@ async def list_tenants(
     rows = (
         await session.execute(
             _rows_query().where(*conds)
-            .order_by(Tenant.last_name, Tenant.first_name, Tenant.id)
+            .order_by(*(c.desc() if descending else c for c in SORTS.get(sort, SORTS["name"])),
+                      Tenant.id.desc() if descending else Tenant.id)
             .offset((page - 1) * per_page).limit(per_page)
         )
     ).all()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -31,10 +30,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import auth
 from crm.errors import NotFound
 from crm.keys import DB
-from crm.models import Building, Residence
-from crm.tenants.directory import TenantFilters, list_tenants, load_tenant, tenant_detail
+from crm.models import Agency, Building, Residence
+from crm.tenants.directory import (
+    SORTS,
+    TenantFilters,
+    list_tenants,
+    load_tenant,
+    tenant_detail,
+)
 from crm.tenants.estate import estate_tree
 from crm.web.jsonutil import int_param, json_response, page_params, paginated
+from crm.web.listing import page_links, sort_choice, sort_links
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
@@ -112,9 +118,13 @@ async def tenants_page(request: web.Request) -> web.Response:
         page = max(1, int(request.query.get("page", "1")))
     except ValueError:
         page = 1
+    sort, descending = sort_choice(request.query.get("sort"), SORTS, "name")
     async with request.app[DB].session() as session:
-        items, total = await list_tenants(session, filters, page, PAGE_SIZE)
-        residences_q = select(Residence.id, Residence.name).order_by(Residence.name)
+        items, total = await list_tenants(session, filters, page, PAGE_SIZE, sort, descending)
+        # With the agency's name: an admin sees "La Chênaie" in three agencies.
+        residences_q = (select(Residence.id, Residence.name, Agency.name.label("agency_name"))
+                        .join(Agency, Agency.id == Residence.agency_id)
+                        .order_by(Agency.name, Residence.name))
         if filters.agency_id is not None:
             residences_q = residences_q.where(Residence.agency_id == filters.agency_id)
         residences = (await session.execute(residences_q)).all()
@@ -133,11 +143,13 @@ async def tenants_page(request: web.Request) -> web.Response:
         "q": filters.q, "agency": request.query.get("agency") if p.is_admin else None,
         "residence": filters.residence_id, "building": filters.building_id}.items() if v}
     pages = max(1, -(-total // PAGE_SIZE))
+    sorted_params = params | ({"sort": ("-" if descending else "") + sort} if sort != "name" or descending else {})
     return await render("tenants.html", request, {
         "items": items, "total": total, "page": page, "pages": pages,
         "filters": filters, "agencies": agencies, "residences": residences, "buildings": buildings,
-        "prev_url": f"?{urlencode(params | {'page': page - 1})}" if page > 1 else None,
-        "next_url": f"?{urlencode(params | {'page': page + 1})}" if page < pages else None,
+        "links": page_links(page, pages, sorted_params),
+        "sorts": sort_links(sort, descending, list(SORTS), params),
+        "group_residences": p.is_admin and filters.agency_id is None,
     })
 
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, Strict, ValidationError
 
 from crm.errors import ApiError, Invalid
+from crm.web.validation import french_details, summary
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,14 +48,8 @@ async def read_json(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise Invalid(
-            "Certains champs sont invalides.",
-            code="validation_error",
-            details=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
+        details = french_details(exc)
+        raise Invalid(summary(details), code="validation_error", details=details) from None
 
 
 # Ids and counts are database INTEGERs; dates far outside a landlord's life are typos.
@@ -79,10 +74,10 @@ def _check_values(value: Any, path: str = "") -> None:
             _check_values(item, f"{path}.{i}" if path else str(i))
     elif isinstance(value, str) and "\x00" in value:
         raise Invalid("Caractère nul interdit.", code="validation_error",
-                      details=[{"field": path, "message": "NUL character"}])
+                      details=[{"field": path, "message": "Caractère nul interdit."}])
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
         raise Invalid("Nombre trop grand.", code="validation_error",
-                      details=[{"field": path, "message": f"at most {MAX_INT}"}])
+                      details=[{"field": path, "message": f"Au plus {MAX_INT}."}])
 
 
 def page_params(request: web.Request) -> tuple[int, int]:

@@ -11,6 +11,7 @@ MANAGERS = ("admin", "manager")
 
 # (route name, label, roles, page-context key holding a badge count or None)
 NAV: list[tuple[str, str, tuple[str, ...], str | None]] = [
+    ("morning_page", "Ce matin", MANAGERS, None),
     ("calls_page", "Appels du jour", ALL, None),
     ("requests_page", "Demandes", ALL, None),
     ("my_requests_page", "Mes demandes", ALL, "my_requests_alerts"),

@@ -32,6 +32,12 @@ async def page_context(request: web.Request) -> dict[str, Any]:
 async def render(template: str, request: web.Request, context: dict[str, Any] | None = None,
                  *, status: int = 200, page: dict[str, Any] | None = None) -> web.Response:
     """``page``: the ``page_context`` the view already computed (it runs queries for badges)."""
+    from crm.web.flash import FLASH_COOKIE, read_flash
+
     ctx = dict(page) if page is not None else await page_context(request)
+    ctx["flash"] = read_flash(request)
     ctx.update(context or {})
-    return aiohttp_jinja2.render_template(template, request, ctx, status=status)
+    response = aiohttp_jinja2.render_template(template, request, ctx, status=status)
+    if FLASH_COOKIE in request.cookies:
+        response.del_cookie(FLASH_COOKIE, path="/")  # shown once
+    return response

@@ -50,12 +50,17 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.calls.page_views",  # "Appels du jour", the call sheet, "Indicateurs"
         "crm.campaigns.views",  # campaigns: API, wizard, campaign page, one SMS to a tenant
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
+        "crm.inbox.triage_views",  # inbox: CSV and assignment (before /messages/{id})
+        "crm.calls.sms_callback_views",  # inbox: planning a callback a tenant asked for by SMS
+        "crm.inbox.reply_templates",  # inbox: reply templates per agency
         "crm.inbox.views",  # incoming SMS webhook and the inbox
         "crm.inbox.replies.views",  # inbox: intent corrections, "objection possible" answers
         "crm.campaigns.local_sms_views",  # "SMS envoyés (simulation)" page of the local backend
+        "crm.inbox.simulated_reply_views",  # local mode: "simuler une réponse"
         "crm.surveys.views",  # survey import and comparison
         "crm.requests.views",  # tenant requests: API, SMS templates, indicators
         "crm.requests.pages",  # "Demandes", a request's page, "Mes demandes", settings
+        "crm.morning.views",  # "Ce matin": managers' and admins' morning view
         "crm.tenants.privacy_views",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)

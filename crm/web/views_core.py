@@ -111,8 +111,13 @@ async def home(request: web.Request) -> web.Response:
     p = request.get(PRINCIPAL)
     if p is None:
         raise web.HTTPFound("/login")
-    # Advisers start their day on the call queue; the others on the tenants list.
-    target = "/appels" if p.role == "adviser" and _has_route(request, "calls_page") else "/locataires"
+    # Advisers start their day on the call queue; managers and admins on "Ce matin".
+    if p.role == "adviser" and _has_route(request, "calls_page"):
+        target = "/appels"
+    elif _has_route(request, "morning_page"):
+        target = "/ce-matin"
+    else:
+        target = "/locataires"
     raise web.HTTPFound(target)
 
 

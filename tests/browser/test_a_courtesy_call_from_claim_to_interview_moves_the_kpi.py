@@ -30,7 +30,7 @@ async def test_a_call_from_claim_to_interview_moves_the_kpi(logged_in_page, db, 
     await page.get_by_role("button", name="Prendre l'appel").click()
     await expect(page.get_by_role("status")).to_contain_text("Vous avez pris cet appel")
     await page.keyboard.press("1")  # no answer
-    await expect(page.get_by_role("status")).to_contain_text("Pas de réponse enregistré")
+    await expect(page.get_by_role("status")).to_contain_text("« Pas de réponse » enregistré pour Mme Sandrine Bouchard")
     await expect(page.get_by_role("status")).to_contain_text("17/11/2026 à 13:30")
 
     # Tuesday afternoon, the next working day in the other half-day (sessions last 12 hours).
@@ -50,7 +50,7 @@ async def test_a_call_from_claim_to_interview_moves_the_kpi(logged_in_page, db, 
     await form.locator("#fu_category_0").fill("Menuiseries")
     await form.locator("#fu_description_0").fill("Volet roulant de la chambre bloqué")
     await form.get_by_role("button", name="Enregistrer l'entretien").click()
-    await expect(page.get_by_role("status")).to_contain_text("Entretien enregistré")
+    await expect(page.get_by_role("status")).to_contain_text("Entretien de Mme Sandrine Bouchard enregistré")
 
     await page.goto("/indicateurs?from=2026-11-01&to=2026-11-30")
     await expect(page.locator("#kpi-attempted")).to_have_text("100,0 %")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crm.campaigns.dispatcher import dispatch_once
 from crm.sms.models import LocalSms
+from tests.support.campaigns import set_agency_phone
 from tests.support.factories import make_lease
 
 
@@ -19,6 +20,7 @@ async def test_a_manager_announces_a_lift_outage_to_one_building(logged_in_page,
     await make_lease(db, building="B", entrance="2", mobile=None, landline="+33254111111",
                      last_name="Fixe")
     await make_lease(db, building="C", mobile="+33622222222", last_name="Ailleurs")
+    await set_agency_phone(db, "Blois", "+33254000000")  # the preset ends with it
     page = await logged_in_page(role="manager", agency="Blois")
 
     await page.get_by_role("navigation", name="Navigation principale").get_by_role(
@@ -78,6 +80,7 @@ async def test_above_500_recipients_the_manager_types_the_number_to_launch(logge
     from tests.support.campaigns import bulk_building
 
     await bulk_building(db, 501, building="Tour")
+    await set_agency_phone(db, "Blois", "+33254000000")
     page = await logged_in_page(role="manager", agency="Blois")
     await page.goto("/campagnes/nouvelle")
     await page.get_by_label("Coupure d'eau").check()

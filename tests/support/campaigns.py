@@ -11,7 +11,7 @@ from crm.models import Agency, Building, Entrance, Residence
 from tests.support.factories import make_lease
 
 LIFT_BODY = ("Bonjour {{ civility }} {{ last_name }}, l'ascenseur de l'immeuble {{ building }} "
-             "est en panne. {{ agency_name }} : {{ agency_phone }}")
+             "est en panne. {{ agency_name }} : {{ agency_phone | optionnel }}")
 
 
 async def ids(db: Database, agency: str = "Blois", residence: str = "Les Provinces",

@@ -1,0 +1,52 @@
+"""Every page, as an admin and as an adviser, fits a 390 px phone and a 1280 px screen
+without sideways scrolling (tables become cards on phones): the test fails naming each page
+whose document is wider than the window."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.security import two_agencies
+
+PAGES = {
+    "admin": ["/ce-matin", "/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}",
+              "/campagnes", "/campagnes/nouvelle", "/campagnes/{sent}", "/campagnes/{draft}",
+              "/locataires", "/locataires/{tenant}", "/indicateurs", "/enquetes", "/enquetes/rapport",
+              "/enquetes/import", "/sms-simulation", "/imports"],
+    "adviser": ["/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}", "/locataires",
+                "/locataires/{tenant}", "/sms-simulation"],
+}
+
+WIDER = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("role", ["admin", "adviser"])
+async def test_no_page_scrolls_sideways(logged_in_page, db, role, width):
+    blois, _ = await two_agencies(db)
+    ids = {"task": blois.task, "msg": blois.inbound, "sent": blois.sent, "draft": blois.draft,
+           "tenant": blois.tenant}
+    page = await logged_in_page(role=role, agency=None if role == "admin" else "Blois")
+    await page.set_viewport_size({"width": width, "height": 800})
+    too_wide = {}
+    for template in PAGES[role]:
+        path = template.format(**ids)
+        resp = await page.goto(path)
+        assert resp is not None and resp.status == 200, f"{path}: {resp and resp.status}"
+        await page.wait_for_load_state("networkidle")
+        extra = await page.evaluate(WIDER)
+        if extra > 0:
+            too_wide[path] = extra
+    assert too_wide == {}, f"pages wider than {width} px (extra px): {too_wide}"
+
+
+async def test_the_check_fails_on_a_page_that_is_too_wide(logged_in_page, db):
+    """The measure itself works: a 600 px-wide element at 390 px is caught."""
+    page = await logged_in_page(role="adviser", agency="Blois")
+    await page.set_viewport_size({"width": 390, "height": 800})
+    await page.goto("/appels")
+    await page.evaluate("document.querySelector('main').append(Object.assign("
+                        "document.createElement('div'), {style: 'width:600px;height:1px'}))")
+    assert await page.evaluate(WIDER) > 0
+
+
