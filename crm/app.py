@@ -105,6 +105,9 @@ def create_app(
     from crm.sms.views import install as install_inbox
 
     install_inbox(app)  # the open-messages badge in the navigation
+    from crm.incidents.pages import install as install_incidents
+
+    install_incidents(app)  # the due-commitments badge
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, name="static")
     app.cleanup_ctx.append(_resources_ctx)

@@ -36,9 +36,10 @@ def jobs() -> list[Job]:
     """Every periodic job of the service. Features add theirs here."""
     from crm.calls.jobs import JOBS as call_jobs
     from crm.campaigns.jobs import JOBS as campaign_jobs
+    from crm.incidents.jobs import JOBS as incident_jobs
     from crm.retention import JOBS as retention_jobs
 
-    return [*call_jobs, *campaign_jobs, *retention_jobs]
+    return [*call_jobs, *campaign_jobs, *incident_jobs, *retention_jobs]
 
 
 def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[None]]:

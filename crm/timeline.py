@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Lease, LeaseChange, OptOutEvent, Phone
 
-PROVIDERS: tuple[str, ...] = ("crm.calls.timeline", "crm.campaigns.timeline", "crm.sms.timeline")
+PROVIDERS: tuple[str, ...] = ("crm.calls.timeline", "crm.campaigns.timeline", "crm.sms.timeline",
+                              "crm.incidents.timeline")
 
 Provider = Callable[[AsyncSession, int], Awaitable[list["TimelineEntry"]]]
 

@@ -15,6 +15,8 @@ NAV: list[tuple[str, str, tuple[str, ...], str | None]] = [
     ("followups_page", "Suivis", ALL, None),
     ("inbox_page", "Messages reçus", ALL, "inbox_open_count"),
     ("campaigns_page", "Campagnes SMS", MANAGERS, None),
+    ("incidents_page", "Incidents", ALL, None),
+    ("commitments_page", "Engagements", MANAGERS, "commitments_due_count"),
     ("tenants", "Locataires", ALL, None),
     ("kpi_page", "Indicateurs", MANAGERS, None),
     ("surveys_page", "Enquêtes", MANAGERS, None),

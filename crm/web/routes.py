@@ -63,6 +63,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.sms.views",  # incoming SMS webhook and the inbox
         "crm.sms.local_views",  # "SMS envoyés (simulation)" page of the local backend
         "crm.surveys.views",  # survey import and comparison
+        "crm.incidents.views",  # outages and planned stops, commitments, incident KPIs
         "crm.web.views_privacy",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)

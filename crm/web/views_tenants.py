@@ -35,7 +35,7 @@ from crm.web.keys import DB
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
-PANEL_MODULES: tuple[str, ...] = ("crm.calls.panels", "crm.campaigns.panels")
+PANEL_MODULES: tuple[str, ...] = ("crm.calls.panels", "crm.campaigns.panels", "crm.incidents.panels")
 
 
 def _filters(request: web.Request) -> TenantFilters:

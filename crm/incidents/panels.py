@@ -1,0 +1,24 @@
+"""The incidents' panel on the tenant page: the incidents of the household still running,
+with the one-click "a tenant called / came about this"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from crm.incidents.models import Incident, IncidentHousehold, IncidentStatus
+from crm.web.keys import DB
+
+
+async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:
+    async with request.app[DB].session() as session:
+        incidents = list(await session.scalars(
+            select(Incident).join(IncidentHousehold, IncidentHousehold.incident_id == Incident.id)
+            .where(IncidentHousehold.tenant_id == tenant["id"],
+                   Incident.status.in_((IncidentStatus.PLANNED, IncidentStatus.OPEN)))
+            .distinct().order_by(Incident.starts_at.desc())))
+    if not incidents:
+        return None
+    return {"template": "incidents/tenant_panel.html", "incidents": incidents}
