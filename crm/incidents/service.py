@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import delete, distinct, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import calendar
@@ -260,7 +260,7 @@ async def declare(app: web.Application, data: IncidentIn, p: Principal) -> int:
 
 async def _tenant_ids(session: AsyncSession, incident: Incident,
                       commitment_kind: str | None = None) -> list[int]:
-    stmt = select(distinct(IncidentHousehold.tenant_id)).where(IncidentHousehold.incident_id == incident.id)
+    stmt = select(IncidentHousehold.tenant_id).where(IncidentHousehold.incident_id == incident.id).distinct()
     if commitment_kind is not None and not concerns(commitment_kind, incident.kind, False):
         stmt = stmt.where(IncidentHousehold.upper_floor.is_(True))
     return sorted(await session.scalars(stmt))
