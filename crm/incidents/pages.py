@@ -147,7 +147,13 @@ async def _form_page(request: web.Request, form: dict[str, Any], error: str | No
 
 @auth.managers
 async def declare_page(request: web.Request) -> web.Response:
-    return await _form_page(request, {"kind": "lift", "residences": [], "buildings": [], "entrances": []})
+    blank = dict.fromkeys(DECLARE_FIELDS, "")
+    return await _form_page(request, blank | {"kind": "lift", "planned": False, "residences": [],
+                                              "buildings": [], "entrances": []})
+
+
+DECLARE_FIELDS = ("kind", "title", "description", "starts_at", "expected_end_at", "referent_name",
+                  "referent_phone", "force_short_notice")
 
 
 def _ids(form: Any, name: str) -> list[int]:
@@ -162,8 +168,7 @@ def _ids(form: Any, name: str) -> list[int]:
 async def declare_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     tz = request.app[SETTINGS].tz
-    values = {k: str(form.get(k, "")) for k in ("kind", "title", "description", "starts_at", "expected_end_at",
-                                                  "referent_name", "referent_phone", "force_short_notice")}
+    values: dict[str, Any] = {k: str(form.get(k, "")) for k in DECLARE_FIELDS}
     values |= {"planned": form.get("planned") == "1", "residences": _ids(form, "residences"),
                "buildings": _ids(form, "buildings"), "entrances": _ids(form, "entrances")}
     try:
