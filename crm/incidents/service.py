@@ -4,7 +4,7 @@ contacts, mark commitments done. Views call these; nothing here knows about HTTP
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -211,7 +211,7 @@ def _check_declaration(data: IncidentIn, now: datetime) -> str | None:
             raise Invalid("Les locataires doivent être prévenus au moins 8 jours avant l'arrêt. "
                           "Donnez la raison d'un délai plus court pour continuer.",
                           code="notice_too_short",
-                          details={"notice_days": 8, "starts_at": data.starts_at.isoformat()})
+                          details={"notice_days": 8, "starts_at": data.starts_at.astimezone(UTC).isoformat()})
     return phone
 
 

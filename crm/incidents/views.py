@@ -180,6 +180,34 @@ async def api_kpi(request: web.Request) -> web.Response:
         return json_response(await incident_kpi(session, start=start, end=end, agency_id=agency, tz=tz))
 
 
+# What the route table cannot tell /api/openapi.json (see crm.web.openapi).
+_INT: dict[str, Any] = {"type": "integer"}
+_DATE: dict[str, Any] = {"type": "string", "format": "date"}
+_PAGING = {"page": ({"type": "integer", "minimum": 1, "default": 1}, "Page, from 1."),
+           "per_page": ({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, "Items per page.")}
+_AGENCY = {"agency": (_INT, "Agency id (admins; others: their own agency).")}
+_SERVICE = "crm.incidents.service"
+api_declare.openapi = {"body": f"{_SERVICE}:IncidentIn", "status": 201,  # type: ignore[attr-defined]
+                       "responses": {"422": "Invalid incident, e.g. notice_too_short."}}
+api_list.openapi = {"query": {  # type: ignore[attr-defined]
+    "status": ({"type": "string", "enum": ["open", "resolved", "all"], "default": "open"}, "Status."),
+    "kind": ({"type": "string", "enum": ["lift", "heating", "hot_water", "water", "power", "cleaning",
+                                         "access", "other"]}, "Kind."), **_AGENCY, **_PAGING}}
+api_notify.openapi = {"body": f"{_SERVICE}:NotifyIn", "status": 202}  # type: ignore[attr-defined]
+api_update.openapi = {"body": f"{_SERVICE}:UpdateIn"}  # type: ignore[attr-defined]
+api_resolve.openapi = {"body": f"{_SERVICE}:ResolveIn", "responses": {"409": "Already resolved."}}  # type: ignore[attr-defined]
+api_reopen.openapi = {"responses": {"409": "Not resolved."}}  # type: ignore[attr-defined]
+api_report.openapi = {"body": f"{_SERVICE}:ReportIn", "status": 201}  # type: ignore[attr-defined]
+api_commitments.openapi = {"query": {  # type: ignore[attr-defined]
+    "status": ({"type": "string", "enum": ["due", "done", "upcoming", "cancelled", "all"], "default": "due"},
+               "Status."), **_AGENCY, **_PAGING}}
+api_commitment_done.openapi = {"body": f"{_SERVICE}:DoneIn", "responses": {"409": "Cancelled or done."}}  # type: ignore[attr-defined]
+api_rebates_csv.openapi = {"query": {  # type: ignore[attr-defined]
+    "month": ({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "Month (YYYY-MM)."), **_AGENCY},
+    "produces": "text/csv"}
+api_kpi.openapi = {"query": {"from": (_DATE, "First start day (YYYY-MM-DD), default a year ago."),  # type: ignore[attr-defined]
+                             "to": (_DATE, "Last start day (YYYY-MM-DD), default today."), **_AGENCY}}
+
 API_ROUTES = [
     ("POST", "/api/v1/incidents", api_declare, "api_incident_declare"),
     ("GET", "/api/v1/incidents", api_list, "api_incidents"),
