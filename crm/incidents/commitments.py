@@ -159,29 +159,39 @@ def _month_of(session: AsyncSession, column: Any) -> Any:
 
 async def grant_rebates(session: AsyncSession, *, now: datetime,
                         incident_ids: Sequence[int] | None = None) -> int:
-    """One rebate per lease concerned and incident, for every rent-rebate commitment owed,
-    in one INSERT … SELECT (the amount from the lease's monthly rent when known)."""
-    concerned = or_(Incident.kind != IncidentKind.LIFT, IncidentHousehold.upper_floor.is_(True))
-    already = exists().where(RentRebate.incident_id == Commitment.incident_id,
-                             RentRebate.lease_id == IncidentHousehold.lease_id)
-    amount = _half_up(session, Lease.monthly_rent_cents * Commitment.rebate_percent / 100.0)
-    source = (
-        select(Commitment.incident_id, Commitment.id, IncidentHousehold.lease_id, Commitment.agency_id,
-               _month_of(session, Commitment.due_on), func.coalesce(Commitment.rebate_percent, 0.0),
-               amount, literal(now, RentRebate.__table__.c.created_at.type))
-        .join(Incident, Incident.id == Commitment.incident_id)
-        .join(IncidentHousehold, IncidentHousehold.incident_id == Commitment.incident_id)
-        .join(Lease, Lease.id == IncidentHousehold.lease_id)
-        .where(Commitment.kind == CommitmentKind.RENT_REBATE,
+    """One rebate per lease concerned and incident, for every rent-rebate commitment owed
+    and not granted yet, in one INSERT … SELECT (the amount from the lease's monthly rent
+    when known); the commitments are then marked granted, so that later runs skip them."""
+    pending = [Commitment.kind == CommitmentKind.RENT_REBATE,
                Commitment.status.in_((CommitmentStatus.DUE, CommitmentStatus.DONE)),
-               concerned, ~already, *_ids_filter(Commitment.incident_id, incident_ids))
-    )
-    stmt = (dialect_insert(session)(RentRebate)
+               Commitment.rebates_granted_at.is_(None), *_ids_filter(Commitment.incident_id, incident_ids)]
+    ids = list(await session.scalars(select(Commitment.id).where(*pending)))
+    if not ids:
+        return 0
+    concerned = or_(Incident.kind != IncidentKind.LIFT, IncidentHousehold.upper_floor.is_(True))
+    amount = _half_up(session, Lease.monthly_rent_cents * Commitment.rebate_percent / 100.0)
+    written = 0
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        source = (
+            select(Commitment.incident_id, Commitment.id, IncidentHousehold.lease_id, Commitment.agency_id,
+                   _month_of(session, Commitment.due_on), func.coalesce(Commitment.rebate_percent, 0.0),
+                   amount, literal(now, RentRebate.__table__.c.created_at.type))
+            .join(Incident, Incident.id == Commitment.incident_id)
+            .join(IncidentHousehold, IncidentHousehold.incident_id == Commitment.incident_id)
+            .join(Lease, Lease.id == IncidentHousehold.lease_id)
+            .where(Commitment.id.in_(chunk), concerned)
+        )
+        # A second process granting the same commitment meanwhile lands on the unique key.
+        result = await session.execute(
+            dialect_insert(session)(RentRebate)
             .from_select(["incident_id", "commitment_id", "lease_id", "agency_id", "month", "percent",
                           "amount_cents", "created_at"], source)
             .on_conflict_do_nothing(index_elements=["incident_id", "lease_id"]))
-    result = await session.execute(stmt)
-    return max(result.rowcount or 0, 0)
+        written += max(result.rowcount or 0, 0)
+        await session.execute(update(Commitment).where(Commitment.id.in_(chunk))
+                              .values(rebates_granted_at=now).execution_options(synchronize_session=False))
+    return written
 
 
 async def run_commitments(session: AsyncSession, *, now: datetime, tz: ZoneInfo,

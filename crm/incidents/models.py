@@ -155,6 +155,8 @@ class Commitment(SQLModel, table=True):
     done_at: datetime | None = utc_field()
     done_by: int | None = Field(default=None, foreign_key="user.id")
     note: str | None = Field(default=None, max_length=1000)
+    # Rent rebates written for every household concerned: the job need not look again.
+    rebates_granted_at: datetime | None = utc_field()
 
 
 class RentRebate(SQLModel, table=True):

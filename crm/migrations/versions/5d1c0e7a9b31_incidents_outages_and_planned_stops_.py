@@ -1,8 +1,8 @@
 """Incidents: outages and planned stops, commitments, rent rebates; lease monthly rent
 
-Revision ID: fcd2445448bd
+Revision ID: 5d1c0e7a9b31
 Revises: c2feed4b7a0e
-Create Date: 2026-11-30 21:44:03.142843
+Create Date: 2026-11-30 22:16:56.439485
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlmodel
 import crm.db
 
 
-revision: str = 'fcd2445448bd'
+revision: str = '5d1c0e7a9b31'
 down_revision: Union[str, None] = 'c2feed4b7a0e'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -74,6 +74,7 @@ def upgrade() -> None:
     sa.Column('done_at', crm.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('done_by', sa.Integer(), nullable=True),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('rebates_granted_at', crm.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
     sa.ForeignKeyConstraint(['done_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
