@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.clock import Clock
 from crm.csvfile import CsvFileError as ImportFileError
-from crm.csvfile import Reader, Source, header_key, open_source
+from crm.csvfile import Reader, Source, header_key, open_source, parse_euro_cents
 from crm.db import Database
 from crm.models import (
     Agency,
@@ -128,6 +128,7 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...], int | None]] = {
     "city": ("commune", ("commune", "ville"), 120),
     "reduced_mobility": ("PMR", ("pmr", "mobilité réduite"), None),
     "sms_opt_out": ("refus SMS", ("refus sms", "opposition sms"), None),
+    "monthly_rent": ("loyer", ("loyer", "loyer mensuel", "montant du loyer"), 20),  # rent rebates
 }
 REQUIRED = ("contract_ref", "last_name", "lease_start", "agency", "residence")
 
@@ -240,6 +241,12 @@ def _parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
             values[f] = parse_date(value, "Date d'entrée")
         elif f == "lease_end":
             values[f] = parse_date(value, "Date de sortie") if value else None
+        elif f == "monthly_rent":
+            cents = parse_euro_cents(value) if value else None
+            if value and cents is None:
+                found.append(RowIssue(line, f"Loyer « {value} » illisible (attendu 412,50) : ignoré."))
+                continue
+            values["monthly_rent_cents"] = cents
         elif f in ("reduced_mobility", "sms_opt_out"):
             parsed = parse_bool(value) if value else None
             if value and parsed is None:
@@ -547,6 +554,8 @@ class _Importer:
         for f in (*LEASE_TEXT_FIELDS, "lease_start", "lease_end"):
             if f in self.present:
                 updates[f] = v[f]
+        if "monthly_rent_cents" in v:  # column present and readable
+            updates["monthly_rent_cents"] = v["monthly_rent_cents"]
         for attr, new in updates.items():
             old = getattr(lease, attr, None)
             if old != new:
@@ -673,7 +682,7 @@ def _new_lease(contract_ref: str, lease_start: date, now: Any) -> SimpleNamespac
                            local_office_id=None, residence_id=None, building_id=None,
                            entrance_id=None, floor=None, dwelling_ref=None, address=None,
                            postcode=None, city=None, lease_start=lease_start, lease_end=None,
-                           created_at=now, updated_at=now)
+                           monthly_rent_cents=None, created_at=now, updated_at=now)
 
 
 async def _insert_numbered(session: AsyncSession, model: Any, values: list[dict[str, Any]]) -> list[int]:
