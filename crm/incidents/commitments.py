@@ -86,14 +86,12 @@ async def create_commitments(session: AsyncSession, *, now: datetime,
                 "rebate_percent": rule.rebate_percent, "status": CommitmentStatus.UPCOMING,
                 "created_at": now,
             })
-    created = 0
-    insert = dialect_insert(session)
-    for i in range(0, len(values), _CHUNK):
-        result = await session.execute(
-            insert(Commitment).values(values[i:i + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["incident_id", "kind"]))
-        created += max(result.rowcount or 0, 0)
-    return created
+    if not values:
+        return 0
+    # executemany of one cached statement (batched by the driver), not one huge VALUES list.
+    stmt = dialect_insert(session)(Commitment).on_conflict_do_nothing(index_elements=["incident_id", "kind"])
+    await (await session.connection()).execute(stmt, values)
+    return len(values)  # those missing when read (a concurrent run may have written some)
 
 
 def _tz(session: AsyncSession) -> ZoneInfo:
