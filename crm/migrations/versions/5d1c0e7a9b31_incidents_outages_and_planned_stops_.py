@@ -2,7 +2,7 @@
 
 Revision ID: 5d1c0e7a9b31
 Revises: c2feed4b7a0e
-Create Date: 2026-11-30 22:16:56.439485
+Create Date: 2026-11-30 22:40:16.383880
 """
 from typing import Sequence, Union
 
@@ -139,9 +139,7 @@ def upgrade() -> None:
     sa.Column('percent', sa.Float(), nullable=False),
     sa.Column('amount_cents', sa.Integer(), nullable=True),
     sa.Column('created_at', crm.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.ForeignKeyConstraint(['lease_id'], ['lease.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('incident_id', 'lease_id', name='uq_rent_rebate_incident_lease')
