@@ -14,11 +14,11 @@ from crm.web.keys import DB
 
 async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:
     async with request.app[DB].session() as session:
+        mine = select(IncidentHousehold.incident_id).where(IncidentHousehold.tenant_id == tenant["id"])
         incidents = list(await session.scalars(
-            select(Incident).join(IncidentHousehold, IncidentHousehold.incident_id == Incident.id)
-            .where(IncidentHousehold.tenant_id == tenant["id"],
-                   Incident.status.in_((IncidentStatus.PLANNED, IncidentStatus.OPEN)))
-            .distinct().order_by(Incident.starts_at.desc())))
+            select(Incident).where(Incident.id.in_(mine),
+                                   Incident.status.in_((IncidentStatus.PLANNED, IncidentStatus.OPEN)))
+            .order_by(Incident.starts_at.desc())))
     if not incidents:
         return None
     return {"template": "incidents/tenant_panel.html", "incidents": incidents}

@@ -13,9 +13,9 @@ from crm.timeline import TimelineEntry
 
 async def entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
     out: list[TimelineEntry] = []
-    incidents = await session.scalars(
-        select(Incident).join(IncidentHousehold, IncidentHousehold.incident_id == Incident.id)
-        .where(IncidentHousehold.tenant_id == tenant_id).distinct())
+    # IN (subquery), not DISTINCT: PostgreSQL cannot compare the JSON scope column.
+    mine = select(IncidentHousehold.incident_id).where(IncidentHousehold.tenant_id == tenant_id)
+    incidents = await session.scalars(select(Incident).where(Incident.id.in_(mine)))
     for i in incidents:
         link = f"/incidents/{i.id}"
         out.append(TimelineEntry(i.starts_at, "incident", f"Incident : {i.title}", link=link))
