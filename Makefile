@@ -10,6 +10,9 @@ PRISM := .tools/node_modules/.bin/prism
 PRISM_VERSION := 5
 ARGS ?=
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core (each with its own database); a module-scoped fixture
+# that must not start twice groups its tests with `xdist_group`. PYTEST_XDIST= runs in one process.
+PYTEST_XDIST ?= -n auto --dist loadgroup
 
 .PHONY: run test chromium prism clean-venv
 
@@ -48,7 +51,7 @@ $(PRISM):
 prism: $(PRISM)
 
 test: $(VENV)/.stamp-test chromium prism
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

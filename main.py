@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(create_user_command(settings, args))
     if command == "import":
         if args.kind == "tenants":
-            from crm.imports import import_tenants_command
+            from crm.tenants.imports.command import import_tenants_command
 
             return asyncio.run(import_tenants_command(settings, args.file))
         from crm.surveys.imports import import_surveys_command

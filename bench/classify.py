@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crm.sms.understanding import understand  # noqa: E402
+from crm.inbox.understanding import understand  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "replies_labelled.csv"
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from crm.clock import FrozenClock  # noqa: E402
 from crm.db import Database  # noqa: E402
-from crm.imports import import_tenants  # noqa: E402
+from crm.tenants.imports import import_tenants  # noqa: E402
 
 HEADER = ["N° contrat", "N° locataire", "Civilité", "Nom", "Prénom", "Tél. portable", "Téléphone fixe",
           "Courriel", "Date d'entrée", "Date de sortie", "Agence", "Permanence", "Groupe", "Bâtiment",

@@ -35,7 +35,7 @@ from crm.config import load_settings  # noqa: E402
 from crm.db import Database  # noqa: E402
 from crm.sms.encoding import analyse  # noqa: E402
 from crm.sms.twilio import RebasingHttpClient, TwilioTransport  # noqa: E402
-from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM, StandinProcess  # noqa: E402
+from tests.support.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FROM, StandinProcess  # noqa: E402
 
 BODY = ("Bonjour {n}, une coupure d'eau est prévue demain de 9h à 12h dans votre résidence. "
         "Merci de votre compréhension.")

@@ -60,8 +60,8 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus  # noqa: E402
 from crm.config import load_settings  # noqa: E402
 from crm.db import Database  # noqa: E402
+from crm.inbox.models import InboundMessage  # noqa: E402
 from crm.models import Agency, Lease, Phone, Residence, Tenant  # noqa: E402
-from crm.sms.models import InboundMessage  # noqa: E402
 
 AUTH_TOKEN = "bench0123456789abcdef0123456789ab"
 ACCOUNT_SID = "AC" + "5e" * 16

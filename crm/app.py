@@ -11,12 +11,18 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from crm import keys
+from crm.campaigns.delivery import status_listener
+from crm.campaigns.dispatcher import DISPATCHER, Dispatcher
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database
+from crm.inbox.views import install as install_inbox
 from crm.metrics import Metrics, install_queue_probes
 from crm.scheduler import scheduler_ctx
-from crm.web import keys
+from crm.sms.local import LocalTransport
+from crm.sms.twilio import TwilioTransport
+from crm.web.filters import install_filters
 from crm.web.middlewares import (
     auth_middleware,
     error_middleware,
@@ -33,13 +39,33 @@ STATIC = ROOT / "static"
 MAX_UPLOAD = 200 * 1024 * 1024  # a 100,000-row tenant export is about 25 MB
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled page templates, shared by every app this process creates.
+
+    Each app has its own Jinja environment (it holds the app and the settings' filters), and
+    an environment compiles each template it loads. A process that creates many apps (the
+    test suite: one per test) would compile them again every time; with this, once. Entries
+    are checked against the template's source, so an edited template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        hit = self._code.get(bucket.key)
+        if hit is not None and hit[0] == bucket.checksum:
+            bucket.code = hit[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def _build_sms(settings: Settings, db: Database, clock: Clock) -> Any:
     if settings.sms_backend == "twilio":
-        from crm.sms.twilio import TwilioTransport
-
         return TwilioTransport(settings)
-    from crm.sms.local import LocalTransport
-
     return LocalTransport(db, clock, delivery_after=settings.local_delivery_seconds)
 
 
@@ -54,15 +80,14 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Loops that every process runs (e.g. the outbox dispatcher), when the scheduler is on."""
+    """Loops that every process runs (the outbox dispatcher), when the scheduler is on."""
     if not app[keys.SETTINGS].scheduler_enabled:
         yield
         return
-    from crm.campaigns.dispatcher import start_dispatcher
-
-    stop = await start_dispatcher(app)
+    dispatcher = app[DISPATCHER]
+    await dispatcher.start()
     yield
-    await stop()
+    await dispatcher.stop()
 
 
 def create_app(
@@ -89,21 +114,23 @@ def create_app(
     app[keys.METRICS] = metrics = Metrics()
     install_queue_probes(metrics, db)
     app[keys.PAGE_CONTEXT] = []
-    app[keys.BACKGROUND] = {}
-    app[keys.SMS] = sms if sms is not None else _build_sms(settings, db, clock)
+    app[keys.SMS] = transport = sms if sms is not None else _build_sms(settings, db, clock)
+    # The outbox owner hears the statuses a transport reports itself (the local backend's
+    # simulated deliveries); Twilio's come through the status webhook instead.
+    if isinstance(transport, LocalTransport):
+        transport.on_status(status_listener(db, clock))
+    app[DISPATCHER] = Dispatcher(db=db, clock=clock, settings=settings, transport=transport,
+                                 metrics=metrics)
 
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_COMPILED_TEMPLATES,
     )
-    from crm.web.filters import install_filters
-
     install_filters(env, settings)
     setup_routes(app)
-    from crm.sms.views import install as install_inbox
-
     install_inbox(app)  # the open-messages badge in the navigation
     from crm.incidents.pages import install as install_incidents
 

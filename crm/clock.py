@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 
@@ -10,6 +11,10 @@ class Clock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+        await asyncio.sleep(seconds)
 
 
 class FrozenClock(Clock):
@@ -27,6 +32,11 @@ class FrozenClock(Clock):
         if at.tzinfo is None:
             raise ValueError("FrozenClock needs an aware datetime")
         self._now = at.astimezone(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        """Frozen time passes at once: the clock moves forward, other tasks still get a turn."""
+        self.advance(seconds=seconds)
+        await asyncio.sleep(0)
 
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)

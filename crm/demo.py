@@ -6,7 +6,7 @@ same only when the database is empty, then serves. Everything is generated with 
 day give the same landlord. Rows go in with bulk INSERT … RETURNING: seconds, not minutes.
 
 Features add their own demo history (call attempts, campaigns, SMS replies) through
-``crm.calls.demo``, ``crm.campaigns.demo`` and ``crm.sms.demo``, each exposing
+``crm.calls.demo``, ``crm.campaigns.demo`` and ``crm.inbox.demo``, each exposing
 ``async def fill(db, clock, rng) -> None``; a feature not written yet is skipped.
 """
 
@@ -42,7 +42,7 @@ from crm.models import (
 
 SEED = 41
 DEMO_PASSWORD = "demo-crm-2026"
-FEATURE_FILLERS = ("crm.calls.demo", "crm.surveys.demo", "crm.campaigns.demo", "crm.sms.demo",
+FEATURE_FILLERS = ("crm.calls.demo", "crm.surveys.demo", "crm.campaigns.demo", "crm.inbox.demo",
                    "crm.incidents.demo")
 
 LEASES = 5000

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from crm import hooks
+
 if TYPE_CHECKING:
     from crm.db import Database
 
@@ -47,10 +49,6 @@ def install_queue_probes(metrics: Metrics, db: "Database") -> None:
     provider."""
     from sqlalchemy import func, select
 
-    from crm.calls.models import CallTask, TaskStatus
-    from crm.campaigns.models import OutboxMessage, OutboxStatus
-    from crm.sms.models import InboundMessage, InboundStatus
-
     def counter(model: type, column: object, value: str) -> Probe:
         async def probe() -> float:
             async with db.session() as session:
@@ -58,11 +56,6 @@ def install_queue_probes(metrics: Metrics, db: "Database") -> None:
                     select(func.count()).select_from(model).where(column == value)) or 0)
         return probe
 
-    metrics.add_probe("crm_call_tasks_open", "Courtesy-call tasks waiting in the queues",
-                      counter(CallTask, CallTask.status, TaskStatus.OPEN))
-    metrics.add_probe("crm_outbox_pending", "SMS waiting in the outbox",
-                      counter(OutboxMessage, OutboxMessage.status, OutboxStatus.PENDING))
-    metrics.add_probe("crm_outbox_unknown", "SMS whose fate is unknown after a crash",
-                      counter(OutboxMessage, OutboxMessage.status, OutboxStatus.UNKNOWN))
-    metrics.add_probe("crm_inbox_open", "Incoming SMS waiting for an adviser",
-                      counter(InboundMessage, InboundMessage.status, InboundStatus.OPEN))
+    for probes in hooks.QUEUE_PROBES.values():
+        for name, documentation, model, column, value in probes:
+            metrics.add_probe(name, documentation, counter(model, column, value))

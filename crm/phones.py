@@ -110,3 +110,13 @@ def normalise_phone(raw: str | None) -> PhoneResult | None:
         return PhoneResult(raw=original, error=_invalid_reason(text, number))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneResult(raw=original, e164=e164, kind=_kind(number_type))
+
+
+def format_phone(value: str | None) -> str:
+    """+33612345678 -> 06 12 34 56 78, as a French tenant would dial it; others unchanged."""
+    if not value:
+        return ""
+    if value.startswith("+33") and len(value) == 12:
+        digits = "0" + value[3:]
+        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    return value

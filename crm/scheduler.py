@@ -2,8 +2,8 @@
 
 APScheduler 3 (AsyncIOScheduler, in-memory job store) runs each job at an interval. Each job
 reads what is due from the database and claims it atomically, so a restart loses nothing.
-On PostgreSQL only the process holding an advisory lock runs the singleton jobs; jobs marked
-``every_process`` (the outbox dispatcher) run everywhere because their claims are atomic.
+On PostgreSQL only the process holding an advisory lock runs them (the outbox dispatcher is
+not a job: every process runs one, see ``crm/campaigns/dispatcher.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
-from crm.web.keys import DB, SETTINGS
+from crm import hooks
+from crm.keys import DB, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +30,16 @@ class Job:
     name: str
     seconds: float
     fn: JobFn
-    every_process: bool = False
 
 
 def jobs() -> list[Job]:
-    """Every periodic job of the service. Features add theirs here."""
-    from crm.calls.jobs import JOBS as call_jobs
-    from crm.campaigns.jobs import JOBS as campaign_jobs
-    from crm.incidents.jobs import JOBS as incident_jobs
-    from crm.retention import JOBS as retention_jobs
-
-    return [*call_jobs, *campaign_jobs, *incident_jobs, *retention_jobs]
+    """Every periodic job of the service. Features list theirs in ``crm.hooks.JOBS``."""
+    return [job for feature_jobs in hooks.JOBS.values() for job in feature_jobs]
 
 
 def _wrap(app: web.Application, job: Job, gate: Callable[[], Awaitable[bool]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        if not job.every_process and not await gate():
+        if not await gate():
             return
         try:
             count = await job.fn(app)

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import crm.calls.models  # noqa: F401
 import crm.campaigns.models  # noqa: F401
+import crm.inbox.models  # noqa: F401
 import crm.incidents.models  # noqa: F401
 import crm.models  # noqa: F401
 import crm.sms.models  # noqa: F401

@@ -1,15 +1,12 @@
 """A tenant's timeline: everything that happened with a household, newest first.
 
 Features add their own entries without touching this module: each provider module listed in
-``PROVIDERS`` exposes ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
-A provider module that does not exist yet is skipped; any other import error is a bug and
-is raised. The tenant's own events (lease start and end, lease changes, opt-out changes)
-come from here.
+``crm.hooks.TIMELINE`` exposes ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
+The tenant's own events (lease start and end, lease changes, opt-out changes) come from here.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
@@ -18,10 +15,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.models import Lease, LeaseChange, OptOutEvent, Phone
 
-PROVIDERS: tuple[str, ...] = ("crm.calls.timeline", "crm.campaigns.timeline", "crm.sms.timeline",
-                              "crm.incidents.timeline")
+PROVIDERS: tuple[str, ...] = hooks.TIMELINE.modules  # a test swaps in its own
 
 Provider = Callable[[AsyncSession, int], Awaitable[list["TimelineEntry"]]]
 
@@ -52,13 +49,16 @@ def day_start(day: date) -> datetime:
 
 
 def _providers() -> list[Provider]:
-    return [importlib.import_module(name).entries for name in PROVIDERS]
+    return hooks.Hook(hooks.TIMELINE.attribute, PROVIDERS).handlers()
 
 
-async def own_entries(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
-    """Lease starts and ends, lease changes from re-imports, SMS opt-out changes."""
+async def own_entries(session: AsyncSession, tenant_id: int, *, leases: list[Lease] | None = None,
+                      opt_outs: list[OptOutEvent] | None = None) -> list[TimelineEntry]:
+    """Lease starts and ends, lease changes from re-imports, SMS opt-out changes. A caller
+    that already loaded the tenant's leases or opt-out events passes them."""
     out: list[TimelineEntry] = []
-    leases = (await session.scalars(select(Lease).where(Lease.tenant_id == tenant_id))).all()
+    if leases is None:
+        leases = list((await session.scalars(select(Lease).where(Lease.tenant_id == tenant_id))).all())
     for lease in leases:
         out.append(TimelineEntry(day_start(lease.lease_start), "lease_start",
                                  f"Entrée dans le logement (bail {lease.contract_ref})"))
@@ -73,7 +73,9 @@ async def own_entries(session: AsyncSession, tenant_id: int) -> list[TimelineEnt
             out.append(TimelineEntry(change.at, "lease_change",
                                      f"Bail {refs[change.lease_id]} mis à jour ({change.source})",
                                      detail=f"Champs modifiés : {fields}" if fields else None))
-    for event in await opt_out_events(session, tenant_id):
+    if opt_outs is None:
+        opt_outs = await opt_out_events(session, tenant_id)
+    for event in opt_outs:
         title = "Refus des SMS" if event.opted_out else "Accepte de nouveau les SMS"
         source = OPT_OUT_SOURCES.get(event.source, event.source)
         out.append(TimelineEntry(event.at, "opt_out" if event.opted_out else "opt_in",
@@ -92,9 +94,10 @@ async def opt_out_events(session: AsyncSession, tenant_id: int) -> list[OptOutEv
     return list(rows)
 
 
-async def tenant_timeline(session: AsyncSession, tenant_id: int) -> list[TimelineEntry]:
+async def tenant_timeline(session: AsyncSession, tenant_id: int, *, leases: list[Lease] | None = None,
+                          opt_outs: list[OptOutEvent] | None = None) -> list[TimelineEntry]:
     """Every entry about the tenant, from this module and the features, newest first."""
-    entries = await own_entries(session, tenant_id)
+    entries = await own_entries(session, tenant_id, leases=leases, opt_outs=opt_outs)
     for provider in _providers():
         entries.extend(await provider(session, tenant_id))
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -20,12 +20,12 @@ import pytest
 
 from crm.app import create_app
 from crm.db import Database
-from tests.calls_helpers import new_task
-from tests.campaign_helpers import building_b, ids, lift_campaign
-from tests.factories import login, make_user
-from tests.import_helpers import csv_bytes, row
-from tests.sms_helpers import PUBLIC_URL, make_sent_campaign, new_sid, post_sms, settings, sign  # noqa: F401
-from tests.survey_helpers import add_survey_answers, survey_csv
+from tests.support.calls import new_task
+from tests.support.campaigns import building_b, ids, lift_campaign
+from tests.support.factories import login, make_user
+from tests.support.imports import csv_bytes, row
+from tests.support.sms import PUBLIC_URL, make_sent_campaign, new_sid, post_sms, settings, sign  # noqa: F401
+from tests.support.surveys import add_survey_answers, survey_csv
 
 API_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "API.md"
 
@@ -392,7 +392,7 @@ def _all_agencies_together(body: Any) -> None:
 
 
 def _sms_params() -> dict[str, str]:
-    from tests.sms_helpers import twilio_params
+    from tests.support.sms import twilio_params
 
     return twilio_params("Merci pour votre appel", "+33611000001", sid=new_sid())
 

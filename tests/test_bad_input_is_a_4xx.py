@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import api_user
-from tests.security_helpers import snapshot, two_agencies
+from tests.support.factories import api_user
+from tests.support.security import snapshot, two_agencies
 
 HUGE = 10**20  # beyond any database integer
 BIG = 2**31  # just beyond a PostgreSQL INTEGER
@@ -320,8 +320,8 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
 @pytest.mark.parametrize(("role", "method", "path", "form"), PAGE_CASES,
                          ids=[f"{c[1]} {c[2]} {c[3] or ''}"[:80] for c in PAGE_CASES])
 async def test_pages_answer_bad_input_without_a_500(client, db, role, method, path, form):
-    from tests.calls_helpers import page_login
-    from tests.factories import make_user
+    from tests.support.calls import page_login
+    from tests.support.factories import make_user
 
     blois, _ = await two_agencies(db)
     ids = {"task": blois.task, "fu": blois.follow_up, "msg": blois.inbound, "tenant": blois.tenant,

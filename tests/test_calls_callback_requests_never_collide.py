@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.calls.models import CallTask, TaskKind
 from crm.calls.tasks import request_callback_from_sms
-from tests.factories import make_lease
+from tests.support.factories import make_lease
 
 
 async def test_concurrent_callback_requests_make_one_task_and_both_succeed(db, clock):

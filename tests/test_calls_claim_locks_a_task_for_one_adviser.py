@@ -4,8 +4,8 @@ lapses; posting an attempt needs the claim (taken when free) and releases it."""
 from datetime import timedelta
 
 from crm.calls.models import TaskStatus
-from tests.calls_helpers import attempts_of, new_task, task_of
-from tests.factories import api_user, login, make_user
+from tests.support.calls import attempts_of, new_task, task_of
+from tests.support.factories import api_user, login, make_user
 
 
 async def test_a_second_adviser_gets_409_while_the_first_holds_the_task(client, db, clock):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from crm import calendar
 from crm.calls.demo import fill
 from crm.calls.models import CallAttempt, CallTask, Interview, Outcome
-from tests.calls_helpers import PARIS
-from tests.factories import make_lease, make_user
+from tests.support.calls import PARIS
+from tests.support.factories import make_lease, make_user
 
 
 async def test_the_demo_history_respects_windows_hours_and_retries(db, clock):

@@ -5,8 +5,8 @@ from datetime import date
 
 from crm.calls.jobs import expire_call_tasks
 from crm.calls.models import TaskStatus
-from tests.calls_helpers import new_task, paris, queue_ids, task_of
-from tests.factories import api_user
+from tests.support.calls import new_task, paris, queue_ids, task_of
+from tests.support.factories import api_user
 
 
 async def test_open_tasks_expire_the_day_after_their_window_ends(app, client, db, clock):

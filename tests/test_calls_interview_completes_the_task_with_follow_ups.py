@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from crm.calls.models import FollowUp, Interview, TaskStatus
 from crm.themes import THEMES
-from tests.calls_helpers import attempts_of, new_task, task_of
-from tests.factories import api_user
+from tests.support.calls import attempts_of, new_task, task_of
+from tests.support.factories import api_user
 
 ANSWERS = {"move_in": 4, "cleanliness": 2, "dwelling_equipment": None, "communication": 3}
 

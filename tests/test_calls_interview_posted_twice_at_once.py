@@ -6,8 +6,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from crm.calls.models import Interview
-from tests.calls_helpers import new_task
-from tests.factories import api_user
+from tests.support.calls import new_task
+from tests.support.factories import api_user
 
 
 async def test_two_simultaneous_interviews_save_one_and_refuse_the_other(client, db):

@@ -28,8 +28,8 @@ def test_words_found_in_several_notes_are_listed_once():
 
 
 async def test_an_attempt_note_with_an_insult_is_refused_unless_confirmed(client, db):
-    from tests.calls_helpers import attempts_of, new_task
-    from tests.factories import api_user
+    from tests.support.calls import attempts_of, new_task
+    from tests.support.factories import api_user
 
     task = await new_task(db)
     headers = await api_user(client, db)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from crm.calls.models import TaskStatus
 from crm.models import Phone
-from tests.calls_helpers import attempts_of, new_task, paris, queue_ids, task_of
-from tests.factories import api_user
+from tests.support.calls import attempts_of, new_task, paris, queue_ids, task_of
+from tests.support.factories import api_user
 
 
 async def _post(client, headers, task_id, **body):

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import select
 
 from crm.calls.models import FollowUp, TaskStatus
-from tests.calls_helpers import attempts_of, new_task, page_login, task_of
-from tests.factories import make_user
+from tests.support.calls import attempts_of, new_task, page_login, task_of
+from tests.support.factories import make_user
 
 
 async def test_the_queue_page_records_an_outcome_in_one_click(client, db, clock):

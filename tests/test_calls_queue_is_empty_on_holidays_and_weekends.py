@@ -4,8 +4,8 @@ Monday) and, for agencies in Alsace-Moselle, Good Friday and 26 December."""
 from datetime import date
 
 from crm.calls.queue import day_queue
-from tests.calls_helpers import PARIS, new_task, paris, queue_ids
-from tests.factories import api_user, make_agency
+from tests.support.calls import PARIS, new_task, paris, queue_ids
+from tests.support.factories import api_user, make_agency
 
 
 async def test_christmas_day_has_no_queue_but_the_next_working_day_has(client, db, clock):

@@ -4,8 +4,8 @@ then fewest attempts; tenants without a usable number last but in sight; scoped.
 from datetime import date
 
 from crm.calls.models import CallTask
-from tests.calls_helpers import new_task, paris, queue_ids
-from tests.factories import api_user
+from tests.support.calls import new_task, paris, queue_ids
+from tests.support.factories import api_user
 
 
 async def _set(db, task_id, **values):

@@ -4,8 +4,8 @@ and afternoon; the retry is not in the queue before its time."""
 from datetime import date
 
 from crm.calls.models import TaskStatus
-from tests.calls_helpers import attempts_of, new_task, paris, queue_ids, task_of
-from tests.factories import api_user
+from tests.support.calls import attempts_of, new_task, paris, queue_ids, task_of
+from tests.support.factories import api_user
 
 
 async def _attempt(client, headers, task_id, outcome="no_answer", **extra):

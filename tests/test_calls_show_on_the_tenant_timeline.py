@@ -1,8 +1,8 @@
 """Calls, interviews and follow-ups appear on the tenant's timeline (API and page)."""
 
 from crm.scheduler import jobs
-from tests.calls_helpers import new_task
-from tests.factories import api_user
+from tests.support.calls import new_task
+from tests.support.factories import api_user
 
 
 async def test_attempts_interview_and_follow_up_are_on_the_timeline(client, db):

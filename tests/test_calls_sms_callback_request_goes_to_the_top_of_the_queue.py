@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from crm.calls.models import CallTask, TaskKind, TaskStatus
 from crm.calls.tasks import request_callback_from_sms
-from tests.calls_helpers import PARIS, new_task, queue_ids
-from tests.factories import api_user, make_lease
+from tests.support.calls import PARIS, new_task, queue_ids
+from tests.support.factories import api_user, make_lease
 
 
 async def test_an_open_courtesy_task_gets_the_callback_first(client, db, clock):

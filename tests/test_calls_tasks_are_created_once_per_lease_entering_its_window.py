@@ -9,8 +9,8 @@ from crm.calls.jobs import create_call_tasks, expire_call_tasks
 from crm.calls.models import CallTask, TaskStatus
 from crm.calls.tasks import ensure_call_tasks
 from crm.models import Lease
-from tests.calls_helpers import new_task
-from tests.factories import make_lease
+from tests.support.calls import new_task
+from tests.support.factories import make_lease
 
 TODAY = date(2026, 11, 16)
 

@@ -4,9 +4,9 @@ numbers change nothing; managers cannot reach the page."""
 
 from __future__ import annotations
 
-from tests.factories import api_user, make_user
-from tests.incident_helpers import building, by_kind, declare, paris
-from tests.sms_helpers import page_login
+from tests.support.factories import api_user, make_user
+from tests.support.incidents import building, by_kind, declare, paris
+from tests.support.sms import page_login
 
 
 async def test_the_admin_page_shows_the_defaults_and_saves_new_thresholds(client, db, clock):

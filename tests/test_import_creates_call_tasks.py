@@ -4,9 +4,9 @@ old and ended leases get none, and re-importing creates no second task."""
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from crm.imports import import_tenants
 from crm.models import Lease
-from tests.import_helpers import SAMPLE
+from crm.tenants.imports import import_tenants
+from tests.support.imports import SAMPLE
 
 
 async def _tasks(db) -> dict[str, bool]:

@@ -4,9 +4,9 @@ leaves what is on record; re-importing the same file changes nothing."""
 
 from __future__ import annotations
 
-from tests.factories import api_user
-from tests.import_helpers import FRENCH_HEADER, csv_bytes, row
-from tests.incident_helpers import leases
+from tests.support.factories import api_user
+from tests.support.imports import FRENCH_HEADER, csv_bytes, row
+from tests.support.incidents import leases
 
 HEADER = [*FRENCH_HEADER, "Loyer mensuel"]
 

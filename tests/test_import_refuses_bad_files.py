@@ -6,10 +6,10 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from crm.imports import ImportFileError, import_tenants
 from crm.models import Agency, AuditEvent
-from tests.factories import api_user
-from tests.import_helpers import csv_bytes, row, table_counts
+from crm.tenants.imports import ImportFileError, import_tenants
+from tests.support.factories import api_user
+from tests.support.imports import csv_bytes, row, table_counts
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 64
 WITHOUT_RESIDENCE = csv_bytes([["Martin", "M-1", "03/11/2026", "Blois"]],

@@ -6,8 +6,8 @@ import io
 from sqlalchemy import func, select
 
 from bench.import_tenants import generate
-from crm.imports import import_tenants
 from crm.models import Lease, Phone, Tenant
+from crm.tenants.imports import import_tenants
 
 
 async def _snapshot(db) -> tuple:

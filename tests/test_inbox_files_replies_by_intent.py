@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
-from crm.sms.inbound import CALLBACK_ACK
-from tests.factories import make_lease
-from tests.sms_helpers import inbound, post_sms, settings  # noqa: F401
+from crm.inbox.inbound import CALLBACK_ACK
+from tests.support.factories import make_lease
+from tests.support.sms import inbound, post_sms, settings  # noqa: F401
 
 
 async def test_a_callback_request_creates_a_call_task_for_today_and_is_acknowledged(client, db, clock):

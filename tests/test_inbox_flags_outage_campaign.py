@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from crm.campaigns.models import Campaign
-from tests.factories import api_user, make_lease, make_user
-from tests.sms_helpers import (  # noqa: F401 - fixtures
+from tests.support.factories import api_user, make_lease, make_user
+from tests.support.sms import (  # noqa: F401 - fixtures
     http_settings,
     inbound,
     make_sent_campaign,

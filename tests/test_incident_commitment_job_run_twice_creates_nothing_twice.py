@@ -8,8 +8,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from crm.incidents.models import Commitment, RentRebate
-from tests.factories import api_user
-from tests.incident_helpers import building, declare, paris, run_job
+from tests.support.factories import api_user
+from tests.support.incidents import building, declare, paris, run_job
 
 
 async def _counts(db):

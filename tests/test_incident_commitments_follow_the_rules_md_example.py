@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.factories import api_user
-from tests.incident_helpers import building, by_kind, declare, get, paris, run_job
+from tests.support.factories import api_user
+from tests.support.incidents import building, by_kind, declare, get, paris, run_job
 
 
 async def test_the_lift_example_gives_friday_6_and_friday_13_march(client, db, clock):

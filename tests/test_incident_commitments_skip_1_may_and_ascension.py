@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from crm.incidents.rules import due_on
-from tests.factories import api_user
-from tests.incident_helpers import building, by_kind, declare, get, paris, run_job
+from tests.support.factories import api_user
+from tests.support.incidents import building, by_kind, declare, get, paris, run_job
 
 
 def test_the_thresholds_jump_over_1_may_8_may_and_ascension():

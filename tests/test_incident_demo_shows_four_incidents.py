@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from crm.calls.models import CallTask
 from crm.demo import fill_demo
 from crm.incidents.models import Commitment, Incident, RentRebate
-from tests.factories import api_user
+from tests.support.factories import api_user
 
 
 async def test_the_demo_has_the_four_incidents(client, db, clock, settings):

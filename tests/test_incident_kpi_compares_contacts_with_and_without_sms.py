@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from crm.campaigns.models import OutboxMessage
-from tests.factories import api_user
-from tests.incident_helpers import building, declare, paris, run_job
+from tests.support.factories import api_user
+from tests.support.incidents import building, declare, paris, run_job
 
 
 async def _resolve(client, headers, incident_id, at):

@@ -3,8 +3,8 @@ was back within 6 hours; the list shows the running downtime of open incidents."
 
 from __future__ import annotations
 
-from tests.factories import api_user
-from tests.incident_helpers import building, declare, paris
+from tests.support.factories import api_user
+from tests.support.incidents import building, declare, paris
 
 
 async def _resolve(client, headers, incident_id, at):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.incidents.models import IncidentCampaign
-from tests.factories import api_user, make_lease
-from tests.incident_helpers import PARIS, building, declare, get, paris
+from tests.support.factories import api_user, make_lease
+from tests.support.incidents import PARIS, building, declare, get, paris
 
 REFERENT = {"name": "Karim Benali", "phone": "0254901234"}
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
 from crm.incidents.models import Incident
-from tests.factories import make_user
-from tests.incident_helpers import building, paris, run_job
-from tests.sms_helpers import page_login
+from tests.support.factories import make_user
+from tests.support.incidents import building, paris, run_job
+from tests.support.sms import page_login
 
 
 async def test_a_manager_declares_a_lift_breakdown_with_the_form(client, db, clock):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import api_user, make_user
-from tests.incident_helpers import building, by_kind, declare, get, paris
-from tests.sms_helpers import http_settings, page_login, post_sms  # noqa: F401
+from tests.support.factories import api_user, make_user
+from tests.support.incidents import building, by_kind, declare, get, paris
+from tests.support.sms import http_settings, page_login, post_sms  # noqa: F401
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ async def test_reopening_makes_the_commitments_owed_again(client, db, clock):
     again = await client.post(f"/api/v1/incidents/{incident['id']}/reopen", headers=manager)
     assert again.status == 409
     clock.set(paris(2026, 3, 6, 9, 0))
-    from tests.incident_helpers import run_job
+    from tests.support.incidents import run_job
 
     await run_job(client)
     assert by_kind(await get(client, manager, incident["id"]))["shopping_delivery"]["status"] == "due"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from crm.incidents.models import RentRebate
-from tests.factories import api_user
-from tests.incident_helpers import building, by_kind, declare, paris, run_job
+from tests.support.factories import api_user
+from tests.support.incidents import building, by_kind, declare, paris, run_job
 
 
 async def _resolve(client, headers, incident_id, at):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm.incidents.models import IncidentReport
-from tests.factories import api_user, make_user
-from tests.incident_helpers import building, declare
-from tests.sms_helpers import page_login
+from tests.support.factories import api_user, make_user
+from tests.support.incidents import building, declare
+from tests.support.sms import page_login
 
 
 async def test_an_adviser_logs_a_call_from_the_tenant_page(client, db, clock):

@@ -8,7 +8,7 @@ from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxStatus
 from crm.sms.local import LocalTransport
 from crm.sms.models import LocalSms
-from tests.outbox_helpers import make_campaign, numbers, rows
+from tests.support.outbox import make_campaign, numbers, rows
 
 
 async def test_local_messages_are_stored_then_reported_delivered(settings, db, clock):

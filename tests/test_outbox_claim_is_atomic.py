@@ -9,9 +9,9 @@ from collections import Counter
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxStatus
 from crm.campaigns.outbox import claim_due
-from crm.web.keys import SMS
-from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.outbox import make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 
 async def test_a_claim_takes_at_most_its_limit(db, clock) -> None:

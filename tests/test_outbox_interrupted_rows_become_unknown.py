@@ -9,9 +9,9 @@ from sqlalchemy import update
 
 from crm.campaigns.dispatcher import dispatch_once, recover_interrupted, start_dispatcher
 from crm.campaigns.models import CampaignStatus, OutboxMessage, OutboxStatus
-from crm.web.keys import SMS
-from tests.outbox_helpers import campaign_status, make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.outbox import campaign_status, make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 
 async def _interrupt(db, ids: list[int], at) -> None:  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage
 from crm.campaigns.outbox import write_outbox_rows
-from crm.web.keys import SMS
-from tests.outbox_helpers import make_campaign, numbers, rows, twilio_app
-from tests.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
+from crm.keys import SMS
+from tests.support.outbox import make_campaign, numbers, rows, twilio_app
+from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: F401
 
 
 async def test_a_second_write_of_the_same_recipients_inserts_nothing(db, clock) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import api_user
-from tests.incident_helpers import building, declare, paris
+from tests.support.factories import api_user
+from tests.support.incidents import building, declare, paris
 
 REFERENT = {"name": "Karim Benali", "phone": "02 54 90 12 34"}
 
@@ -52,7 +52,7 @@ async def test_eight_days_ahead_needs_no_reason(client, db, clock):
 
 
 async def test_the_stop_opens_when_it_starts(client, db, clock):
-    from tests.incident_helpers import get, run_job
+    from tests.support.incidents import get, run_job
 
     b = await building(db)
     manager = await api_user(client, db, role="manager", agency="Blois")

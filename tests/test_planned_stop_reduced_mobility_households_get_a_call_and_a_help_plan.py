@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from crm.calls.models import CallTask
 from crm.incidents.models import HelpVisit
-from tests.factories import api_user, make_user
-from tests.incident_helpers import building, declare, get, paris, run_job
-from tests.sms_helpers import page_login
+from tests.support.factories import api_user, make_user
+from tests.support.incidents import building, declare, get, paris, run_job
+from tests.support.sms import page_login
 
 REFERENT = {"name": "Karim Benali", "phone": "0254901234"}
 

@@ -12,9 +12,9 @@ import pytest
 
 from crm.auth import PUBLIC
 from crm.web.routes import all_routes
-from tests.calls_helpers import page_login
-from tests.factories import login, make_user
-from tests.security_helpers import World, build_agency, fill, snapshot, two_agencies
+from tests.support.calls import page_login
+from tests.support.factories import login, make_user
+from tests.support.security import World, build_agency, fill, snapshot, two_agencies
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -244,8 +244,8 @@ async def test_lists_and_pages_never_show_another_agency(client, db, role, path,
 async def test_a_conversation_shows_only_the_agency_s_side_of_a_shared_number(client, db):
     """A tenant who moved from Vendôme to Blois keeps their mobile: Blois sees its own
     exchanges with that number, not what Vendôme sent or received."""
-    from crm.sms.models import InboundMessage
-    from tests.security_helpers import AT
+    from crm.inbox.models import InboundMessage
+    from tests.support.security import AT
 
     blois, vendome = await two_agencies(db)
     async with db.session() as s:
@@ -387,7 +387,7 @@ OFFSITE = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/
 async def test_login_never_sends_the_user_to_another_site(client, db, target):
     import re
 
-    from tests.factories import PASSWORD
+    from tests.support.factories import PASSWORD
 
     user = await make_user(db, "adviser", "Blois")
     page = await (await client.get("/login")).text()

@@ -4,8 +4,8 @@ unless they pick one, advisers nothing."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tests.factories import api_user
-from tests.survey_helpers import add_agencies, add_interviews, add_survey_answers
+from tests.support.factories import api_user
+from tests.support.surveys import add_agencies, add_interviews, add_survey_answers
 
 PARIS = ZoneInfo("Europe/Paris")
 Q3 = datetime(2026, 8, 10, 10, 0, tzinfo=PARIS)

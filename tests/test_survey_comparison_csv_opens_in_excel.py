@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from crm.models import Agency, AuditEvent
-from tests.factories import api_user
-from tests.survey_helpers import add_interviews, add_survey_answers
+from tests.support.factories import api_user
+from tests.support.surveys import add_interviews, add_survey_answers
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -8,7 +8,7 @@ import pytest
 
 from crm.surveys.comparison import comparison_rows
 from crm.themes import SURVEY_THEMES
-from tests.survey_helpers import add_interviews, add_survey_answers
+from tests.support.surveys import add_interviews, add_survey_answers
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from crm.surveys.imports import import_surveys_command
 from crm.surveys.models import SurveyAnswer
-from tests.factories import api_user, make_user
-from tests.survey_helpers import SAMPLE_SURVEY, add_agencies, page_login, survey_csv
+from tests.support.factories import api_user, make_user
+from tests.support.surveys import SAMPLE_SURVEY, add_agencies, page_login, survey_csv
 
 GOOD = [["B", "2026-Q3", "R1", "Blois", "cleanliness", "4"],
         ["B", "2026-Q3", "R1", "Atlantide", "communication", "4"]]

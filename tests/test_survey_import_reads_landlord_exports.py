@@ -8,7 +8,7 @@ from crm.models import AuditEvent
 from crm.surveys.csvfile import SurveyFileError
 from crm.surveys.imports import import_surveys
 from crm.surveys.models import SurveyAnswer
-from tests.survey_helpers import SAMPLE_SURVEY, add_agencies, survey_csv
+from tests.support.surveys import SAMPLE_SURVEY, add_agencies, survey_csv
 
 
 async def _answers(db):

@@ -5,8 +5,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tests.factories import make_user
-from tests.survey_helpers import add_agencies, add_interviews, add_survey_answers, page_login
+from tests.support.factories import make_user
+from tests.support.surveys import add_agencies, add_interviews, add_survey_answers, page_login
 
 PARIS = ZoneInfo("Europe/Paris")
 

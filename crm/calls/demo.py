@@ -91,12 +91,17 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
     today = calendar.local_today(now, PARIS)
     async with db.session() as session:
         advisers: dict[int, list[int]] = {}
-        for user in await session.scalars(select(User).where(User.role.in_((Role.ADVISER, Role.MANAGER)))):
+        # In id order, like every query feeding the seeded generator: the same seed must give
+        # the same data whatever the tables' physical layout (PostgreSQL returns unordered
+        # rows in storage order, which earlier deletions change).
+        staff_query = select(User).where(User.role.in_((Role.ADVISER, Role.MANAGER))).order_by(User.id)
+        for user in await session.scalars(staff_query):
             if user.agency_id is not None:
                 advisers.setdefault(user.agency_id, []).append(user.id)  # type: ignore[arg-type]
         leases = (await session.execute(
             select(Lease.id, Lease.tenant_id, Lease.agency_id, Lease.lease_start)
             .where(Lease.lease_start >= today - timedelta(days=HISTORY_DAYS), Lease.lease_end.is_(None))
+            .order_by(Lease.id)
         )).all()
         # Past windows too: the demo replays what the daily job would have created back then.
         for lease in leases:

@@ -1,7 +1,7 @@
 """The structured interview after a tenant was reached, and the follow-ups it opens.
 
 Answers use the survey themes on the 4-point scale (null = "ne sait pas"); the summary's
-sentiment comes from the shared French rules (``crm.sms.understanding.sentiment``). A note
+sentiment comes from the shared French rules (``crm.inbox.understanding.sentiment``). A note
 holding health details or insults is refused once with the words found, unless confirmed.
 """
 
@@ -66,7 +66,7 @@ def check_note(*texts: str | None, confirmed: bool) -> list[str]:
 def summary_sentiment(summary: str) -> tuple[str, float]:
     if not summary.strip():
         return "neutral", 0.0
-    from crm.sms.understanding import sentiment
+    from crm.inbox.understanding import sentiment
 
     label, score = sentiment(summary)
     return label, max(-1.0, min(1.0, float(score)))

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from crm import calendar
 from crm.calls.tasks import cancel_ended_leases, ensure_call_tasks, expire_tasks
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.scheduler import Job
-from crm.web.keys import CLOCK, DB, SETTINGS
 
 
 async def create_call_tasks(app: web.Application) -> int:

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth import Principal
 from crm.errors import Forbidden
 from crm.models import Agency, Building, Entrance, Lease, LocalOffice, Phone, PhoneKind, Residence, Tenant
-from crm.optouts import opted_out_numbers
+from crm.phones import format_phone
+from crm.tenants.optouts import opted_out_numbers
 
 CHUNK = 1000
 
@@ -38,16 +39,6 @@ class Audience(BaseModel):
     def is_empty(self) -> bool:
         return not any((self.agencies, self.local_offices, self.residences, self.buildings,
                         self.entrances, self.tenant_ids))
-
-
-def format_phone(value: str | None) -> str:
-    """+33254000000 -> 02 54 00 00 00, as a tenant would dial it; others unchanged."""
-    if not value:
-        return ""
-    if value.startswith("+33") and len(value) == 12:
-        digits = "0" + value[3:]
-        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
-    return value
 
 
 async def check_scope(session: AsyncSession, audience: Audience, p: Principal) -> None:

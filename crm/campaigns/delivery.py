@@ -7,12 +7,15 @@ same message cannot move it backwards — on SQLite as on PostgreSQL, with no re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import OutboxMessage, OutboxStatus
+from crm.clock import Clock
+from crm.db import Database
 from crm.sms.twilio_errors import reason_for
 
 
@@ -44,3 +47,15 @@ async def apply_delivery_status(
         .execution_options(synchronize_session=False)
     )
     return (result.rowcount or 0) > 0
+
+
+def status_listener(db: Database, clock: Clock) -> Callable[[str, str], Awaitable[bool]]:
+    """A listener for a transport that reports statuses itself (the local backend): each
+    report goes through ``apply_delivery_status`` in its own transaction, as a callback."""
+    async def report(sid: str, status: str) -> bool:
+        async with db.session() as session:
+            moved = await apply_delivery_status(session, sid, status, now=clock.now())
+            await session.commit()
+        return moved
+
+    return report

@@ -36,7 +36,7 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
         if agency is None:
             return
         manager = await session.scalar(select(User.id).where(
-            User.agency_id == agency.id, User.role == Role.MANAGER).limit(1))
+            User.agency_id == agency.id, User.role == Role.MANAGER).order_by(User.id).limit(1))
         residences = (await session.scalars(
             select(Residence).where(Residence.agency_id == agency.id).order_by(Residence.id))).all()
         if len(residences) < 2:
@@ -76,7 +76,8 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                                  "segments": analyse(text).segments, "next_try_at": launched})
                 await write_outbox_rows(session, campaign, rows, now=launched)
             ids = (await session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.campaign_id == campaign.id))).all()
+                select(OutboxMessage.id).where(OutboxMessage.campaign_id == campaign.id)
+                .order_by(OutboxMessage.id))).all()
             weights = [w for w, _, _ in OUTCOMES]
             for row_id in ids:
                 _, status, error = rng.choices(OUTCOMES, weights)[0]

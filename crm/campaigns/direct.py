@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.errors import Invalid
-from crm.optouts import is_opted_out
-from crm.sms.encoding import analyse
-from crm.web.keys import CLOCK, DB
-
-MAX_BODY = 1600  # Twilio refuses longer bodies
+from crm.keys import CLOCK, DB
+from crm.sms.encoding import MAX_CHARACTERS, analyse
+from crm.tenants.optouts import is_opted_out
 
 
 async def send_direct_sms(
@@ -31,8 +30,8 @@ async def send_direct_sms(
     body = body.strip()
     if not body:
         raise Invalid("Le message est vide.", code="empty_body")
-    if len(body) > MAX_BODY:
-        raise Invalid(f"Le message dépasse {MAX_BODY} caractères.", code="body_too_long")
+    if len(body) > MAX_CHARACTERS:
+        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
     if category not in Category.ALL:
         raise Invalid("Catégorie de message inconnue.", code="invalid_category")
     now = app[CLOCK].now()
@@ -55,7 +54,5 @@ async def send_direct_sms(
         )
         session.add(message)
         await session.commit()
-    from crm.campaigns.dispatcher import wake
-
-    wake(app)
+    app[DISPATCHER].wake()
     return message

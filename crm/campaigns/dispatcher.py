@@ -4,9 +4,11 @@ Every process runs one (claims are atomic: ``FOR UPDATE SKIP LOCKED`` on Postgre
 SQLite there is one process). A row is committed ``sending`` before the provider call, so a
 crash can never make it go twice: at the next start it shows as ``unknown``.
 
-``dispatch_once(app)`` processes what is due now (tests, deterministic);
-``start_dispatcher(app)`` runs it in a loop (``crm/app.py``); ``wake(app)`` nudges the loop
-after a launch so messages do not wait for the next poll.
+One ``Dispatcher`` per process, kept under ``app[DISPATCHER]`` (built by ``crm/app.py``
+from what it uses: database, clock, settings, transport, metrics). ``dispatch_once()``
+processes what is due now (tests, deterministic); ``start()`` runs it in a loop and
+``stop()`` ends it gracefully; ``wake()`` nudges the loop after a launch so messages do not
+wait for the next poll.
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ from sqlalchemy import select
 
 from crm.calendar import next_sms_sending_time
 from crm.campaigns import outbox
-from crm.campaigns.models import Campaign, Category
+from crm.campaigns.models import Campaign
+from crm.campaigns.preview import ignores_opt_out
 from crm.campaigns.ratelimit import TokenBucket
-from crm.optouts import opted_out_numbers, record_opt_change
+from crm.clock import Clock
+from crm.config import Settings
+from crm.db import Database
+from crm.metrics import Metrics
 from crm.sms import twilio_errors
-from crm.sms.transport import SmsError
-from crm.web.keys import BACKGROUND, CLOCK, DB, SETTINGS, metrics, sms
+from crm.sms.transport import SmsError, SmsTransport
+from crm.tenants.optouts import opted_out_numbers, record_opt_change
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +57,12 @@ BACKOFF_BASE = 30.0  # seconds before the 2nd try; doubles each time
 BACKOFF_CAP = 3600.0
 MAX_ATTEMPTS = 8  # then the message is given up as failed
 
-_WAKE = "dispatcher_wake"
-_STOPPING = "dispatcher_stopping"
-_BUCKET = "sms_bucket"
-
 OPTED_OUT_REASON = "Le destinataire a demandé l'arrêt des SMS (STOP)."
 GIVEN_UP_REASON = "Échecs temporaires répétés : abandon après {n} essais ({last})"
 
 
-def status_callback_url(app: web.Application) -> str:
-    return f"{app[SETTINGS].public_url}/webhooks/twilio/status"
-
-
-def _bucket(app: web.Application) -> TokenBucket:
-    bucket = app[BACKGROUND].get(_BUCKET)
-    if bucket is None:
-        bucket = TokenBucket(app[SETTINGS].sms_rate, app[CLOCK])
-        app[BACKGROUND][_BUCKET] = bucket
-    return bucket
+def status_callback_url(settings: Settings) -> str:
+    return f"{settings.public_url}/webhooks/twilio/status"
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None,
@@ -95,8 +89,8 @@ class _Writer:
     results gather for the next one (group commit). Quick when idle, batched when busy, and
     a crash loses at most the results of one transaction in progress."""
 
-    def __init__(self, app: web.Application, campaigns: dict[int, Campaign]) -> None:
-        self.app = app
+    def __init__(self, dispatcher: Dispatcher, campaigns: dict[int, Campaign]) -> None:
+        self.dispatcher = dispatcher
         self.campaigns = campaigns  # filled by the claims
         self.results: list[_Result] = []
         self._task: asyncio.Task[None] | None = None
@@ -121,8 +115,8 @@ class _Writer:
             await self._drain()
 
     async def _write(self, results: list[_Result]) -> None:
-        app = self.app
-        tz = app[SETTINGS].tz
+        d = self.dispatcher
+        tz = d.settings.tz
         sent: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
@@ -146,7 +140,7 @@ class _Writer:
                 next_try = next_sms_sending_time(next_try, tz)
             retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
-        async with app[DB].session() as session:
+        async with d.db.session() as session:
             for stmt, params in ((outbox.MARK_SENT, sent), (outbox.MARK_RETRY, retry),
                                  (outbox.MARK_FAILED, failed)):
                 if params:
@@ -159,7 +153,7 @@ class _Writer:
                 await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,
                                         source="twilio_21610", tenant_id=r.row.tenant_id)
             await session.commit()
-        m = metrics(app)
+        m = d.metrics
         for _ in sent:
             m.sms_handed_over.inc()
         for r in results:
@@ -167,153 +161,162 @@ class _Writer:
                 m.sms_failed.labels(permanent=str(r.error.permanent).lower()).inc()
 
 
-def _may_ignore_opt_out(app: web.Application, campaign: Campaign | None) -> bool:
-    return bool(campaign and campaign.urgent and campaign.category == Category.OUTAGE
-                and app[SETTINGS].alerts_ignore_opt_out)
+class Dispatcher:
+    """The outbox dispatcher of this process."""
 
+    def __init__(self, *, db: Database, clock: Clock, settings: Settings, transport: SmsTransport,
+                 metrics: Metrics) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.transport = transport
+        self.metrics = metrics
+        self.bucket = TokenBucket(settings.sms_rate, clock)
+        # Set by wake(); the loop clears it before each look at the outbox, so a wake() during
+        # a batch is not lost. Setting it when no loop runs is harmless.
+        self.wakeup = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
 
-async def _claim(app: web.Application, limit: int,
-                 campaigns: dict[int, Campaign]) -> tuple[list[outbox.Claimed], int]:
-    """Claim up to ``limit`` due rows (committed ``sending``). Returns those to send (not
-    the numbers that opted out since the launch: cancelled in the same transaction) and
-    how many were claimed."""
-    now = app[CLOCK].now()
-    async with app[DB].session() as session:
-        claimed = await outbox.claim_due(session, now, limit)
-        if not claimed:
-            await session.commit()
-            return [], 0
-        missing = {c.campaign_id for c in claimed} - campaigns.keys()
-        if missing:
-            for campaign in (await session.scalars(
-                    select(Campaign).where(Campaign.id.in_(missing)))).all():
-                campaigns[campaign.id] = campaign  # type: ignore[index]
-        # Opt-outs recorded since the launch win over the launch's list.
-        stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
-        skipped = {c.id for c in claimed if c.e164 in stopped
-                   and not _may_ignore_opt_out(app, campaigns.get(c.campaign_id))}
-        if skipped:
-            await session.execute(outbox.MARK_CANCELLED, [
-                {"b_id": i, "b_reason": OPTED_OUT_REASON, "b_at": now} for i in skipped])
-        await session.commit()  # rows are "sending" before any provider call
-    return [c for c in claimed if c.id not in skipped], len(claimed)
+    def _may_ignore_opt_out(self, campaign_id: int, campaigns: dict[int, Campaign]) -> bool:
+        campaign = campaigns.get(campaign_id)
+        return campaign is not None and ignores_opt_out(campaign, self.settings)
 
+    async def _claim(self, limit: int,
+                     campaigns: dict[int, Campaign]) -> tuple[list[outbox.Claimed], int]:
+        """Claim up to ``limit`` due rows (committed ``sending``). Returns those to send (not
+        the numbers that opted out since the launch: cancelled in the same transaction) and
+        how many were claimed."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            claimed = await outbox.claim_due(session, now, limit)
+            if not claimed:
+                await session.commit()
+                return [], 0
+            missing = {c.campaign_id for c in claimed} - campaigns.keys()
+            if missing:
+                for campaign in (await session.scalars(
+                        select(Campaign).where(Campaign.id.in_(missing)))).all():
+                    campaigns[campaign.id] = campaign  # type: ignore[index]
+            # Opt-outs recorded since the launch win over the launch's list.
+            stopped = await opted_out_numbers(session, [c.e164 for c in claimed])
+            skipped = {c.id for c in claimed if c.e164 in stopped
+                       and not self._may_ignore_opt_out(c.campaign_id, campaigns)}
+            if skipped:
+                await session.execute(outbox.MARK_CANCELLED, [
+                    {"b_id": i, "b_reason": OPTED_OUT_REASON, "b_at": now} for i in skipped])
+            await session.commit()  # rows are "sending" before any provider call
+        return [c for c in claimed if c.id not in skipped], len(claimed)
 
-async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
-    """Send what is due now, up to ``limit`` rows, and record the results. Returns the
-    number of rows claimed (sent, retried, failed or skipped)."""
-    clock = app[CLOCK]
-    transport = sms(app)
-    bucket = _bucket(app)
-    callback = status_callback_url(app)
-    campaigns: dict[int, Campaign] = {}
-    writer = _Writer(app, campaigns)
-    queue: deque[outbox.Claimed] = deque()
-    refill_task: asyncio.Task[None] | None = None
-    claimed = 0
-    exhausted = False
-    # Under a rate limit, claim and hold no more than about a second's worth of rows: a row
-    # waiting for its turn is "sending" already, and a crash would turn it "unknown".
-    chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
-    low_water = max(1, chunk // 2)
-    # Enough workers to keep the rate with provider calls of up to 2 s, no more.
-    workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
+    async def dispatch_once(self, limit: int = BATCH) -> int:
+        """Send what is due now, up to ``limit`` rows, and record the results. Returns the
+        number of rows claimed (sent, retried, failed or skipped)."""
+        clock = self.clock
+        transport = self.transport
+        bucket = self.bucket
+        callback = status_callback_url(self.settings)
+        campaigns: dict[int, Campaign] = {}
+        writer = _Writer(self, campaigns)
+        queue: deque[outbox.Claimed] = deque()
+        refill_task: asyncio.Task[None] | None = None
+        claimed = 0
+        exhausted = False
+        # Under a rate limit, claim and hold no more than about a second's worth of rows: a
+        # row waiting for its turn is "sending" already, and a crash would turn it "unknown".
+        chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
+        low_water = max(1, chunk // 2)
+        # Enough workers to keep the rate with provider calls of up to 2 s, no more.
+        workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
 
-    async def refill() -> None:
-        nonlocal claimed, exhausted
-        if app[BACKGROUND].get(_STOPPING):
-            exhausted = True  # shutting down: finish what is in hand, claim nothing more
-            return
-        try:
-            rows, n = await _claim(app, min(chunk, limit - claimed), campaigns)
-        except BaseException:
-            exhausted = True  # finish what is in hand; the loop logs and tries again later
-            raise
-        claimed += n
-        if not n or claimed >= limit:
-            exhausted = True
-        queue.extend(rows)
-
-    def refilling() -> bool:
-        return refill_task is not None and not refill_task.done()
-
-    async def next_row() -> outbox.Claimed | None:
-        nonlocal refill_task
-        while True:
-            # Claim the next rows while the workers still have some: they never wait idle
-            # for a claim, and only a few rows sit "sending" ahead of the calls.
-            if not exhausted and not refilling() and len(queue) < low_water:
-                refill_task = asyncio.create_task(refill())
-            if queue:
-                return queue.popleft()
-            if refilling():
-                await asyncio.shield(refill_task)  # type: ignore[arg-type]
-            elif exhausted:
-                return None
-
-    async def worker() -> None:
-        while (row := await next_row()) is not None:
-            await bucket.acquire(row.segments)
+        async def refill() -> None:
+            nonlocal claimed, exhausted
+            if self._stopping:
+                exhausted = True  # shutting down: finish what is in hand, claim nothing more
+                return
             try:
-                sid = await transport.send(row.e164, row.body, status_callback=callback)
-                writer.add(_Result(row, clock.now(), sid=sid))
-            except SmsError as exc:
-                log.info("sms %s: %s (code %s)", row.id,
-                         "refused" if exc.permanent else "retry later", exc.code)
-                writer.add(_Result(row, clock.now(), error=exc))
-            except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the row
-                log.exception("sms %s: unexpected error", row.id)
-                writer.add(_Result(row, clock.now(), error=SmsError(
-                    str(exc), permanent=False, reason=twilio_errors.UNAVAILABLE)))
+                rows, n = await self._claim(min(chunk, limit - claimed), campaigns)
+            except BaseException:
+                exhausted = True  # finish what is in hand; the loop logs and tries again later
+                raise
+            claimed += n
+            if not n or claimed >= limit:
+                exhausted = True
+            queue.extend(rows)
 
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    await writer.flush()
-    if campaigns:
-        async with app[DB].session() as session:
-            await outbox.complete_campaigns(session, campaigns.keys())
+        def refilling() -> bool:
+            return refill_task is not None and not refill_task.done()
+
+        async def next_row() -> outbox.Claimed | None:
+            nonlocal refill_task
+            while True:
+                # Claim the next rows while the workers still have some: they never wait idle
+                # for a claim, and only a few rows sit "sending" ahead of the calls.
+                if not exhausted and not refilling() and len(queue) < low_water:
+                    refill_task = asyncio.create_task(refill())
+                if queue:
+                    return queue.popleft()
+                if refilling():
+                    await asyncio.shield(refill_task)  # type: ignore[arg-type]
+                elif exhausted:
+                    return None
+
+        async def worker() -> None:
+            while (row := await next_row()) is not None:
+                await bucket.acquire(row.segments)
+                try:
+                    sid = await transport.send(row.e164, row.body, status_callback=callback)
+                    writer.add(_Result(row, clock.now(), sid=sid))
+                except SmsError as exc:
+                    log.info("sms %s: %s (code %s)", row.id,
+                             "refused" if exc.permanent else "retry later", exc.code)
+                    writer.add(_Result(row, clock.now(), error=exc))
+                except Exception as exc:  # noqa: BLE001 - an unexpected bug must not lose the row
+                    log.exception("sms %s: unexpected error", row.id)
+                    writer.add(_Result(row, clock.now(), error=SmsError(
+                        str(exc), permanent=False, reason=twilio_errors.UNAVAILABLE)))
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        await writer.flush()
+        if campaigns:
+            async with self.db.session() as session:
+                await outbox.complete_campaigns(session, campaigns.keys())
+                await session.commit()
+        return claimed
+
+    async def recover_interrupted(self, *, at_start: bool) -> int:
+        """Rows left ``sending`` become ``unknown``. At start on SQLite (one process) all of
+        them; on PostgreSQL other processes may be mid-call, so only stale claims."""
+        db = self.db
+        older_than = None if (at_start and not db.is_postgres) else STALE_SENDING
+        async with db.session() as session:
+            n = await outbox.mark_interrupted_unknown(session, self.clock.now(), older_than)
+            if n:
+                await outbox.complete_campaigns(session)
             await session.commit()
-    return claimed
-
-
-async def recover_interrupted(app: web.Application, *, at_start: bool) -> int:
-    """Rows left ``sending`` become ``unknown``. At start on SQLite (one process) all of
-    them; on PostgreSQL other processes may be mid-call, so only stale claims."""
-    db = app[DB]
-    older_than = None if (at_start and not db.is_postgres) else STALE_SENDING
-    async with db.session() as session:
-        n = await outbox.mark_interrupted_unknown(session, app[CLOCK].now(), older_than)
         if n:
-            await outbox.complete_campaigns(session)
-        await session.commit()
-    if n:
-        log.warning("%s SMS found interrupted while sending: marked unknown (not re-sent)", n)
-    return n
+            log.warning("%s SMS found interrupted while sending: marked unknown (not re-sent)", n)
+        return n
 
+    def wake(self) -> None:
+        """Tell the running loop there is work now."""
+        self.wakeup.set()
 
-def wake(app: web.Application) -> None:
-    """Tell the running dispatcher there is work now (no-op when none runs)."""
-    event = app[BACKGROUND].get(_WAKE)
-    if event is not None:
-        event.set()
+    async def start(self) -> None:
+        """Mark what a previous run left ``sending`` as unknown, then run the dispatch loop."""
+        await self.recover_interrupted(at_start=True)
+        self._stopping = False
+        self._task = asyncio.create_task(self._loop(), name="outbox-dispatcher")
 
-
-async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]]:
-    """Start the dispatch loop; return a coroutine function that stops it."""
-    await recover_interrupted(app, at_start=True)
-    event = asyncio.Event()
-    app[BACKGROUND][_WAKE] = event
-    stopping = asyncio.Event()
-
-    async def loop() -> None:
+    async def _loop(self) -> None:
         last_sweep = asyncio.get_running_loop().time()
-        while not stopping.is_set():
-            event.clear()  # before looking, so a wake() during the batch is not lost
+        while not self._stopping:
+            self.wakeup.clear()  # before looking, so a wake() during the batch is not lost
             try:
-                n = await dispatch_once(app)
+                n = await self.dispatch_once()
                 now = asyncio.get_running_loop().time()
                 if now - last_sweep > STALE_SWEEP_SECONDS:
                     last_sweep = now
-                    await recover_interrupted(app, at_start=False)
+                    await self.recover_interrupted(at_start=False)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -322,17 +325,17 @@ async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]
             if n:
                 continue  # more may be due right now
             try:
-                await asyncio.wait_for(event.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self.wakeup.wait(), POLL_SECONDS)
             except TimeoutError:
                 pass
 
-    task = asyncio.create_task(loop(), name="outbox-dispatcher")
-
-    async def stop() -> None:
-        # Let the rows in hand finish (they would otherwise end up "unknown").
-        app[BACKGROUND][_STOPPING] = True
-        stopping.set()
-        event.set()
+    async def stop(self) -> None:
+        """Let the rows in hand finish (they would otherwise end up "unknown"), then end."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self.wakeup.set()
         try:
             await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_GRACE)
         except TimeoutError:
@@ -341,7 +344,24 @@ async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]
                 await task
             except asyncio.CancelledError:
                 pass
-        app[BACKGROUND].pop(_WAKE, None)
-        app[BACKGROUND].pop(_STOPPING, None)
+        self._stopping = False
 
-    return stop
+
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+
+
+# Shorthands for tests and scripts holding an app.
+
+async def dispatch_once(app: web.Application, limit: int = BATCH) -> int:
+    return await app[DISPATCHER].dispatch_once(limit)
+
+
+async def recover_interrupted(app: web.Application, *, at_start: bool) -> int:
+    return await app[DISPATCHER].recover_interrupted(at_start=at_start)
+
+
+async def start_dispatcher(app: web.Application) -> Callable[[], Awaitable[None]]:
+    """Start the app's dispatcher loop; return a coroutine function that stops it."""
+    dispatcher = app[DISPATCHER]
+    await dispatcher.start()
+    return dispatcher.stop

@@ -9,9 +9,10 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import update
 
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus
+from crm.keys import CLOCK, DB
 from crm.scheduler import Job
-from crm.web.keys import CLOCK, DB
 
 
 async def release_scheduled_campaigns(app: web.Application) -> int:
@@ -26,9 +27,7 @@ async def release_scheduled_campaigns(app: web.Application) -> int:
         await session.commit()
     released = max(result.rowcount or 0, 0)
     if released:
-        from crm.campaigns.dispatcher import wake
-
-        wake(app)
+        app[DISPATCHER].wake()
     return released
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import OutboxMessage
-from crm.web.keys import DB
 
 STATUS_LABELS = {
     "pending": "en attente", "sending": "en cours", "sent": "remis à l'opérateur",
@@ -17,11 +17,11 @@ STATUS_LABELS = {
 }
 
 
-async def tenant_panel(request: web.Request, tenant: dict[str, Any]) -> dict[str, Any] | None:
-    async with request.app[DB].session() as session:
-        recent = (await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.tenant_id == tenant["id"])
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(5))).all()
+async def tenant_panel(request: web.Request, tenant: dict[str, Any],
+                       session: AsyncSession) -> dict[str, Any] | None:
+    recent = (await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.tenant_id == tenant["id"])
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(5))).all()
     return {
         "template": "campaigns/tenant_sms_panel.html",
         "tenant_id": tenant["id"], "mobile": tenant.get("mobile"),

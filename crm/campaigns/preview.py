@@ -14,9 +14,8 @@ from crm.campaigns.audience import Audience, AudienceScan
 from crm.campaigns.models import Campaign, Category
 from crm.campaigns.templating import MessageTemplate
 from crm.config import Settings
-from crm.sms.encoding import analyse, make_gsm_friendly
+from crm.sms.encoding import MAX_CHARACTERS, analyse, make_gsm_friendly
 
-MAX_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_SEGMENTS = 10  # French short codes
 SAMPLES = 5
 
@@ -34,6 +33,8 @@ def first_send_at(campaign: Campaign, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def ignores_opt_out(campaign: Campaign, settings: Settings) -> bool:
+    """Only urgent outage alerts may reach an opted-out number, where the landlord allows it
+    (RULES.md); the launch's audience and the dispatcher's last check both ask here."""
     return (campaign.category == Category.OUTAGE and bool(campaign.urgent)
             and settings.alerts_ignore_opt_out)
 

@@ -2,8 +2,8 @@
 
 Twilio queues what goes faster than a sender's rate (10 segments/s for a French sender) and
 rejects it after a while; spacing the hand-over ourselves keeps messages moving and makes
-"sent" mean "on its way". Time comes from the injected clock and waiting from an injected
-``sleep``, so tests check the spacing with a frozen clock and no real waiting.
+"sent" mean "on its way". Time and waiting come from the injected clock (``clock.sleep``),
+so tests check the spacing with a frozen clock and no real waiting.
 """
 
 from __future__ import annotations
@@ -11,20 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from crm.clock import Clock, FrozenClock
+from crm.clock import Clock
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def sleep_for(clock: Clock) -> Sleep:
-    """How to wait on ``clock``: a frozen clock is moved forward, a real one slept on."""
-    if isinstance(clock, FrozenClock):
-        async def advance(seconds: float) -> None:
-            clock.advance(seconds=seconds)
-            await asyncio.sleep(0)  # still let other tasks run
-
-        return advance
-    return asyncio.sleep
 
 
 class TokenBucket:
@@ -32,7 +21,7 @@ class TokenBucket:
                  burst: float | None = None) -> None:
         self.rate = rate
         self.clock = clock
-        self.sleep = sleep or sleep_for(clock)
+        self.sleep = sleep or clock.sleep
         # One second's worth by default: a short burst, never a flood after an idle hour.
         self.capacity = burst if burst is not None else max(rate, 1.0)
         self.tokens = self.capacity

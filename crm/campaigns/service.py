@@ -6,23 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import hooks
 from crm.auth import Principal
 from crm.campaigns.audience import Audience, check_scope
+from crm.campaigns.dispatcher import Dispatcher
 from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
+from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, first_send_at, scan_for
 from crm.campaigns.templating import MessageTemplate, check_template
 from crm.config import Settings
+from crm.db import Database
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import AuditEvent, Lease
 from crm.sms.encoding import analyse
-from crm.sms.models import InboundMessage
-from crm.web.keys import CLOCK, DB, SETTINGS
 
 CategoryName = Literal["outage", "works", "request_followup", "rent_reminder", "information"]
 
@@ -98,14 +99,14 @@ async def get_campaign(session: AsyncSession, campaign_id: int, p: Principal) ->
     return campaign
 
 
-async def launch(app: web.Application, campaign_id: int, p: Principal) -> str:
+async def launch(db: Database, dispatcher: Dispatcher, campaign_id: int, p: Principal, *,
+                 settings: Settings, now: datetime) -> str:
     """Write every outbox row in one transaction, then wake the dispatcher.
 
     The draft -> launched move is a conditional UPDATE in that same transaction, so two
     launches racing (double click, two tabs, two processes) write the rows once.
     """
-    settings, now = app[SETTINGS], app[CLOCK].now()
-    async with app[DB].session() as session:
+    async with db.session() as session:
         campaign = await get_campaign(session, campaign_id, p)
         if campaign.status != CampaignStatus.DRAFT:
             if campaign.status == CampaignStatus.CANCELLED:
@@ -128,14 +129,12 @@ async def launch(app: web.Application, campaign_id: int, p: Principal) -> str:
                                object_type="campaign", object_id=str(campaign_id),
                                details={"recipients": written, "first_send_at": first.isoformat()}))
         await session.commit()
-    _wake(app)
+    dispatcher.wake()
     return status
 
 
 async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Settings,
                       now: datetime) -> int:
-    from crm.campaigns.outbox import write_outbox_rows
-
     template = MessageTemplate(campaign.body, campaign.variables)
     scan = scan_for(campaign, settings, now)
     async for batch in scan.chunks(session):
@@ -157,16 +156,9 @@ async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime
     return scan.recipients
 
 
-def _wake(app: web.Application) -> None:
-    from crm.campaigns.dispatcher import wake
-
-    wake(app)
-
-
-async def cancel(app: web.Application, campaign_id: int, p: Principal) -> int:
+async def cancel(db: Database, campaign_id: int, p: Principal, *, now: datetime) -> int:
     """Stop what has not been handed to the provider. Returns the rows cancelled."""
-    now = app[CLOCK].now()
-    async with app[DB].session() as session:
+    async with db.session() as session:
         campaign = await get_campaign(session, campaign_id, p)
         if campaign.status == CampaignStatus.DONE:
             raise Conflict("Cette campagne est terminée : tout a déjà été envoyé.",
@@ -202,11 +194,11 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
             counts[status] = n
         elif status == OutboxStatus.CANCELLED:
             cancelled = n
-    replies = await session.scalar(
-        select(func.count()).select_from(InboundMessage).where(InboundMessage.campaign_id == campaign.id))
-    opt_outs = await session.scalar(
-        select(func.count()).select_from(InboundMessage)
-        .where(InboundMessage.campaign_id == campaign.id, InboundMessage.intent == "opt_out"))
+    replies = opt_outs = 0
+    for count_replies in hooks.CAMPAIGN_REPLIES.handlers():  # the inbox counts them
+        counted = await count_replies(session, campaign.id)
+        replies += counted["replies"]
+        opt_outs += counted["opt_outs"]
     failures = [
         {"code": code, "reason": reason or "Échec sans précision de l'opérateur.", "count": n}
         for code, reason, n in await session.execute(

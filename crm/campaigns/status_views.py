@@ -12,8 +12,8 @@ from aiohttp import web
 from crm import auth
 from crm.campaigns.delivery import apply_delivery_status
 from crm.campaigns.models import OutboxStatus
+from crm.keys import CLOCK, DB
 from crm.sms.signature import verified_form
-from crm.web.keys import CLOCK, DB
 
 # Twilio's MessageStatus → ours. Twilio's own "queued/sending/sent" all mean the provider has it.
 TWILIO_STATUS = {

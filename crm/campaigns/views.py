@@ -12,14 +12,16 @@ from sqlalchemy import select
 from crm import auth
 from crm.campaigns import presets, service
 from crm.campaigns.audience import Audience, AudienceScan, check_scope
+from crm.campaigns.direct import send_direct_sms
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus, Category
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, preview, scan_for
 from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Lease, Phone, PhoneKind, Tenant
 from crm.sms.encoding import analyse
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -128,7 +130,9 @@ async def api_launch(request: web.Request) -> web.Response:
     already finished answers "sending" (its messages were handed over) plus
     `campaign_status: "done"`, its own status, for pollers. A cancelled campaign: 409.
     """
-    status = await service.launch(request.app, _id(request), principal(request))
+    app = request.app
+    status = await service.launch(app[DB], app[DISPATCHER], _id(request), principal(request),
+                                  settings=app[SETTINGS], now=app[CLOCK].now())
     if status in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING):
         return json_response({"status": status}, status=202)
     return json_response({"status": CampaignStatus.SENDING, "campaign_status": status}, status=202)
@@ -137,7 +141,8 @@ async def api_launch(request: web.Request) -> web.Response:
 @auth.managers
 async def api_cancel(request: web.Request) -> web.Response:
     """Cancel a campaign: messages not yet handed to the provider are not sent."""
-    cancelled = await service.cancel(request.app, _id(request), principal(request))
+    cancelled = await service.cancel(request.app[DB], _id(request), principal(request),
+                                     now=request.app[CLOCK].now())
     return json_response({"status": CampaignStatus.CANCELLED, "cancelled": cancelled})
 
 
@@ -148,8 +153,6 @@ class DirectSmsIn(BaseModel):
 
 async def _direct_sms(request: web.Request, tenant_id: int, body: str) -> Any:
     """One SMS to one tenant of the caller's agency, through the outbox."""
-    from crm.campaigns.direct import send_direct_sms
-
     p = principal(request)
     body = body.strip()
     if not body:
@@ -269,7 +272,7 @@ async def unreachable_csv(request: web.Request) -> web.StreamResponse:
 @auth.managers
 async def cancel_submit(request: web.Request) -> web.StreamResponse:
     campaign_id = _id(request)
-    await service.cancel(request.app, campaign_id, principal(request))
+    await service.cancel(request.app[DB], campaign_id, principal(request), now=request.app[CLOCK].now())
     raise web.HTTPSeeOther(f"/campagnes/{campaign_id}")
 
 

@@ -18,6 +18,9 @@ from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.templating import MessageTemplate
 from crm.clock import Clock
 from crm.db import Database
+from crm.inbox.inbound import HANDLED_INTENTS
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import understand
 from crm.incidents import messages
 from crm.incidents.commitments import run_commitments, settle_resolved
 from crm.incidents.households import ensure_pmr_tasks, take_households
@@ -31,9 +34,6 @@ from crm.incidents.models import (
 )
 from crm.models import Agency, Building, Lease, Residence, Role, Tenant, User
 from crm.sms.encoding import analyse
-from crm.sms.inbound import HANDLED_INTENTS
-from crm.sms.models import InboundMessage, InboundStatus
-from crm.sms.understanding import understand
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from crm.incidents.commitments import run_commitments
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.scheduler import Job
-from crm.web.keys import CLOCK, DB, SETTINGS
 
 
 async def incident_commitments(app: web.Application) -> int:

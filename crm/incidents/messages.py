@@ -8,11 +8,11 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from crm.campaigns.audience import format_phone
 from crm.campaigns.presets import PRESET_DIR
 from crm.errors import Invalid
 from crm.incidents.models import Incident, IncidentKind
 from crm.incidents.rules import KIND_LABELS
+from crm.phones import format_phone
 
 PRESETS = ("incident_lift", "incident_outage", "incident_planned", "incident_reminder",
            "incident_resolved", "incident_shopping_delivery", "incident_heaters",

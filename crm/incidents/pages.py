@@ -29,9 +29,9 @@ from crm.incidents.models import (
     IncidentStatus,
 )
 from crm.incidents.rules import COMMITMENT_LABELS, KIND_LABELS, NOTICE_DAYS, hours_fr, load_rules
+from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
 from crm.web.jsonutil import int_param, page_params
-from crm.web.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -132,7 +132,7 @@ async def incident_page(request: web.Request) -> web.Response:
 
 
 async def _estate(request: web.Request) -> list[dict[str, Any]]:
-    from crm.tenants import estate_tree
+    from crm.tenants.estate import estate_tree
 
     async with request.app[DB].session() as session:
         return await estate_tree(session, principal(request).agency_scope(None))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.auth import Principal
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.errors import ApiError
+from crm.inbox.models import InboundMessage
 from crm.incidents.models import (
     Commitment,
     CommitmentStatus,
@@ -26,7 +27,6 @@ from crm.incidents.models import (
 )
 from crm.incidents.rules import COMMITMENT_LABELS, concerns, downtime_hours, within_target
 from crm.models import Agency, Lease, Tenant
-from crm.sms.models import InboundMessage
 
 REPORT_CHANNELS = {"phone": "Appel", "visit": "Visite à l'agence", "sms": "SMS"}
 PURPOSES = {"notice": "Avis aux locataires", "reminder": "Rappel la veille", "update": "Point d'étape",

@@ -16,6 +16,7 @@ from crm import calendar
 from crm.auth import Principal
 from crm.campaigns import service as campaigns
 from crm.campaigns.audience import Audience, check_scope
+from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, Category
 from crm.db import dialect_insert
 from crm.errors import ApiError, Conflict, Invalid, NotFound
@@ -35,9 +36,9 @@ from crm.incidents.models import (
     IncidentStatus,
 )
 from crm.incidents.rules import KIND_LABELS, concerns, downtime_hours, hours_fr, notice_ok
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency, Building, Entrance, Lease, Residence
 from crm.phones import normalise_phone
-from crm.web.keys import CLOCK, DB, SETTINGS
 
 KindName = Literal["lift", "heating", "hot_water", "water", "power", "cleaning", "access", "other"]
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -296,7 +297,7 @@ async def send_to_households(app: web.Application, incident_id: int, p: Principa
         campaign_id = campaign.id
     assert campaign_id is not None
     try:
-        await campaigns.launch(app, campaign_id, p)
+        await campaigns.launch(app[DB], app[DISPATCHER], campaign_id, p, settings=settings, now=now)
     except ApiError:
         # Nobody reachable, message too long...: no half-made campaign left behind.
         async with app[DB].session() as session:

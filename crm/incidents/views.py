@@ -15,8 +15,8 @@ from crm.incidents import read, service
 from crm.incidents.kpi import incident_kpi
 from crm.incidents.pages import PAGE_ROUTES as PAGES
 from crm.incidents.rebates import rebates_csv
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.web.jsonutil import date_param, int_param, json_response, page_params, paginated, read_json
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -11,7 +11,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from crm.errors import Forbidden
-from crm.web.keys import SETTINGS
+from crm.keys import SETTINGS
 
 
 def public_url_of(request: web.Request) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import auth
 from crm.calendar import local_today
 from crm.errors import ApiError, NotFound
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency, AuditEvent
 from crm.surveys.chart import chart
 from crm.surveys.comparison import Row, comparison_rows
@@ -22,7 +23,6 @@ from crm.surveys.periods import quarter_label, quarters
 from crm.surveys.summary import highlights
 from crm.themes import THEMES
 from crm.web.jsonutil import MAX_INT, json_response, page_params, paginated
-from crm.web.keys import CLOCK, DB, SETTINGS
 from crm.web.middlewares import principal
 from crm.web.render import render
 

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 
 from crm.config import Settings
+from crm.phones import format_phone
 
 _DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
@@ -42,14 +43,5 @@ def install_filters(env: jinja2.Environment, settings: Settings) -> None:
             return f"{value:,.2f}".replace(",", " ").replace(".", ",")
         return f"{value:,}".replace(",", " ")
 
-    def phone(value: str | None) -> str:
-        """+33612345678 -> 06 12 34 56 78 (French numbers), others unchanged."""
-        if not value:
-            return ""
-        if value.startswith("+33") and len(value) == 12:
-            digits = "0" + value[3:]
-            return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
-        return value
-
     env.filters.update(local_dt=local_dt, fr_date=fr_date, weekday=weekday, pct=pct, num=num,
-                       phone=phone)
+                       phone=format_phone)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from crm import auth
 from crm.errors import ApiError, Forbidden, NotFound, Unauthorized
-from crm.web.keys import CLOCK, DB, METRICS
+from crm.keys import CLOCK, DB, METRICS
 
 log = logging.getLogger(__name__)
 

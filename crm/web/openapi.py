@@ -64,8 +64,8 @@ OPS: dict[str, dict[str, Any]] = {
     "api_calls_queue": {"query": {"date": (DATE, "Day (YYYY-MM-DD), default today (local time)."),
                                   **AGENCY, **PAGING}},
     "api_call_claim": {"responses": {"409": "Claimed by another adviser."}},
-    "api_call_attempts": {"body": "crm.calls.views:AttemptIn"},
-    "api_call_interview": {"body": "crm.calls.views:InterviewIn"},
+    "api_call_attempts": {"body": "crm.calls.api_views:AttemptIn"},
+    "api_call_interview": {"body": "crm.calls.api_views:InterviewIn"},
     "api_kpi_courtesy_calls": {"query": KPI_QUERY},
     "api_kpi_courtesy_calls_csv": {"query": KPI_QUERY, "produces": "text/csv"},
     "api_follow_ups": {"query": {
@@ -73,7 +73,7 @@ OPS: dict[str, dict[str, Any]] = {
                    "Follow-up status (pending = open or in progress)."),
         "kind": ({"type": "string", "enum": ["technical", "administrative"]}, "Kind."),
         "tenant": (INT, "Tenant id."), **AGENCY, **PAGING}},
-    "api_follow_up_status": {"body": "crm.calls.views:FollowUpStatusIn"},
+    "api_follow_up_status": {"body": "crm.calls.view_support:FollowUpStatusIn"},
     "api_campaign_create": {"body": "crm.campaigns.service:CampaignIn", "status": 201},
     "api_campaigns": {"query": {**AGENCY, **PAGING}},
     "api_campaign_preview_draft": {"body": "crm.campaigns.service:CampaignIn"},
@@ -91,7 +91,7 @@ OPS: dict[str, dict[str, Any]] = {
                    "Message status."),
         "intent": ({"type": "string", "enum": INTENTS}, "Understood intent."),
         "campaign": (INT, "Campaign id."), **PAGING}},
-    "api_inbox_reply": {"body": "crm.sms.views:ReplyIn", "status": 202},
+    "api_inbox_reply": {"body": "crm.inbox.views:ReplyIn", "status": 202},
     "api_survey_comparison": {"query": {**SURVEY_QUERY, **PAGING}},
     "api_survey_comparison_csv": {"query": SURVEY_QUERY, "produces": "text/csv"},
 }

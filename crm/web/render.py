@@ -8,8 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from crm import auth
-from crm.web import keys
+from crm import auth, keys
 
 
 async def page_context(request: web.Request) -> dict[str, Any]:
@@ -31,7 +30,8 @@ async def page_context(request: web.Request) -> dict[str, Any]:
 
 
 async def render(template: str, request: web.Request, context: dict[str, Any] | None = None,
-                 *, status: int = 200) -> web.Response:
-    ctx = await page_context(request)
+                 *, status: int = 200, page: dict[str, Any] | None = None) -> web.Response:
+    """``page``: the ``page_context`` the view already computed (it runs queries for badges)."""
+    ctx = dict(page) if page is not None else await page_context(request)
     ctx.update(context or {})
     return aiohttp_jinja2.render_template(template, request, ctx, status=status)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from crm import auth
 from crm.errors import ApiError
+from crm.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.models import AuditEvent, User
 from crm.web.jsonutil import json_response, read_json
-from crm.web.keys import CLOCK, DB, METRICS, SETTINGS
 from crm.web.middlewares import LOGIN_CSRF_COOKIE, PRINCIPAL, SESSION_COOKIE, principal
+from crm.web.redirects import local_path
 from crm.web.render import render
 
 
@@ -101,14 +101,7 @@ def _has_route(request: web.Request, name: str) -> bool:
 
 def _safe_next(value: str | None) -> str:
     """Only local paths: never redirect a login to another site."""
-    if not value:
-        return "/"
-    parts = urlsplit(value)
-    # Browsers read "/\\host" and "/<tab>/host" as "//host": neither belongs in our paths.
-    if (parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//")
-            or "\\" in value or not value.isprintable()):
-        return "/"
-    return value
+    return local_path(value, "/")
 
 
 @auth.public

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from crm.db import Database
 from crm.models import User
-from tests.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -9,8 +9,8 @@ import pytest
 from playwright.async_api import expect
 
 from crm.incidents.jobs import incident_commitments
-from tests.factories import make_user
-from tests.incident_helpers import building, paris
+from tests.support.factories import make_user
+from tests.support.incidents import building, paris
 
 
 async def _fits(page, width: int) -> None:

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage
 from crm.incidents.jobs import incident_commitments
-from crm.web.keys import SETTINGS
-from tests.factories import make_user
-from tests.incident_helpers import building, paris
-from tests.sms_helpers import http_settings, sign, twilio_params  # noqa: F401
+from crm.keys import SETTINGS
+from tests.support.factories import make_user
+from tests.support.incidents import building, paris
+from tests.support.sms import http_settings, sign, twilio_params  # noqa: F401
 
 
 @pytest.fixture

@@ -1,0 +1,342 @@
+"""Incoming SMS: the signed Twilio webhook, the inbox API and the agency inbox pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from twilio.twiml.messaging_response import MessagingResponse
+
+from crm import auth
+from crm.auth import Principal
+from crm.campaigns.direct import send_direct_sms
+from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
+from crm.errors import ApiError, Invalid, NotFound
+from crm.inbox.inbound import receive, tenant_names
+from crm.inbox.models import InboundMessage, InboundStatus
+from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
+from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
+from crm.models import Agency
+from crm.sms.encoding import MAX_CHARACTERS
+from crm.sms.signature import verified_form
+from crm.tenants.optouts import is_opted_out
+from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
+from crm.web.middlewares import PRINCIPAL, principal
+from crm.web.render import render
+
+# A real Twilio webhook is about 1 kB; the largest legal body (1600 characters of UCS-2,
+# percent-encoded) stays far below this.
+MAX_WEBHOOK_BYTES = 32 * 1024
+_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+STATUSES = (InboundStatus.OPEN, InboundStatus.HANDLED, "all")
+
+
+# --- webhook ---------------------------------------------------------------------------------
+
+def _twiml(reply: str | None) -> web.Response:
+    answer = MessagingResponse()
+    if reply:
+        answer.message(reply)
+    return web.Response(text=str(answer), content_type="text/xml")
+
+
+@auth.public
+async def twilio_sms(request: web.Request) -> web.Response:
+    """Incoming SMS (Twilio webhook, signed with X-Twilio-Signature).
+
+    403 and nothing stored without a valid signature; the same MessageSid is stored once;
+    the answer is TwiML, with a <Message> only for an opt-out confirmation or an
+    acknowledgement.
+    """
+    if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_WEBHOOK_BYTES,
+                                            actual_size=request.content_length)
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise ApiError("Un webhook Twilio est un formulaire (application/x-www-form-urlencoded).",
+                       code="unsupported_media_type", status=415)
+    # A chunked body has no Content-Length: the clone caps what post() will read.
+    params = await verified_form(request.clone(client_max_size=MAX_WEBHOOK_BYTES))
+    sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
+    # PostgreSQL refuses NUL characters in text; nothing legitimate sends them.
+    if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_CHARACTERS
+            or "\x00" in body or len(params.get("To", "")) > 32):
+        raise ApiError("Webhook SMS incomplet ou invalide (MessageSid, From, Body).",
+                       code="malformed_webhook")
+    received = await receive(request.app[DB], params, now=request.app[CLOCK].now(),
+                             tz=request.app[SETTINGS].tz)
+    return _twiml(received.reply)
+
+
+# --- queries shared by the API and the pages ----------------------------------------------
+
+def _filters(p: Principal, *, agency: int | None, status: str, intent: str | None,
+             campaign: int | None) -> list[Any]:
+    if status not in STATUSES:
+        raise ApiError("status doit valoir open, handled ou all.", code="invalid_parameter")
+    if intent is not None and intent not in Intent.ALL:
+        raise ApiError("Intention inconnue.", code="invalid_parameter")
+    where = p.scope_filter(InboundMessage.agency_id, agency)
+    if status != "all":
+        where.append(InboundMessage.status == status)
+    if intent:
+        where.append(InboundMessage.intent == intent)
+    if campaign is not None:
+        where.append(InboundMessage.campaign_id == campaign)
+    return where
+
+
+async def _list(session: AsyncSession, where: list[Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    total = await session.scalar(select(func.count()).select_from(InboundMessage).where(*where)) or 0
+    rows = list(await session.scalars(
+        select(InboundMessage).where(*where)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)))
+    names = await tenant_names(session, {m.tenant_id for m in rows if m.tenant_id})
+    return [_item(m, names) for m in rows], total
+
+
+def _item(m: InboundMessage, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": m.id, "tenant_id": m.tenant_id,
+        "tenant_name": names.get(m.tenant_id) if m.tenant_id else None,
+        "from": m.from_e164, "body": m.body, "received_at": m.received_at,
+        "intent": m.intent, "sentiment": m.sentiment, "sentiment_score": m.sentiment_score,
+        "campaign_id": m.campaign_id, "status": m.status,
+    }
+
+
+async def _message(session: AsyncSession, p: Principal, message_id: int) -> InboundMessage:
+    message = await session.get(InboundMessage, message_id)
+    if message is None:
+        raise NotFound("Message introuvable.")
+    p.check_agency(message.agency_id)
+    return message
+
+
+async def _mark_handled(request: web.Request, message_id: int) -> InboundMessage:
+    p = principal(request)
+    async with request.app[DB].session() as session:
+        message = await _message(session, p, message_id)
+        if message.status != InboundStatus.HANDLED:
+            message.status = InboundStatus.HANDLED
+            message.handled_by = p.user_id
+            message.handled_at = request.app[CLOCK].now()
+            await session.commit()
+        return message
+
+
+async def _reply(request: web.Request, message_id: int, body: str) -> Any:
+    """Send an SMS in the same conversation (through the outbox, as a direct message)."""
+    p = principal(request)
+    body = body.strip()
+    if not body:
+        raise Invalid("Le message est vide.", code="empty_body")
+    if len(body) > MAX_CHARACTERS:
+        raise Invalid(f"Le message dépasse {MAX_CHARACTERS} caractères.", code="body_too_long")
+    async with request.app[DB].session() as session:
+        message = await _message(session, p, message_id)
+        if await is_opted_out(session, message.from_e164):
+            raise Invalid("Ce numéro a demandé l'arrêt des SMS (STOP) : impossible de lui écrire.",
+                          code="opted_out")
+        tenant_id, e164, agency_id = message.tenant_id, message.from_e164, message.agency_id
+    return await send_direct_sms(request.app, tenant_id=tenant_id, e164=e164, body=body,
+                                 user_id=p.user_id, agency_id=agency_id)
+
+
+def _id_of(result: Any) -> int | None:
+    """The outbox row id from whatever send_direct_sms returned (a row or an id)."""
+    if isinstance(result, int):
+        return result
+    return getattr(result, "id", None)
+
+
+# --- API -----------------------------------------------------------------------------------
+
+class ReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_CHARACTERS)
+
+
+@auth.any_user
+async def api_inbox(request: web.Request) -> web.Response:
+    """Incoming messages of the agency, newest first (filters: status, intent, campaign)."""
+    p = principal(request)
+    page, per_page = page_params(request)
+    where = _filters(p, agency=int_param(request, "agency"),
+                     status=request.query.get("status") or InboundStatus.OPEN,
+                     intent=request.query.get("intent") or None,
+                     campaign=int_param(request, "campaign"))
+    async with request.app[DB].session() as session:
+        items, total = await _list(session, where, page, per_page)
+    return json_response(paginated(items, total, page))
+
+
+@auth.any_user
+async def api_inbox_reply(request: web.Request) -> web.Response:
+    """Answer an incoming message by SMS (in the same conversation)."""
+    data = await read_json(request, ReplyIn)
+    result = await _reply(request, int(request.match_info["id"]), data.body)
+    return json_response({"outbox_message_id": _id_of(result), "status": "queued"}, status=202)
+
+
+@auth.any_user
+async def api_inbox_handled(request: web.Request) -> web.Response:
+    """Mark an incoming message as handled."""
+    message = await _mark_handled(request, int(request.match_info["id"]))
+    return json_response({"id": message.id, "status": message.status})
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+def _labels() -> dict[str, Any]:
+    return {"intent_labels": INTENT_LABELS, "sentiment_labels": SENTIMENT_LABELS}
+
+
+async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
+    """Campaigns whose tenants say the problem goes on: one banner each."""
+    rows = await session.scalars(
+        select(Campaign).where(Campaign.problem_persists_count > 0,
+                               *p.scope_filter(Campaign.agency_id))
+        .order_by(Campaign.created_at.desc()).limit(10))
+    return [{"id": c.id, "name": c.name, "count": c.problem_persists_count} for c in rows]
+
+
+@auth.any_user
+async def inbox_page(request: web.Request) -> web.Response:
+    """The agency inbox: open or handled replies, filtered by intent and campaign."""
+    p = principal(request)
+    page, per_page = page_params(request)
+    status = request.query.get("status") or InboundStatus.OPEN
+    intent = request.query.get("intent") or None
+    campaign = int_param(request, "campaign")
+    agency = int_param(request, "agency") if p.is_admin else None
+    where = _filters(p, agency=agency, status=status, intent=intent, campaign=campaign)
+    async with request.app[DB].session() as session:
+        items, total = await _list(session, where, page, per_page)
+        agencies = list(await session.scalars(select(Agency).order_by(Agency.name))) if p.is_admin else []
+        alerts = await _alerts(session, p)
+        campaign_ids = {c for c in (await session.scalars(
+            select(InboundMessage.campaign_id).where(
+                InboundMessage.campaign_id.is_not(None),
+                *p.scope_filter(InboundMessage.agency_id)).distinct())) if c}
+        campaigns = list(await session.scalars(
+            select(Campaign).where(Campaign.id.in_(campaign_ids), Campaign.kind == "campaign").order_by(Campaign.created_at.desc())
+        )) if campaign_ids else []
+    return await render("inbox/list.html", request, {
+        "items": items, "total": total, "page": page, "per_page": per_page,
+        "status": status, "intent": intent, "campaign": campaign, "alerts": alerts,
+        "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies, "agency": agency,
+        **_labels(),
+    })
+
+
+async def conversation(session: AsyncSession, e164: str, limit: int = 200,
+                       agency_id: int | None = None) -> list[dict[str, Any]]:
+    """Messages both ways with a number, oldest first. With ``agency_id``, only that
+    agency's (and the landlord-wide ones): a number may have written to another agency."""
+    in_scope: list[Any] = []
+    out_scope: list[Any] = []
+    if agency_id is not None:
+        in_scope = [or_(InboundMessage.agency_id == agency_id, InboundMessage.agency_id.is_(None))]
+        out_scope = [OutboxMessage.campaign_id.in_(select(Campaign.id).where(
+            or_(Campaign.agency_id == agency_id, Campaign.agency_id.is_(None))))]
+    inbound = await session.scalars(
+        select(InboundMessage).where(InboundMessage.from_e164 == e164, *in_scope)
+        .order_by(InboundMessage.received_at.desc()).limit(limit))
+    outbound = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.e164 == e164,
+                                    OutboxMessage.status != OutboxStatus.CANCELLED, *out_scope)
+        .order_by(OutboxMessage.created_at.desc()).limit(limit))
+    out: list[dict[str, Any]] = [
+        {"direction": "in", "at": m.received_at, "body": m.body, "id": m.id, "intent": m.intent,
+         "sentiment": m.sentiment, "status": m.status} for m in inbound]
+    out += [
+        {"direction": "out", "at": m.sent_at or m.created_at, "body": m.body, "id": m.id,
+         "status": m.status, "campaign_id": m.campaign_id} for m in outbound]
+    out.sort(key=lambda e: (e["at"], e["direction"] == "in"))
+    return out[-limit:]
+
+
+@auth.any_user
+async def inbox_conversation_page(request: web.Request) -> web.Response:
+    """One conversation: the messages both ways, a reply box, "traité"."""
+    return await _render_conversation(request, int(request.match_info["id"]),
+                                      sent=request.query.get("envoye") == "1")
+
+
+async def _render_conversation(request: web.Request, message_id: int, *, sent: bool = False,
+                               error: str | None = None, draft: str = "") -> web.Response:
+    p = principal(request)
+    async with request.app[DB].session() as session:
+        message = await _message(session, p, message_id)
+        names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
+        thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
+        opted_out = await is_opted_out(session, message.from_e164)
+        campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
+    return await render("inbox/conversation.html", request, {
+        "message": message, "tenant_name": names.get(message.tenant_id or 0),
+        "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
+        "error": error, "draft": draft, **_labels(),
+    }, status=422 if error else 200)
+
+
+@auth.any_user
+async def inbox_reply_submit(request: web.Request) -> web.Response:
+    """Send the reply typed in the conversation page."""
+    message_id = int(request.match_info["id"])
+    form = await request.post()
+    body = str(form.get("body", ""))
+    try:
+        await _reply(request, message_id, body)
+    except Invalid as exc:
+        return await _render_conversation(request, message_id, error=exc.message, draft=body)
+    if form.get("and_handled"):
+        await _mark_handled(request, message_id)
+    raise web.HTTPSeeOther(f"/messages/{message_id}?envoye=1")
+
+
+@auth.any_user
+async def inbox_handled_submit(request: web.Request) -> web.Response:
+    """Mark a message as handled from the pages, back to the inbox."""
+    await _mark_handled(request, int(request.match_info["id"]))
+    raise web.HTTPSeeOther("/messages")
+
+
+# --- the open count in the navigation -------------------------------------------------------
+
+async def open_count_context(request: web.Request) -> dict[str, Any]:
+    """``inbox_open_count`` for the navigation badge (the caller's agency, or all for admins)."""
+    p = request.get(PRINCIPAL)
+    if p is None:
+        return {}
+    async with request.app[DB].session() as session:
+        n = await session.scalar(
+            select(func.count()).select_from(InboundMessage).where(
+                InboundMessage.status == InboundStatus.OPEN,
+                *p.scope_filter(InboundMessage.agency_id)))
+    return {"inbox_open_count": n or 0}
+
+
+def install(app: web.Application) -> None:
+    """Register the inbox's page-context function (the open count badge)."""
+    if open_count_context not in app[PAGE_CONTEXT]:
+        app[PAGE_CONTEXT].append(open_count_context)
+
+
+API_ROUTES = [
+    ("POST", "/webhooks/twilio/sms", twilio_sms, "twilio_sms"),
+    ("GET", "/api/v1/inbox", api_inbox, "api_inbox"),
+    ("POST", "/api/v1/inbox/{id:\\d+}/reply", api_inbox_reply, "api_inbox_reply"),
+    ("POST", "/api/v1/inbox/{id:\\d+}/handled", api_inbox_handled, "api_inbox_handled"),
+]
+
+PAGE_ROUTES = [
+    ("GET", "/messages", inbox_page, "inbox_page"),
+    ("GET", "/messages/{id:\\d+}", inbox_conversation_page, "inbox_conversation"),
+    ("POST", "/messages/{id:\\d+}/reply", inbox_reply_submit, "inbox_reply_submit"),
+    ("POST", "/messages/{id:\\d+}/handled", inbox_handled_submit, "inbox_handled_submit"),
+]

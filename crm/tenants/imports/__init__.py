@@ -1,0 +1,104 @@
+"""The landlord's tenant file (CSV, one row per lease) into tenants, leases, phones, the estate.
+
+Format: ``../shared/spec/FORMATS.md`` ("Tenants"). The file is streamed: a 100,000-row export
+never sits in memory; rows go to the database in batches, each batch in its own session and
+transaction, with the estate ids cached across batches.
+
+What a row does, by ``contract_ref`` (the lease's key):
+- unknown: the lease is created, under the household named by ``tenant_ref`` when it exists;
+- known and identical: nothing is written (re-importing a file changes nothing);
+- known and different: the lease (and its household) is updated and a ``LeaseChange`` keeps
+  ``{field: [old, new]}``; a newly set ``lease_end`` counts as "ended".
+
+A household's own fields (names, e-mail, phones, reduced mobility) are taken from the first
+row of the file that names it: the other rows of the same household leave them alone, so
+two rows that disagree cannot flip them back and forth at every import.
+
+Only the columns present in the file are compared: an export without e-mails does not wipe
+the e-mails already known. Phones: the file owns the numbers it brought (source "import");
+advisers' numbers stay, and a refused number never removes the one on record. An anonymised
+household is never refilled. "refus SMS" is settled per number over the whole file and only
+recorded when it differs from what the last import recorded (see ``optouts.py``).
+
+Batches are committed as they go: a failure half-way (the database going away) leaves the
+first batches in place, and importing the file again completes it without duplicates.
+
+The modules, by job: ``columns`` (headers), ``rows`` (one row checked and converted),
+``estate`` (places resolved and created), ``bulk`` (new rows inserted in bulk), ``writer``
+(a batch written), ``optouts`` (the "refus SMS" column settled), ``report`` and ``command``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from crm.clock import Clock
+from crm.csvfile import CsvFileError as ImportFileError
+from crm.csvfile import Reader, Source, open_source
+from crm.db import Database
+from crm.tenants.imports.bulk import BATCH_SIZE
+from crm.tenants.imports.columns import check_columns, columns_of
+from crm.tenants.imports.report import ImportReport, RowIssue, format_report
+from crm.tenants.imports.rows import Row
+from crm.tenants.imports.writer import BatchWriter
+
+__all__ = ["ImportFileError", "ImportReport", "RowIssue", "format_report", "import_tenants"]
+DEFAULT_TZ = ZoneInfo("Europe/Paris")
+
+Progress = Callable[[int, int | None], None]  # (bytes read, file size or None)
+
+
+async def import_tenants(
+    db: Database,
+    source: str | os.PathLike[str] | IO[bytes],
+    *,
+    clock: Clock,
+    user_id: int | None = None,
+    progress: Progress | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import a tenant file (a path or a binary file object). Structure problems raise
+    ``ImportFileError`` before anything is written; row problems end up in the report."""
+    opened = open_source(source)
+    reader: Reader | None = None
+    try:
+        reader = Reader(opened.binary)
+        columns = columns_of(reader.header)
+        check_columns(columns)
+        importer = BatchWriter(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
+        await importer.start()
+        batch: list[Row] = []
+        for line, cells in reader.rows_raw():
+            row = importer.accept(line, cells, columns)
+            if row is not None:
+                batch.append(row)
+            if line % 250 == 0:
+                await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
+            if len(batch) >= batch_size:
+                await importer.write_batch(batch)
+                batch = []
+                _report_progress(progress, opened)
+        if batch:
+            await importer.write_batch(batch)
+        _report_progress(progress, opened)
+        return await importer.finish()
+    finally:
+        if reader is not None:
+            reader.text.detach()  # the caller's file object stays open
+        if opened.close:
+            opened.binary.close()
+
+
+def _report_progress(progress: Progress | None, opened: Source) -> None:
+    if progress is None:
+        return
+    try:
+        done = opened.binary.tell()
+    except (OSError, ValueError):
+        return
+    progress(min(done, opened.size or done), opened.size)

@@ -1,0 +1,122 @@
+"""The estate named by the rows (agencies, local offices, residences, buildings, entrances): ids cached
+across batches, missing places created level by level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import (
+    Agency,
+    Building,
+    Entrance,
+    LocalOffice,
+    Residence,
+)
+from crm.tenants.imports.bulk import insert_numbered
+from crm.tenants.imports.rows import Row
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class EstateCache:
+    """Ids of agencies, local offices, residences, buildings and entrances by (parent, name),
+    names compared without case; loaded once, new places created batch by batch."""
+
+    def __init__(self) -> None:
+        self.agencies: dict[str, int] = {}
+        self.offices: dict[tuple[int, str], int] = {}
+        self.residences: dict[tuple[int, str], int] = {}
+        self.buildings: dict[tuple[int, str], int] = {}
+        self.entrances: dict[tuple[int, str], int] = {}
+        self.names: dict[tuple[str, int], str] = {}  # for LeaseChange: ids read as names
+
+    async def load(self, session: AsyncSession) -> None:
+        for a in (await session.execute(select(Agency.id, Agency.name, Agency.code))).all():
+            self.agencies.setdefault(_key(a.name), a.id)
+            if a.code:
+                self.agencies.setdefault(_key(a.code), a.id)
+            self.names[("agency", a.id)] = a.name
+        for kind, model, parent, target in (
+            ("local_office", LocalOffice, LocalOffice.agency_id, self.offices),
+            ("residence", Residence, Residence.agency_id, self.residences),
+            ("building", Building, Building.residence_id, self.buildings),
+            ("entrance", Entrance, Entrance.building_id, self.entrances),
+        ):
+            for r in (await session.execute(select(model.id, parent.label("parent"), model.name))).all():  # type: ignore[attr-defined]
+                target.setdefault((r.parent, _key(r.name)), r.id)
+                self.names[(kind, r.id)] = r.name
+
+    async def resolve(self, session: AsyncSession, rows: list[Row]) -> None:
+        """Set ``row.estate`` (field -> id) for every row, creating what is missing level by
+        level: one flush per level and batch, not one per new place."""
+        new: dict[str, Any] = {}
+        for row in rows:
+            k = _key(row.values["agency"])
+            if k not in self.agencies and k not in new:
+                new[k] = {"name": row.values["agency"], "code": None, "phone": None, "department": None}
+        await self._flush(session, Agency, new, self.agencies, "agency")
+
+        offices: dict[tuple[int, str], Any] = {}
+        residences: dict[tuple[int, str], Any] = {}
+        for row in rows:
+            agency_id = self.agencies[_key(row.values["agency"])]
+            row.estate["agency"] = agency_id
+            office = row.values.get("local_office")
+            if office:
+                k2 = (agency_id, _key(office))
+                if k2 not in self.offices and k2 not in offices:
+                    offices[k2] = {"agency_id": agency_id, "name": office}
+        await self._flush(session, LocalOffice, offices, self.offices, "local_office")
+        for row in rows:
+            agency_id = row.estate["agency"]
+            office = row.values.get("local_office")
+            row.estate["local_office"] = self.offices[(agency_id, _key(office))] if office else None  # type: ignore[index]
+            k2 = (agency_id, _key(row.values["residence"]))  # type: ignore[arg-type]
+            if k2 not in self.residences and k2 not in residences:
+                residences[k2] = {
+                    "agency_id": agency_id, "name": row.values["residence"],
+                    "local_office_id": row.estate["local_office"],
+                    "postcode": row.values.get("postcode"), "city": row.values.get("city"),
+                }
+        await self._flush(session, Residence, residences, self.residences, "residence")
+
+        buildings: dict[tuple[int, str], Any] = {}
+        for row in rows:
+            residence_id = self.residences[(row.estate["agency"], _key(row.values["residence"]))]  # type: ignore[arg-type]
+            row.estate["residence"] = residence_id
+            name = row.values.get("building")
+            if name and (residence_id, _key(name)) not in self.buildings:
+                buildings.setdefault((residence_id, _key(name)), {"residence_id": residence_id, "name": name})
+        await self._flush(session, Building, buildings, self.buildings, "building")
+
+        entrances: dict[tuple[int, str], Any] = {}
+        for row in rows:
+            name = row.values.get("building")
+            building_id = self.buildings[(row.estate["residence"], _key(name))] if name else None  # type: ignore[arg-type]
+            row.estate["building"] = building_id
+            entrance = row.values.get("entrance")
+            if building_id and entrance and (building_id, _key(entrance)) not in self.entrances:
+                entrances.setdefault((building_id, _key(entrance)),
+                                     {"building_id": building_id, "name": entrance})
+        await self._flush(session, Entrance, entrances, self.entrances, "entrance")
+        for row in rows:
+            building_id = row.estate["building"]
+            entrance = row.values.get("entrance")
+            row.estate["entrance"] = (
+                self.entrances[(building_id, _key(entrance))] if building_id and entrance else None
+            )
+
+    async def _flush(self, session: AsyncSession, model: Any, new: dict[Any, dict[str, Any]],
+                     cache: dict[Any, int], kind: str) -> None:
+        ids = await insert_numbered(session, model, list(new.values()))
+        for (k, values), id_ in zip(new.items(), ids, strict=True):
+            cache[k] = id_
+            self.names[(kind, id_)] = values["name"]
+
+    def name(self, kind: str, id_: int | None) -> str | None:
+        return None if id_ is None else self.names.get((kind, id_))

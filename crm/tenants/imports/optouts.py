@@ -1,0 +1,92 @@
+"""The "refus SMS" column: what the file asks for each number, settled over the whole file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.db import Database
+from crm.models import (
+    OptOutEvent,
+    OptOutSource,
+)
+from crm.tenants.imports.bulk import BATCH_SIZE
+from crm.tenants.imports.rows import Row, is_anonymised, mobile_of
+from crm.tenants.optouts import record_opt_change
+
+
+@dataclass
+class OptOutState:
+    last_import: bool | None  # the file's value as last recorded by an import
+    import_is_latest: bool  # nothing (STOP, START, adviser) happened since that import event
+
+
+class OptOutSettlement:
+    """The file's "refus SMS", settled per number over the whole file, then recorded."""
+
+    def __init__(self) -> None:
+        # number -> (tenant id, line)
+        self.opt_outs: dict[str, tuple[int, int]] = {}
+        self.opt_ins: dict[str, tuple[int, int]] = {}
+        self.objecting: set[str] = set()  # numbers some row says "oui" for
+
+    async def states(self, session: AsyncSession, rows: list[Row]) -> dict[str, OptOutState]:
+        """For the mobiles of the rows that say something about SMS: the last state an import
+        recorded, and whether anything happened since."""
+        numbers = {m for r in rows if r.values.get("sms_opt_out") is not None
+                   for m in [mobile_of(r)] if m}
+        if not numbers:
+            return {}
+        latest_any = select(func.max(OptOutEvent.id)).where(
+            OptOutEvent.e164.in_(numbers)).group_by(OptOutEvent.e164)
+        latest_import = select(func.max(OptOutEvent.id)).where(
+            OptOutEvent.e164.in_(numbers), OptOutEvent.source == OptOutSource.IMPORT
+        ).group_by(OptOutEvent.e164)
+        latest_ids = set((await session.scalars(latest_any)).all())
+        states: dict[str, OptOutState] = {}
+        for e in (await session.execute(select(OptOutEvent.id, OptOutEvent.e164, OptOutEvent.opted_out)
+                                        .where(OptOutEvent.id.in_(latest_import)))).all():
+            states[e.e164] = OptOutState(e.opted_out, e.id in latest_ids)
+        return states
+
+    def note(self, row: Row, states: dict[str, OptOutState]) -> None:
+        """Remember what the file's "refus SMS" asks for this row's mobile; ``record`` writes
+        it once the whole file is read.
+
+        A number may be shared by two households whose rows disagree: deciding row by row
+        would flip it at every import, so the file's wish for a number is settled over the
+        whole file ("oui" anywhere wins). Only a change of the file's own value is recorded,
+        so a later STOP or START by the tenant is never overwritten by importing the same
+        file again: "oui" records an objection unless the last import already did; "non"
+        withdraws only an objection that came from the file and that nothing (STOP, START,
+        an adviser) has superseded since.
+        """
+        wanted = row.values.get("sms_opt_out")
+        mobile = mobile_of(row)
+        if wanted is None or mobile is None or is_anonymised(row.tenant):
+            return
+        state = states.get(mobile, OptOutState(None, False))
+        note = (row.tenant.id, row.line)  # type: ignore[union-attr]
+        if wanted:
+            self.objecting.add(mobile)
+            if state.last_import is not True:
+                self.opt_outs.setdefault(mobile, note)
+        elif state.last_import is True and state.import_is_latest:
+            self.opt_ins.setdefault(mobile, note)
+
+    async def record(self, db: Database, *, at: datetime, user_id: int | None) -> None:
+        """Write the settled wishes, a batch per transaction."""
+        now = at
+        changes = [(e164, True, note) for e164, note in self.opt_outs.items()]
+        changes += [(e164, False, note) for e164, note in self.opt_ins.items() if e164 not in self.objecting]
+        for start in range(0, len(changes), BATCH_SIZE):
+            async with db.session() as session:
+                for e164, opted_out, (tenant_id, line) in changes[start:start + BATCH_SIZE]:
+                    await record_opt_change(session, e164, opted_out=opted_out, at=now,
+                                            source=OptOutSource.IMPORT, tenant_id=tenant_id,
+                                            user_id=user_id,
+                                            note=f"Import du fichier locataires, ligne {line}")
+                await session.commit()

@@ -1,0 +1,259 @@
+"""Writing a batch of rows: leases, households and phones, created or updated, with the changes kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import hooks
+from crm.clock import Clock
+from crm.db import Database
+from crm.models import (
+    AuditEvent,
+    Lease,
+    LeaseChange,
+    Phone,
+    Tenant,
+)
+from crm.tenants.imports.bulk import (
+    NewLease,
+    NewTenant,
+    insert_numbered,
+    new_lease,
+    new_tenant,
+    number_records,
+    values_of,
+)
+from crm.tenants.imports.estate import EstateCache
+from crm.tenants.imports.optouts import OptOutSettlement
+from crm.tenants.imports.report import ImportReport, RowIssue
+from crm.tenants.imports.rows import Row, RowError, is_anonymised, parse_row
+
+LEASE_TEXT_FIELDS = ("floor", "dwelling_ref", "address", "postcode", "city")
+ESTATE_FIELDS = ("agency", "local_office", "residence", "building", "entrance")
+TENANT_FIELDS = ("civility", "first_name", "last_name", "email", "reduced_mobility")
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+
+class BatchWriter:
+    def __init__(self, db: Database, *, clock: Clock, tz: ZoneInfo, user_id: int | None,
+                 columns: dict[str, int]) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+        self.user_id = user_id
+        self.present = frozenset(columns)
+        self.report = ImportReport()
+        self.estate = EstateCache()
+        self.seen_contracts: dict[str, int] = {}  # contract_ref -> line, to refuse duplicates
+        self.seen_tenants: set[Any] = set()  # households whose fields a row already set
+        self.sms_wishes = OptOutSettlement()  # "refus SMS", settled over the whole file
+
+    async def start(self) -> None:
+        async with self.db.session() as session:
+            await self.estate.load(session)
+
+    def accept(self, line: int, cells: list[str] | None, columns: dict[str, int]) -> Row | None:
+        try:
+            row = parse_row(line, cells, columns, self.report.warnings)
+        except RowError as exc:
+            self.report.rejected.append(RowIssue(line, str(exc)))
+            return None
+        ref = row.values["contract_ref"]
+        first = self.seen_contracts.get(ref)
+        if first is not None:
+            self.report.rejected.append(RowIssue(line, f"N° de contrat {ref} déjà présent ligne {first}."))
+            return None
+        self.seen_contracts[ref] = line
+        return row
+
+    async def write_batch(self, rows: list[Row]) -> None:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            await self.estate.resolve(session, rows)
+            refs = [r.values["contract_ref"] for r in rows]
+            leases = {lease.contract_ref: lease for lease in
+                      (await session.scalars(select(Lease).where(Lease.contract_ref.in_(refs)))).all()}
+            tenant_ids = {lease.tenant_id for lease in leases.values()}
+            tenant_refs = {r.values["tenant_ref"] for r in rows if r.values.get("tenant_ref")}
+            tenants: dict[int, Tenant] = {}
+            by_ref: dict[str, Any] = {}  # Tenant, or a household created in this batch
+            if tenant_ids or tenant_refs:
+                found = await session.scalars(select(Tenant).where(
+                    Tenant.id.in_(tenant_ids) | Tenant.tenant_ref.in_(tenant_refs)))
+                for t in found.all():
+                    tenants[t.id] = t  # type: ignore[index]
+                    if t.tenant_ref:
+                        by_ref[t.tenant_ref] = t
+            phones: dict[int, list[Phone]] = {}
+            if tenants:
+                for p in (await session.scalars(select(Phone).where(Phone.tenant_id.in_(list(tenants))))).all():
+                    phones.setdefault(p.tenant_id, []).append(p)
+            opt_states = await self.sms_wishes.states(session, rows)
+
+            # New rows are plain records inserted in bulk: building ORM objects for them
+            # costs more than the database does.
+            new_tenants: list[NewTenant] = []
+            new_leases: list[tuple[Row, NewLease]] = []
+            new_phones: list[tuple[Any, str, str]] = []  # (household, e164, kind)
+            changed_ids: list[int] = []  # a corrected start date or a new number matters to calls
+            for row in rows:
+                v = row.values
+                lease: Any = leases.get(v["contract_ref"])
+                changes: dict[str, list[Any]] = {}
+                if lease is None:
+                    tenant = by_ref.get(v.get("tenant_ref") or "")
+                    if tenant is None:
+                        tenant = new_tenant(v.get("tenant_ref"), v["last_name"], now)
+                        new_tenants.append(tenant)
+                        if tenant.tenant_ref:
+                            by_ref[tenant.tenant_ref] = tenant
+                    lease = new_lease(v["contract_ref"], v["lease_start"], now)
+                    new_leases.append((row, lease))
+                else:
+                    tenant = tenants[lease.tenant_id]
+                    ref = v.get("tenant_ref")
+                    if ref and tenant.tenant_ref is None and ref not in by_ref:
+                        changes["tenant_ref"] = [None, ref]
+                        tenant.tenant_ref = ref
+                        by_ref[ref] = tenant
+                row.tenant = tenant
+                self._apply_lease(row, lease, changes)
+                # An anonymised household (RGPD) is never refilled from the landlord's file.
+                if self._owns_household(row) and not is_anonymised(tenant):
+                    self._apply_tenant(row, changes, now)
+                    existing = phones.get(tenant.id, []) if tenant.id is not None else []
+                    self._sync_phones(session, row, existing, changes, new_phones)
+                if lease.id is None:
+                    self.report.created += 1
+                elif changes:
+                    lease.updated_at = now
+                    changed_ids.append(lease.id)
+                    session.add(LeaseChange(lease_id=lease.id, at=now, source="import",
+                                            changes=changes))
+                    if "lease_end" in changes and changes["lease_end"][0] is None:
+                        self.report.ended += 1
+                    else:
+                        self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+
+            await session.flush()  # the updates and removed numbers of existing rows
+            number_records(new_tenants, await insert_numbered(session, Tenant, [values_of(t) for t in new_tenants]))
+            for row, lease in new_leases:
+                lease.tenant_id = row.tenant.id  # type: ignore[union-attr]
+            number_records([lease for _, lease in new_leases],
+                    await insert_numbered(session, Lease, [values_of(lease) for _, lease in new_leases]))
+            if new_phones:
+                await session.execute(insert(Phone.__table__), [
+                    {"tenant_id": household.id, "e164": e164, "kind": kind, "valid": True,
+                     "source": "import", "created_at": now}
+                    for household, e164, kind in new_phones
+                ])
+            await session.commit()
+            for row in rows:  # households now all have their ids
+                self.sms_wishes.note(row, opt_states)
+            call_ids = [lease.id for _, lease in new_leases] + changed_ids
+            if call_ids:
+                today = now.astimezone(self.tz).date()
+                await _leases_changed(session, today, call_ids)
+                await session.commit()
+
+    def _owns_household(self, row: Row) -> bool:
+        tenant = row.tenant
+        assert tenant is not None
+        if tenant.tenant_ref:
+            key: Any = ("ref", tenant.tenant_ref)
+        elif tenant.id is not None:
+            key = ("id", tenant.id)
+        else:
+            return True  # a new household without a reference: no other row can name it
+        if key in self.seen_tenants:
+            return False
+        self.seen_tenants.add(key)
+        return True
+
+    def _apply_lease(self, row: Row, lease: Lease, changes: dict[str, list[Any]]) -> None:
+        """Copy the row onto the lease, noting in ``changes`` what differs (names for places)."""
+        v = row.values
+        updates: dict[str, Any] = {}
+        for f in ESTATE_FIELDS:
+            if f in self.present or f in ("agency", "residence"):
+                updates[f"{f}_id"] = row.estate[f]
+        for f in (*LEASE_TEXT_FIELDS, "lease_start", "lease_end"):
+            if f in self.present:
+                updates[f] = v[f]
+        if "monthly_rent_cents" in v:  # column present and readable
+            updates["monthly_rent_cents"] = v["monthly_rent_cents"]
+        for attr, new in updates.items():
+            old = getattr(lease, attr, None)
+            if old != new:
+                if lease.id is not None:
+                    if attr.endswith("_id"):
+                        kind = attr[:-3]
+                        names = [self.estate.name(kind, old), self.estate.name(kind, new)]
+                        if names[0] != names[1]:  # same name under a new parent: the parent says it
+                            changes[kind] = names
+                    else:
+                        changes[attr] = [_json(old), _json(new)]
+                setattr(lease, attr, new)
+
+    def _apply_tenant(self, row: Row, changes: dict[str, list[Any]], now: Any) -> None:
+        tenant = row.tenant
+        assert tenant is not None
+        for f in TENANT_FIELDS:
+            if f not in row.values:  # column absent from the file, or unreadable cell
+                continue
+            old, new = getattr(tenant, f), row.values[f]
+            if old != new:
+                if tenant.id is not None:
+                    changes[f] = [old, new]
+                    tenant.updated_at = now
+                setattr(tenant, f, new)
+
+    def _sync_phones(self, session: AsyncSession, row: Row, existing: list[Phone],
+                     changes: dict[str, list[Any]], new_phones: list[tuple[Any, str, str]]) -> None:
+        """The file owns the numbers it brought (source "import"); numbers added by advisers
+        stay. A refused number in the row keeps the ones on record: a typo must not cost a
+        tenant the phone that worked."""
+        if not ({"mobile_phone", "landline_phone"} & self.present):
+            return
+        wanted = {p.e164: p.kind for p in row.phones}
+        known = {p.e164 for p in existing}
+        before = {p.e164 for p in existing if p.source == "import"}
+        added = {number for number in wanted if number not in known}
+        for number in sorted(added):
+            new_phones.append((row.tenant, number, wanted[number]))
+        removed: set[str] = set()
+        if row.phones_complete:
+            for p in existing:
+                if p.source == "import" and p.e164 not in wanted:
+                    session.sync_session.delete(p)
+                    removed.add(p.e164)
+        after = (before - removed) | added
+        if after != before:
+            changes["phones"] = [sorted(before), sorted(after)]
+
+    async def finish(self) -> ImportReport:
+        await self.sms_wishes.record(self.db, at=self.clock.now(), user_id=self.user_id)
+        async with self.db.session() as session:
+            session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
+                                   object_type="tenant_file", details=self.report.counts()))
+            await session.commit()
+        return self.report
+
+
+
+async def _leases_changed(session: AsyncSession, today: date, lease_ids: list[int]) -> None:
+    """Tell the features about the new and changed leases (the calls make courtesy-call
+    tasks for those that qualify)."""
+    for react in hooks.LEASES_CHANGED.handlers():
+        await react(session, today=today, lease_ids=lease_ids)

@@ -1,0 +1,72 @@
+"""SMS opt-outs: every change is an event (date, source); the current state is the latest.
+
+Recording an opt-out also stops, at once, every message still pending for that number
+(``crm.hooks.OPTED_OUT``: the outbox owner reacts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import hooks
+from crm.models import OptOutEvent
+
+
+def _latest_subquery(e164s: list[str] | None = None):  # type: ignore[no-untyped-def]
+    stmt = select(OptOutEvent.e164, func.max(OptOutEvent.id).label("last_id")).group_by(OptOutEvent.e164)
+    if e164s is not None:
+        stmt = stmt.where(OptOutEvent.e164.in_(e164s))
+    return stmt.subquery()
+
+
+async def opted_out_numbers(session: AsyncSession, e164s: Iterable[str] | None = None) -> set[str]:
+    """The numbers (among ``e164s``, or all) whose latest event is an opt-out.
+
+    Events are appended in time order, so the highest id is the latest.
+    """
+    wanted = None if e164s is None else list(set(e164s))
+    if wanted is not None and not wanted:
+        return set()
+    result: set[str] = set()
+    chunks = [wanted[i:i + 5000] for i in range(0, len(wanted), 5000)] if wanted else [None]
+    for chunk in chunks:
+        latest = _latest_subquery(chunk)
+        rows = await session.execute(
+            select(OptOutEvent.e164)
+            .join(latest, and_(OptOutEvent.id == latest.c.last_id))
+            .where(OptOutEvent.opted_out.is_(True))
+        )
+        result.update(rows.scalars())
+    return result
+
+
+async def is_opted_out(session: AsyncSession, e164: str) -> bool:
+    return bool(await opted_out_numbers(session, [e164]))
+
+
+async def record_opt_change(
+    session: AsyncSession,
+    e164: str,
+    *,
+    opted_out: bool,
+    at: datetime,
+    source: str,
+    tenant_id: int | None = None,
+    user_id: int | None = None,
+    note: str | None = None,
+) -> bool:
+    """Record an opt-out or opt-in. Returns True when the state changed (so a confirmation is
+    due), False when it was already so. An opt-out cancels pending outbox rows for the number
+    in the same transaction (``crm.hooks.OPTED_OUT``). The caller commits."""
+    was = await is_opted_out(session, e164)
+    session.add(OptOutEvent(e164=e164, opted_out=opted_out, at=at, source=source,
+                            tenant_id=tenant_id, user_id=user_id, note=note))
+    if opted_out:
+        for react in hooks.OPTED_OUT.handlers():  # the outbox stops what is pending
+            await react(session, e164, at)
+    await session.flush()
+    return was != opted_out

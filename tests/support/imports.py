@@ -1,0 +1,68 @@
+"""Helpers for the tenant import tests: CSV files written as landlords' exports are, page
+logins with a session cookie, and a look at what the database holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crm.db import Database
+from crm.models import Lease, LeaseChange, Phone, Tenant, User
+from tests.support.factories import PASSWORD
+
+# The specification's sample (../shared/data/sample_tenants.csv), copied byte for byte
+# (UTF-8 BOM, CRLF) so the tests do not depend on a directory outside the repository.
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_tenants.csv"
+
+FRENCH_HEADER = ["N° contrat", "Civilité", "Nom", "Prénom", "Tél. portable", "Téléphone fixe",
+                 "Date d'entrée", "Date de sortie", "Agence", "Groupe", "Bâtiment", "Escalier",
+                 "Refus SMS"]
+
+
+def row(contract: str, last_name: str = "Durand", *, mobile: str = "06 12 34 56 78",
+        landline: str = "", start: str = "02/11/2026", end: str = "", agency: str = "Blois",
+        residence: str = "Les Provinces", building: str = "A", entrance: str = "1",
+        opt_out: str = "non", civility: str = "Mme", first_name: str = "Claire") -> list[str]:
+    """One row for FRENCH_HEADER."""
+    return [contract, civility, last_name, first_name, mobile, landline, start, end, agency,
+            residence, building, entrance, opt_out]
+
+
+def csv_bytes(rows: list[list[str]], header: list[str] | None = None, *, sep: str = ";",
+              encoding: str = "utf-8", newline: str = "\r\n") -> bytes:
+    lines = [sep.join(header or FRENCH_HEADER)] + [sep.join(r) for r in rows]
+    return (newline.join(lines) + newline).encode(encoding)
+
+
+def write_csv(tmp_path: Path, rows: list[list[str]], name: str = "locataires.csv", **kwargs: Any) -> Path:
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(rows, **kwargs))
+    return path
+
+
+async def table_counts(db: Database) -> dict[str, int]:
+    async with db.session() as s:
+        return {model.__name__: await s.scalar(select(func.count()).select_from(model))
+                for model in (Tenant, Lease, Phone, LeaseChange)}
+
+
+async def lease_by_ref(db: Database, contract_ref: str) -> Lease:
+    async with db.session() as s:
+        return (await s.scalars(select(Lease).where(Lease.contract_ref == contract_ref))).one()
+
+
+async def page_login(client: Any, user: User) -> None:
+    """Log in through the login page, so the client holds a session cookie."""
+    page = await client.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', await page.text()).group(1)  # type: ignore[union-attr]
+    resp = await client.post("/login", data={"login_csrf": token, "email": user.email,
+                                             "password": PASSWORD, "next": "/"},
+                             allow_redirects=False)
+    assert resp.status == 302, await resp.text()
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
