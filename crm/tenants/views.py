@@ -38,7 +38,8 @@ from crm.web.jsonutil import int_param, json_response, page_params, paginated
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
-PANEL_MODULES: tuple[str, ...] = ("crm.requests.panels", "crm.calls.panels", "crm.campaigns.panels")
+PANEL_MODULES: tuple[str, ...] = ("crm.requests.panels", "crm.calls.panels", "crm.campaigns.panels",
+                                  "crm.incidents.panels")
 
 
 def _filters(request: web.Request) -> TenantFilters:

@@ -56,6 +56,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.surveys.views",  # survey import and comparison
         "crm.requests.views",  # tenant requests: API, SMS templates, indicators
         "crm.requests.pages",  # "Demandes", a request's page, "Mes demandes", settings
+        "crm.incidents.views",  # outages and planned stops, commitments, incident KPIs
         "crm.tenants.privacy_views",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)
