@@ -136,6 +136,9 @@ def create_app(
     from crm.requests.pages import install as install_requests
 
     install_requests(app)  # the reopened-requests badge on "Mes demandes"
+    from crm.incidents.pages import install as install_incidents
+
+    install_incidents(app)  # the due-commitments badge
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, name="static")
     app.cleanup_ctx.append(_resources_ctx)

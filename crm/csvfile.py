@@ -172,3 +172,18 @@ class Reader:
             cells = [c.strip() for c in cells]
             if any(cells):
                 yield start, cells
+
+
+_EUROS = re.compile(r"^(\d{1,3}(?:[ .\u00a0\u202f]\d{3})+|\d+)(?:[,.](\d{1,2}))?$")
+
+
+def parse_euro_cents(text: str) -> int | None:
+    """"412,50", "412.50", "1 234,56 €", "1.234,56" -> cents; None when unreadable."""
+    value = text.strip().removesuffix("€").removesuffix("EUR").strip()
+    match = _EUROS.match(value)
+    if match is None:
+        return None
+    whole = re.sub(r"\D", "", match.group(1))
+    cents = (match.group(2) or "0").ljust(2, "0")
+    return int(whole) * 100 + int(cents)
+

@@ -43,7 +43,7 @@ from crm.models import (
 SEED = 41
 DEMO_PASSWORD = "demo-crm-2026"
 FEATURE_FILLERS = ("crm.calls.demo", "crm.surveys.demo", "crm.campaigns.demo", "crm.requests.demo",
-                   "crm.inbox.demo")
+                   "crm.inbox.demo", "crm.incidents.demo")
 
 LEASES = 5000
 NEW_LEASES = 150  # started in the last 45 days: the courtesy-call programme's tenants
@@ -200,6 +200,8 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
         tenant_ids = await _insert(session, Tenant, tenant_rows, key=("tenant_ref",))
 
         lease_rows = []
+        # A separate generator, so that adding rents left the rest of the demo unchanged.
+        rents = random.Random(seed + 7)
         for n, (tid, (start, end)) in enumerate(zip(tenant_ids, lease_plans, strict=True)):
             r_i, bid, eid = rng.choice(places)
             agency_id, office_id, postcode, city, street = residence_meta[r_i]
@@ -210,6 +212,7 @@ async def fill_demo(db: Database, clock: Clock, settings: Settings, seed: int = 
                 "floor": str(rng.randint(0, 5)), "dwelling_ref": f"LGT{n + 1:05d}",
                 "address": f"{rng.randint(1, 60)} {street}", "postcode": postcode, "city": city,
                 "lease_start": start, "lease_end": end, "created_at": now, "updated_at": now,
+                "monthly_rent_cents": rents.randrange(28000, 62000, 5),
             })
         await _insert(session, Lease, lease_rows)
 

@@ -35,11 +35,11 @@ class Hook:
 
 
 # Periodic jobs: each module has ``JOBS: list[crm.scheduler.Job]``.
-JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.tenants.retention"))
+JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.incidents.jobs", "crm.tenants.retention"))
 
 # Tenant timeline: ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
 TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline",
-                            "crm.requests.timeline"))
+                            "crm.requests.timeline", "crm.incidents.timeline"))
 
 # Personal data (RGPD), for each feature keeping free texts or numbers about households:
 # ``anonymize_statements(tenant_id, numbers) -> dict[str, list[UPDATE]]`` (numbers: old -> new),

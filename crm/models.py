@@ -99,6 +99,8 @@ class Lease(SQLModel, table=True):
     city: str | None = Field(default=None, max_length=120)
     lease_start: date = Field(index=True)
     lease_end: date | None = Field(default=None, index=True)
+    # Euro cents (import column ``monthly_rent``): rent rebates are a percentage of it.
+    monthly_rent_cents: int | None = None
     created_at: datetime = utc_field(nullable=False)
     updated_at: datetime = utc_field(nullable=False)
 

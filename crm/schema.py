@@ -9,6 +9,7 @@ import crm.calls.models  # noqa: F401
 import crm.campaigns.models  # noqa: F401
 import crm.inbox.models  # noqa: F401
 import crm.inbox.replies.models  # noqa: F401
+import crm.incidents.models  # noqa: F401
 import crm.login_throttle  # noqa: F401
 import crm.models  # noqa: F401
 import crm.requests.models  # noqa: F401

@@ -248,6 +248,54 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     # personal data
     ("admin", "GET", f"/api/v1/tenants/{HUGE}/export", {}),
     ("admin", "POST", f"/api/v1/tenants/{BIG}/anonymize", {}),
+    # incidents
+    ("manager", "POST", "/api/v1/incidents", NOT_JSON),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "volcan", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {},
+                                                "starts_at": "2026-11-16T08:00:00+01:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "2026-11-16T08:00:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "9999-12-31T08:00:00+00:00", "planned": True})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": [HUGE]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00"})),
+    ("admin", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": [987654]},
+                                              "starts_at": "2026-11-16T08:00:00+01:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"planets": [1]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00",
+                                                "expected_end_at": "2026-11-15T08:00:00+01:00"})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00",
+                                                "referent": {"name": "X", "phone": "pas un numéro"}})),
+    ("manager", "POST", "/api/v1/incidents", j({"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                                "starts_at": "2026-11-16T08:00:00+01:00", "title": "a\u0000b"})),
+    ("adviser", "GET", "/api/v1/incidents?status=perdu", {}),
+    ("adviser", "GET", "/api/v1/incidents?kind=volcan", {}),
+    ("admin", "GET", f"/api/v1/incidents?agency={HUGE}", {}),
+    ("adviser", "GET", f"/api/v1/incidents/{HUGE}", {}),
+    ("manager", "POST", "/api/v1/incidents/{incident}/notify", j({"preset": "inconnu"})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/notify", j({"send_at": "demain"})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/notify", j({"body": "Bonjour {{ pointure }}"})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/notify", j({"reminder_day_before": True})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/updates", j({"message": ""})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/updates",
+     j({"message": "x", "expected_end_at": "2000-01-01T00:00:00+00:00"})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/resolve", j({"resolved_at": "2020-01-01T00:00:00+00:00"})),
+    ("manager", "POST", "/api/v1/incidents/{incident}/resolve", j({"resolved_at": "2030-01-01T00:00:00+00:00"})),
+    ("manager", "POST", f"/api/v1/incidents/{BIG}/resolve", j({})),
+    ("adviser", "POST", "/api/v1/incidents/{incident}/reports", j({"channel": "pigeon"})),
+    ("adviser", "POST", "/api/v1/incidents/{incident}/reports", j({"channel": "phone", "tenant_id": HUGE})),
+    ("adviser", "POST", "/api/v1/incidents/{incident}/reports", j({"channel": "phone", "tenant_id": 987654})),
+    ("adviser", "GET", "/api/v1/commitments?status=perdu", {}),
+    ("manager", "POST", f"/api/v1/commitments/{HUGE}/done", j({})),
+    ("manager", "POST", "/api/v1/commitments/{commitment}/done", j({"note": "x" * 5000})),
+    ("manager", "GET", "/api/v1/commitments/rent-rebates.csv?month=2026-13", {}),
+    ("manager", "GET", "/api/v1/commitments/rent-rebates.csv", {}),
+    ("manager", "GET", "/api/v1/kpi/incidents?from=2026-02-30", {}),
+    ("manager", "GET", "/api/v1/kpi/incidents?from=2026-11-01&to=2026-10-01", {}),
     # webhooks
     ("anon", "POST", "/webhooks/twilio/sms", j({"Body": "STOP"})),
     ("anon", "POST", "/webhooks/twilio/sms",
@@ -279,7 +327,8 @@ def _fill(value: Any, ids: dict[str, int]) -> Any:
 async def test_bad_input_gets_a_json_4xx_and_changes_nothing(client, db, role, method, path, kwargs):
     blois, _ = await two_agencies(db)
     ids = {"task": blois.task, "fu": blois.follow_up, "campaign": blois.draft,
-           "msg": blois.inbound, "tenant": blois.tenant, "agency": blois.agency}
+           "msg": blois.inbound, "tenant": blois.tenant, "agency": blois.agency,
+           "residence": blois.residence, "incident": blois.incident, "commitment": blois.commitment}
     headers = {} if role == "anon" else await api_user(client, db, role, "Blois")
     before = await snapshot(db)
     kwargs = _fill(kwargs, ids)
@@ -362,6 +411,19 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("adviser", "POST", "/messages/{msg}/rappel", {"callback_at": "9999-12-31T10:00"}),
     ("manager", "GET", f"/ce-matin?agency={HUGE}", None),
     ("manager", "GET", f"/campagnes/nouvelle?suite={HUGE}", None),
+    ("manager", "GET", "/incidents?status=perdu", None),
+    ("manager", "GET", f"/incidents/{HUGE}", None),
+    ("manager", "GET", "/indicateurs/incidents?from=0001-01-01&to=9999-12-31", None),
+    ("manager", "GET", "/engagements?status=perdu", None),
+    ("manager", "POST", "/incidents/nouveau", {"kind": "volcan", "starts_at": "demain"}),
+    ("manager", "POST", "/incidents/nouveau", {"kind": "lift", "buildings": "abc", "starts_at": "9999-12-31T10:00"}),
+    ("manager", "POST", "/incidents/{incident}/point", {"message": ""}),
+    ("manager", "POST", "/incidents/{incident}/resoudre", {"resolved_at": "hier"}),
+    ("manager", "POST", "/incidents/{incident}/prevenir", {"body": "Bonjour {{ pointure }}"}),
+    ("adviser", "POST", "/incidents/{incident}/contact", {"channel": "pigeon"}),
+    ("adviser", "POST", "/incidents/{incident}/foyers/{household}/aide", {"day": "hier", "slot": "morning"}),
+    ("adviser", "POST", "/incidents/{incident}/foyers/{household}/besoins", {"needs": "x", "slots": "nuit"}),
+    ("manager", "POST", "/engagements/{commitment}/fait", {"note": "x" * 2000}),
 ]
 
 
@@ -371,7 +433,8 @@ async def test_pages_answer_bad_input_without_a_500(client, db, role, method, pa
     from tests.support.factories import make_user, page_login
 
     blois, _ = await two_agencies(db)
-    ids = {"task": blois.task, "fu": blois.follow_up, "msg": blois.inbound, "tenant": blois.tenant}
+    ids = {"task": blois.task, "fu": blois.follow_up, "msg": blois.inbound, "tenant": blois.tenant,
+           "incident": blois.incident, "commitment": blois.commitment, "household": blois.household}
     csrf = await page_login(client, await make_user(db, role, "Blois"))
     before = await snapshot(db)
     if method == "POST":

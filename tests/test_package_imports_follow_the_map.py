@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CRM = ROOT / "crm"
 
-FEATURES = ("tenants", "sms", "campaigns", "inbox", "requests", "calls", "surveys", "morning")
+FEATURES = ("tenants", "sms", "campaigns", "inbox", "requests", "calls", "surveys", "incidents",
+            "morning")
 # The composition root: builds the app from every part, so it may import anything.
 APP_MODULES = {"crm.app", "crm.serve", "crm.demo", "crm.schema"}
 
@@ -26,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "requests": {"core", "web", "tenants", "sms", "campaigns", "inbox"},
     "calls": {"core", "web", "tenants", "inbox", "requests"},
     "surveys": {"core", "web", "tenants", "calls", "requests"},
+    "incidents": {"core", "web", "tenants", "sms", "campaigns", "inbox", "calls"},
     # "Ce matin" only reads the others' tables; nothing imports it but the route table.
     "morning": {"core", "web", "tenants", "campaigns", "inbox", "calls", "requests"},
 }

@@ -23,7 +23,8 @@ def _ids(w: World) -> dict[str, Any]:
     return {"id": w.tenant, "task_id": w.task, "agency": w.agency, "tenant": w.tenant,
             "task": w.task, "fu": w.follow_up, "draft": w.draft, "sent": w.sent,
             "msg": w.inbound, "residence": w.residence, "step": "registered",
-            "external_ref": f"REF-{w.marker}", "attempt": w.attempt}
+            "external_ref": f"REF-{w.marker}", "attempt": w.attempt, "incident": w.incident,
+            "commitment": w.commitment, "household": w.household}
 
 
 class Caller:
@@ -100,6 +101,19 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/surveys/comparison?agency={agency}", None),
     ("GET", "/api/v1/surveys/comparison.csv?agency={agency}", None),
     ("GET", "/api/v1/tenants/{tenant}/export", None),
+    ("GET", "/api/v1/incidents?agency={agency}", None),
+    ("GET", "/api/v1/incidents/{incident}", None),
+    ("POST", "/api/v1/incidents", {"kind": "lift", "scope": {"residences": ["{residence}"]},
+                                   "starts_at": "2026-11-16T08:00:00+01:00"}),
+    ("POST", "/api/v1/incidents/{incident}/notify", {}),
+    ("POST", "/api/v1/incidents/{incident}/updates", {"message": "Reprise demain", "notify": True}),
+    ("POST", "/api/v1/incidents/{incident}/resolve", {"notify": True}),
+    ("POST", "/api/v1/incidents/{incident}/reopen", None),
+    ("POST", "/api/v1/incidents/{incident}/reports", {"channel": "phone"}),
+    ("GET", "/api/v1/commitments?agency={agency}", None),
+    ("POST", "/api/v1/commitments/{commitment}/done", {"note": "fait"}),
+    ("GET", "/api/v1/commitments/rent-rebates.csv?month=2026-11&agency={agency}", None),
+    ("GET", "/api/v1/kpi/incidents?agency={agency}", None),
     ("POST", "/api/v1/tenants/{tenant}/anonymize", None),
     # pages
     ("GET", "/locataires/{tenant}", None),
@@ -135,6 +149,20 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/messages/{msg}/handled", None),
     ("POST", "/messages/{msg}/intent", {"intent": "question"}),
     ("POST", "/messages/{msg}/review", {"decision": "accept"}),
+    ("GET", "/incidents?agency={agency}", None),
+    ("GET", "/incidents/{incident}", None),
+    ("GET", "/incidents/{incident}/prevenir", None),
+    ("POST", "/incidents/nouveau", {"kind": "lift", "planned": "0", "residences": "{residence}"}),
+    ("POST", "/incidents/{incident}/prevenir", {"body": "Bonjour"}),
+    ("POST", "/incidents/{incident}/point", {"message": "Reprise demain", "notify": "1"}),
+    ("POST", "/incidents/{incident}/resoudre", {"notify": "1"}),
+    ("POST", "/incidents/{incident}/rouvrir", None),
+    ("POST", "/incidents/{incident}/contact", {"channel": "phone"}),
+    ("POST", "/incidents/{incident}/foyers/{household}/besoins", {"needs": "courses", "slots": "both"}),
+    ("POST", "/incidents/{incident}/foyers/{household}/aide", {"day": "2026-11-16", "slot": "morning"}),
+    ("GET", "/engagements?agency={agency}", None),
+    ("POST", "/engagements/{commitment}/fait", {"note": "fait", "notify": "1"}),
+    ("GET", "/indicateurs/incidents?agency={agency}", None),
     ("GET", "/enquetes?agency={agency}", None),
     ("GET", "/enquetes/rapport?agency={agency}", None),
     ("GET", "/campagnes/nouvelle?suite={sent}", None),
@@ -228,6 +256,14 @@ LISTS: list[tuple[str, str, str | None]] = [
     ("adviser", "/messages/{blois_msg}", "Réponse BLOISMARK"),
     ("manager", "/campagnes/{blois_sent}", "Coupure BLOISMARK"),
     ("manager", "/campagnes/{blois_draft}", "Brouillon BLOISMARK"),
+    ("adviser", "/api/v1/incidents?status=all", "Ascenseur BLOISMARK"),
+    ("manager", "/api/v1/commitments?status=all", "Ascenseur BLOISMARK"),
+    ("manager", "/api/v1/commitments/rent-rebates.csv?month=2026-11", None),
+    ("manager", "/api/v1/kpi/incidents", None),
+    ("adviser", "/incidents?status=all", "Ascenseur BLOISMARK"),
+    ("adviser", "/incidents/{blois_incident}", "Ascenseur BLOISMARK"),
+    ("manager", "/engagements", "Ascenseur BLOISMARK"),
+    ("manager", "/indicateurs/incidents", None),
 ]
 
 
@@ -238,7 +274,7 @@ async def test_lists_and_pages_never_show_another_agency(client, db, role, path,
     ids = _ids(vendome) | {"blois_tenant": blois.tenant, "blois_task": blois.task,
                            "blois_fu": blois.follow_up,
                            "blois_msg": blois.inbound, "blois_sent": blois.sent,
-                           "blois_draft": blois.draft}
+                           "blois_draft": blois.draft, "blois_incident": blois.incident}
     resp = await caller.call("GET", _path(path, ids))
     text = await resp.text()
     assert resp.status == 200, text[:300]
@@ -302,7 +338,8 @@ def test_the_role_table_follows_api_md():
                        "/api/v1/tenants/{id:\\d+}/anonymize",
                        # the texts of the requests' status SMS: the landlord's settings
                        "/api/v1/requests/sms-templates", "/api/v1/requests/sms-templates/{step}",
-                       "/api/v1/requests/sms-templates/preview", "/demandes/sms"}
+                       "/api/v1/requests/sms-templates/preview", "/demandes/sms",
+                       "/engagements/reglages"}
     assert {"/api/v1/kpi/requests", "/demandes/indicateurs"} <= adviser
     assert not {"/api/v1/requests", "/demandes", "/demandes/mes"} & adviser
 
@@ -313,7 +350,8 @@ PRIVATE = [(m, p) for m, p, h, _ in all_routes() if getattr(h, "crm_access", Non
 @pytest.mark.parametrize(("method", "path"), PRIVATE)
 async def test_nobody_gets_in_without_logging_in(client, db, method, path):
     resp = await client.request(method, fill(path, {"id": 1, "task_id": 1, "step": "registered",
-                                                    "external_ref": "X"}), allow_redirects=False)
+                                                    "external_ref": "X", "household": 1}),
+                                allow_redirects=False)
     if path.startswith("/api/"):
         assert resp.status == 401
         assert (await resp.json())["error"]["code"] == "unauthenticated"
@@ -375,7 +413,8 @@ ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 PAGES = ["/locataires", "/locataires/{tenant}", "/appels", "/appels/{task}", "/demandes",
          "/demandes/{fu}", "/demandes/nouvelle?tenant={tenant}",
          "/messages", "/messages/{msg}", "/campagnes", "/campagnes/{sent}", "/campagnes/{draft}",
-         "/sms-simulation", "/locataires?residence={residence}"]
+         "/sms-simulation", "/locataires?residence={residence}", "/incidents", "/incidents/{incident}",
+         "/incidents/{incident}/prevenir", "/engagements"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -15,7 +15,8 @@ from crm.models import utc_field
 class TaskKind:
     COURTESY = "courtesy"  # the courtesy call owed to a new lease (counted in the KPIs)
     CALLBACK = "callback"  # the tenant texted "rappelez-moi" after the courtesy call was over
-    ALL = (COURTESY, CALLBACK)
+    PMR = "pmr"  # reduced mobility, before a planned stop: needs and preferred slot (incidents)
+    ALL = (COURTESY, CALLBACK, PMR)
 
 
 class TaskStatus:

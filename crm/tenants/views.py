@@ -44,7 +44,8 @@ from crm.web.listing import page_links, sort_choice, sort_links
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
-PANEL_MODULES: tuple[str, ...] = ("crm.requests.panels", "crm.calls.panels", "crm.campaigns.panels")
+PANEL_MODULES: tuple[str, ...] = ("crm.requests.panels", "crm.calls.panels", "crm.campaigns.panels",
+                                  "crm.incidents.panels")
 
 
 def _filters(request: web.Request) -> TenantFilters:

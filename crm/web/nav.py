@@ -17,6 +17,8 @@ NAV: list[tuple[str, str, tuple[str, ...], str | None]] = [
     ("my_requests_page", "Mes demandes", ALL, "my_requests_alerts"),
     ("inbox_page", "Messages reçus", ALL, "inbox_open_count"),
     ("campaigns_page", "Campagnes SMS", MANAGERS, None),
+    ("incidents_page", "Incidents", ALL, None),
+    ("commitments_page", "Engagements", MANAGERS, "commitments_due_count"),
     ("tenants", "Locataires", ALL, None),
     ("kpi_page", "Indicateurs", MANAGERS, None),
     ("surveys_page", "Enquêtes", MANAGERS, None),

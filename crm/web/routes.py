@@ -61,6 +61,7 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.requests.views",  # tenant requests: API, SMS templates, indicators
         "crm.requests.pages",  # "Demandes", a request's page, "Mes demandes", settings
         "crm.morning.views",  # "Ce matin": managers' and admins' morning view
+        "crm.incidents.views",  # outages and planned stops, commitments, incident KPIs
         "crm.tenants.privacy_views",  # personal data: export and anonymisation
     ):
         module = importlib.import_module(module_name)

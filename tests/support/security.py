@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from crm.calls.models import CallAttempt, CallTask, Interview, TaskKind, TaskStatus
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.db import Database
@@ -39,6 +41,9 @@ class World:
     inbound: int
     outbox: int
     local_sms: int
+    incident: int = 0  # an open lift breakdown with a due commitment
+    commitment: int = 0
+    household: int = 0
 
 
 async def build_agency(db: Database, name: str, marker: str, mobile: str) -> World:
@@ -101,10 +106,44 @@ async def build_agency(db: Database, name: str, marker: str, mobile: str) -> Wor
                       task=task.id, attempt=attempt.id, interview=interview.id,  # type: ignore[arg-type]
                       follow_up=follow_up.id, draft=draft.id, sent=sent.id,  # type: ignore[arg-type]
                       inbound=inbound.id, outbox=outbox.id, local_sms=local.id)  # type: ignore[arg-type]
+    world.incident, world.commitment, world.household = await _incident(db, world, mobile)
     # Survey answers and interviews of the year, for the comparison pages.
     await add_interviews(db, [{"cleanliness": 4}], at=AT - timedelta(days=100), agency=name)
     await add_survey_answers(db, "cleanliness", [4, 2], period="2026-Q3", agency=name)
     return world
+
+
+async def _incident(db: Database, world: World, mobile: str) -> tuple[int, int, int]:
+    """An open lift breakdown on the agency's residence, its households taken, a shopping
+    delivery due, a contact logged and a reply threaded to its notice."""
+    from datetime import date
+
+    from crm.incidents.households import take_households
+    from crm.incidents.models import (
+        Commitment,
+        Incident,
+        IncidentCampaign,
+        IncidentHousehold,
+        IncidentReport,
+    )
+
+    async with db.session() as s:
+        incident = Incident(agency_id=world.agency, kind="lift", title=f"Ascenseur {world.marker}",
+                            description=f"Panne {world.marker}", scope={"residences": [world.residence]},
+                            starts_at=AT - timedelta(days=6), created_at=AT, updated_at=AT,
+                            referent_name=f"Référent {world.marker}", referent_phone="+33254901234")
+        s.add(incident)
+        await s.flush()
+        await take_households(s, incident, date(2026, 11, 16))
+        commitment = Commitment(incident_id=incident.id, agency_id=world.agency, kind="shopping_delivery",
+                                working_days=3, due_on=date(2026, 11, 13), status="due", created_at=AT)
+        s.add_all([commitment, IncidentCampaign(incident_id=incident.id, campaign_id=world.sent, purpose="notice"),
+                   IncidentReport(incident_id=incident.id, tenant_id=world.tenant, channel="phone", at=AT,
+                                  note=f"Appel {world.marker}")])
+        await s.flush()
+        household = await s.scalar(select(IncidentHousehold.id).where(IncidentHousehold.incident_id == incident.id))
+        await s.commit()
+        return incident.id, commitment.id, household  # type: ignore[return-value]
 
 
 async def two_agencies(db: Database) -> tuple[World, World]:
@@ -128,9 +167,11 @@ async def snapshot(db: Database) -> dict[str, Any]:
 
     async with db.session() as s:
         out: dict[str, Any] = {}
+        from crm.incidents.models import Commitment, HelpVisit, Incident, IncidentEvent, IncidentReport
+
         for model in (CallTask, CallAttempt, Interview, TenantRequest, RequestStep, Campaign,
-                      OutboxMessage,
-                      InboundMessage, Tenant):
+                      OutboxMessage, InboundMessage, Tenant, Incident, IncidentEvent, IncidentReport,
+                      Commitment, HelpVisit):
             out[model.__name__] = await s.scalar(select(func.count()).select_from(model))
         out["tasks"] = (await s.execute(select(CallTask.id, CallTask.status, CallTask.attempts,
                                                CallTask.claimed_by).order_by(CallTask.id))).all()
@@ -142,6 +183,9 @@ async def snapshot(db: Database) -> dict[str, Any]:
                                           .order_by(InboundMessage.id))).all()
         out["campaigns"] = (await s.execute(select(Campaign.id, Campaign.status)
                                             .order_by(Campaign.id))).all()
+        out["incidents"] = (await s.execute(select(Incident.id, Incident.status, Incident.expected_end_at)
+                                            .order_by(Incident.id))).all()
+        out["commitments"] = (await s.execute(select(Commitment.id, Commitment.status).order_by(Commitment.id))).all()
         out["tenants"] = (await s.execute(select(Tenant.id, Tenant.last_name, Tenant.anonymized_at)
                                           .order_by(Tenant.id))).all()
         out["audits"] = await s.scalar(select(func.count()).select_from(AuditEvent).where(

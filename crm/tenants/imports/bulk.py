@@ -46,6 +46,7 @@ class NewLease:
     postcode: str | None = None
     city: str | None = None
     lease_end: date | None = None
+    monthly_rent_cents: int | None = None
     id: int | None = None
 
 

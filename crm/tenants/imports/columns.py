@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...], int | None]] = {
     "city": ("commune", ("commune", "ville"), 120),
     "reduced_mobility": ("PMR", ("pmr", "mobilité réduite"), None),
     "sms_opt_out": ("refus SMS", ("refus sms", "opposition sms"), None),
+    "monthly_rent": ("loyer", ("loyer", "loyer mensuel", "montant du loyer"), 20),  # rent rebates
 }
 REQUIRED = ("contract_ref", "last_name", "lease_start", "agency", "residence")
 

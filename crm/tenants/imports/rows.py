@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crm.csvfile import header_key
+from crm.csvfile import header_key, parse_euro_cents
 from crm.models import (
     PhoneKind,
     Tenant,
@@ -92,6 +92,12 @@ def parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
             values[f] = parse_date(value, "Date d'entrée")
         elif f == "lease_end":
             values[f] = parse_date(value, "Date de sortie") if value else None
+        elif f == "monthly_rent":
+            cents = parse_euro_cents(value) if value else None
+            if value and cents is None:
+                found.append(RowIssue(line, f"Loyer « {value} » illisible (attendu 412,50) : ignoré."))
+                continue
+            values["monthly_rent_cents"] = cents
         elif f in ("reduced_mobility", "sms_opt_out"):
             parsed = parse_bool(value) if value else None
             if value and parsed is None:

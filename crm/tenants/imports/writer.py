@@ -191,6 +191,8 @@ class BatchWriter:
         for f in (*LEASE_TEXT_FIELDS, "lease_start", "lease_end"):
             if f in self.present:
                 updates[f] = v[f]
+        if "monthly_rent_cents" in v:  # column present and readable
+            updates["monthly_rent_cents"] = v["monthly_rent_cents"]
         for attr, new in updates.items():
             old = getattr(lease, attr, None)
             if old != new:
