@@ -32,7 +32,7 @@ async def _run(job_result, caplog):
         return True
 
     caplog.set_level(logging.DEBUG, logger="crm.scheduler")
-    await _wrap(web.Application(), Job("dispatch_outbox", 30, fn), gate)()
+    await _wrap(web.Application(), Job("dispatch_outbox", 30, fn), gate, set())()
     return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "crm.scheduler"]
 
 

@@ -55,11 +55,13 @@ async def test_a_request_from_a_call_to_the_tenant_s_score(logged_in_page, live_
     await page.get_by_role("button", name="Prendre l'appel").click()
     await page.keyboard.press("7")  # reached
     form = page.locator("#interview-form")
+    # One theme answered: an interview with no answer at all is refused unless declined.
+    await form.locator("fieldset.theme").first.locator('input[data-score="4"]').check()
     await form.get_by_label("Synthèse de l'échange").fill("Bon accueil, une fuite à réparer.")
     await form.locator("#fu_category_0").fill("Fuite / plomberie")
     await form.locator("#fu_description_0").fill("Fuite sous l'évier de la cuisine")
     await form.get_by_role("button", name="Enregistrer l'entretien").click()
-    await expect(page.get_by_role("status")).to_contain_text("Entretien enregistré")
+    await expect(page.get_by_role("status")).to_contain_text("Entretien de Mme Sandrine Bouchard enregistré. Merci ! 1 demande(s) ouverte(s)")
 
     # "Demandes" lists it; its page schedules it with the appointment picker.
     nav = page.get_by_role("navigation", name="Navigation principale")
