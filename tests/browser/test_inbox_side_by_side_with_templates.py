@@ -45,6 +45,8 @@ async def test_a_conversation_opens_beside_the_list_and_a_template_fills_the_rep
     assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
     await panel.get_by_role("link", name="Ouvrir la conversation pour répondre").click()
+    # The picker's script is deferred: pick once the page has loaded, as a person would.
+    await page.wait_for_url(re.compile(r"/messages/\d+$"), wait_until="load")
     await page.get_by_label("Partir d'un modèle de réponse").select_option(label="Transmis au gardien")
     await expect(page.get_by_label("Votre réponse")).to_have_value("Bonjour, c'est transmis au gardien.")
     await expect(page.get_by_label("Votre réponse")).to_be_focused()
