@@ -274,7 +274,7 @@ async def seed(db: Database, tenants: int, sent: int, now: datetime, rng: random
 # --- the fair baseline: a bare aiohttp handler, one raw driver statement -------------------
 
 BASELINE_SQL = ("INSERT INTO inbound_message (provider_sid, from_e164, \"to\", body, received_at, "
-                "intent, sentiment, sentiment_score, status) VALUES ({}) "
+                "intent, sentiment, sentiment_score, status, decided_by) VALUES ({}) "
                 "ON CONFLICT (provider_sid) DO NOTHING")
 
 
@@ -292,7 +292,7 @@ async def baseline_app(db_url: str, public_url: str) -> Any:
         conn = await aiosqlite.connect(db_url.split("///", 1)[1])
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
-        sql = BASELINE_SQL.format(", ".join("?" * 9))
+        sql = BASELINE_SQL.format(", ".join("?" * 10))
 
         async def store(values: tuple[Any, ...]) -> None:
             await conn.execute(sql, values)
@@ -305,7 +305,7 @@ async def baseline_app(db_url: str, public_url: str) -> Any:
 
         pg = await asyncpg.create_pool(db_url.replace("postgresql+asyncpg://", "postgresql://"),
                                        min_size=10, max_size=10)
-        sql = BASELINE_SQL.format(", ".join(f"${i}" for i in range(1, 10)))
+        sql = BASELINE_SQL.format(", ".join(f"${i}" for i in range(1, 11)))
 
         async def store(values: tuple[Any, ...]) -> None:
             await pg.execute(sql, *values)
@@ -322,7 +322,7 @@ async def baseline_app(db_url: str, public_url: str) -> Any:
         now = datetime.now(UTC)
         await store((params["MessageSid"], params["From"], params.get("To"), params.get("Body", ""),
                      now.replace(tzinfo=None) if db_url.startswith("sqlite") else now,
-                     "other", "neutral", 0.0, "open"))
+                     "other", "neutral", 0.0, "open", ""))
         return web.Response(text=empty_twiml, content_type="text/xml")
 
     app = web.Application()
