@@ -23,7 +23,8 @@ async def test_an_adviser_logs_a_call_from_the_tenant_page(client, db, clock):
         "csrf_token": csrf, "channel": "phone", "tenant_id": str(home.tenant_id),
         "back": f"/locataires/{home.tenant_id}"}, allow_redirects=False)
     assert resp.status == 303
-    assert resp.headers["Location"].startswith(f"/locataires/{home.tenant_id}?message=")
+    assert resp.headers["Location"] == f"/locataires/{home.tenant_id}#incidents"  # no message in the URL
+    assert "Contact enregistré." in await (await client.get(resp.headers["Location"])).text()
     async with db.session() as session:
         report = (await session.scalars(select(IncidentReport))).one()
     assert (report.tenant_id, report.channel, report.incident_id) == (home.tenant_id, "phone", incident["id"])

@@ -5,9 +5,10 @@ Forms post to the same service functions as the API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -31,6 +32,7 @@ from crm.incidents.models import (
 from crm.incidents.rules import COMMITMENT_LABELS, KIND_LABELS, NOTICE_DAYS, hours_fr, load_rules
 from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
+from crm.web import flash
 from crm.web.jsonutil import int_param, page_params
 from crm.web.middlewares import principal
 from crm.web.render import render
@@ -67,8 +69,23 @@ def _local(value: str, tz: Any, field: str) -> datetime | None:
     return naive.replace(tzinfo=tz)
 
 
-def _back(incident_id: int, message: str, anchor: str = "") -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(f"/incidents/{incident_id}?message={quote(message)}{anchor}")
+def _back(request: web.Request, incident_id: int, message: str, anchor: str = "", *,
+          kind: str = "ok") -> web.HTTPException:
+    """Back to the incident page with a one-time message (never in the URL: a crafted link
+    could show a fake one)."""
+    return flash.redirect(request, f"/incidents/{incident_id}{anchor}", message, kind=kind, see_other=True)
+
+
+@contextmanager
+def _refusal_back(request: web.Request, incident_id: int, prefix: str = "") -> Iterator[None]:
+    """A refusal of the service (wrong state, bad value) comes back to the incident page as a
+    French message; not allowed / not found stay error pages."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        raise _back(request, incident_id, prefix + exc.message, kind="error") from None
 
 
 # --- list and page ------------------------------------------------------------------------
@@ -124,7 +141,7 @@ async def incident_page(request: web.Request) -> web.Response:
     return await render("incidents/detail.html", request, {
         "i": item, "place": place, "households": households[:HOUSEHOLDS_SHOWN],
         "households_total": len(households), "reduced": reduced, "replies": replies, "plan": plan,
-        "can_manage": p.can_campaign, "message": request.query.get("message"),
+        "can_manage": p.can_campaign,
         "tz_today": calendar.local_today(now, request.app[SETTINGS].tz), **_labels()})
 
 
@@ -192,7 +209,7 @@ async def declare_submit(request: web.Request) -> web.StreamResponse:
         if exc.status == 403:
             raise
         return await _form_page(request, values, exc.message, status=422)
-    raise web.HTTPSeeOther(f"/incidents/{incident_id}?message={quote('Incident déclaré.')}")
+    raise flash.redirect(request, f"/incidents/{incident_id}", "Incident déclaré.", see_other=True)
 
 
 # --- messages: the notice with its preview and cost, updates, resolution -----------------
@@ -242,70 +259,60 @@ async def notify_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
     form = await request.post()
     tz = request.app[SETTINGS].tz
-    try:
-        data = service.NotifyIn.model_validate({
-            "body": str(form.get("body", "")).strip() or None,
-            "send_at": _local(str(form.get("send_at", "")), tz, "send_at"),
-            "reminder_day_before": form.get("reminder_day_before") == "1"})
+    with _refusal_back(request, incident_id, "Rien n'est parti : "):
+        try:
+            data = service.NotifyIn.model_validate({
+                "body": str(form.get("body", "")).strip() or None,
+                "send_at": _local(str(form.get("send_at", "")), tz, "send_at"),
+                "reminder_day_before": form.get("reminder_day_before") == "1"})
+        except ValidationError:
+            raise _back(request, incident_id, "Message invalide (1 600 caractères au plus).",
+                        kind="error") from None
         out = await service.notify(request.app, incident_id, principal(request), data)
-    except ValidationError:
-        raise _back(incident_id, "Message invalide (1 600 caractères au plus).") from None
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, f"Rien n'est parti : {exc.message}") from None
     done = "Avis envoyé aux foyers."
     if "reminder_campaign_id" in out:
         done += " Rappel programmé la veille."
-    raise _back(incident_id, done, "#messages")
+    raise _back(request, incident_id, done, "#messages")
 
 
 @auth.managers
 async def update_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
     form = await request.post()
-    try:
-        data = service.UpdateIn.model_validate({
-            "message": str(form.get("message", "")).strip(),
-            "expected_end_at": _local(str(form.get("expected_end_at", "")), request.app[SETTINGS].tz,
-                                      "expected_end_at"),
-            "notify": form.get("notify") == "1"})
+    with _refusal_back(request, incident_id):
+        try:
+            data = service.UpdateIn.model_validate({
+                "message": str(form.get("message", "")).strip(),
+                "expected_end_at": _local(str(form.get("expected_end_at", "")), request.app[SETTINGS].tz,
+                                          "expected_end_at"),
+                "notify": form.get("notify") == "1"})
+        except ValidationError:
+            raise _back(request, incident_id, "Écrivez le point d'étape (1 600 caractères au plus).",
+                        kind="error") from None
         error = await service.add_update(request.app, incident_id, principal(request), data)
-    except ValidationError:
-        raise _back(incident_id, "Écrivez le point d'étape (1 600 caractères au plus).") from None
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, exc.message) from None
-    raise _back(incident_id, error or "Point d'étape ajouté.", "#messages")
+    raise _back(request, incident_id, error or "Point d'étape ajouté.", "#messages",
+                kind="warn" if error else "ok")
 
 
 @auth.managers
 async def resolve_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
     form = await request.post()
-    try:
+    with _refusal_back(request, incident_id):
         data = service.ResolveIn.model_validate({
             "resolved_at": _local(str(form.get("resolved_at", "")), request.app[SETTINGS].tz, "resolved_at"),
             "notify": form.get("notify") == "1"})
         error = await service.resolve(request.app, incident_id, principal(request), data)
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, exc.message) from None
-    raise _back(incident_id, error or "Incident résolu : service rétabli.")
+    raise _back(request, incident_id, error or "Incident résolu : service rétabli.",
+                kind="warn" if error else "ok")
 
 
 @auth.managers
 async def reopen_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
-    try:
+    with _refusal_back(request, incident_id):
         await service.reopen(request.app, incident_id, principal(request))
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, exc.message) from None
-    raise _back(incident_id, "Incident rouvert.")
+    raise _back(request, incident_id, "Incident rouvert.")
 
 
 @auth.any_user
@@ -314,35 +321,28 @@ async def report_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
     form = await request.post()
     tenant = str(form.get("tenant_id", "")).strip()
-    try:
-        data = service.ReportIn.model_validate({
-            "channel": str(form.get("channel", "")), "note": str(form.get("note", "")).strip() or None,
-            "tenant_id": int(tenant) if tenant.isdigit() and int(tenant) <= 2**31 - 1 else None})
+    with _refusal_back(request, incident_id):
+        try:
+            data = service.ReportIn.model_validate({
+                "channel": str(form.get("channel", "")), "note": str(form.get("note", "")).strip() or None,
+                "tenant_id": int(tenant) if tenant.isdigit() and int(tenant) <= 2**31 - 1 else None})
+        except ValidationError:
+            raise _back(request, incident_id, "Contact non enregistré : canal inconnu.", kind="error") from None
         await service.add_report(request.app, incident_id, principal(request), data)
-    except ValidationError:
-        raise _back(incident_id, "Contact non enregistré : canal inconnu.") from None
-    except ApiError as exc:
-        if exc.status == 403:
-            raise
-        raise _back(incident_id, exc.message) from None
     back = str(form.get("back", ""))
     if back.startswith("/locataires/") and back[len("/locataires/"):].isdigit():
-        raise web.HTTPSeeOther(f"{back}?message={quote('Contact enregistré.')}#incidents")
-    raise _back(incident_id, "Contact enregistré.", "#contacts")
+        raise flash.redirect(request, f"{back}#incidents", "Contact enregistré.", see_other=True)
+    raise _back(request, incident_id, "Contact enregistré.", "#contacts")
 
 
 @auth.any_user
 async def needs_submit(request: web.Request) -> web.StreamResponse:
     incident_id = _id(request)
     form = await request.post()
-    try:
+    with _refusal_back(request, incident_id):
         await service.record_needs(request.app, incident_id, _id(request, "household"), principal(request),
                                    str(form.get("needs", "")), str(form.get("slots", "")))
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, exc.message) from None
-    raise _back(incident_id, "Besoins enregistrés.", "#pmr")
+    raise _back(request, incident_id, "Besoins enregistrés.", "#pmr")
 
 
 @auth.any_user
@@ -352,15 +352,11 @@ async def help_submit(request: web.Request) -> web.StreamResponse:
     try:
         day = date.fromisoformat(str(form.get("day", "")))
     except ValueError:
-        raise _back(incident_id, "Jour illisible.") from None
-    try:
+        raise _back(request, incident_id, "Jour illisible.", kind="error") from None
+    with _refusal_back(request, incident_id):
         await service.tick_help(request.app, incident_id, _id(request, "household"), principal(request),
                                 day, str(form.get("slot", "")))
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            raise
-        raise _back(incident_id, exc.message) from None
-    raise _back(incident_id, "Passage noté.", "#aide")
+    raise _back(request, incident_id, "Passage noté.", "#aide")
 
 
 # --- commitments --------------------------------------------------------------------------
@@ -376,7 +372,7 @@ async def commitments_page(request: web.Request) -> web.Response:
                                                    agency=int_param(request, "agency"), page=page,
                                                    per_page=per_page)
     return await render("incidents/commitments.html", request, {
-        "items": items, "total": total, "status": status, "message": request.query.get("message"),
+        "items": items, "total": total, "status": status,
         "month": calendar.local_today(now, tz).strftime("%Y-%m"), **_labels()})
 
 
@@ -388,13 +384,14 @@ async def commitment_done_submit(request: web.Request) -> web.StreamResponse:
                                               "notify": form.get("notify") == "1"})
         error = await service.mark_done(request.app, _id(request), principal(request), data)
         message = f"Engagement tenu ; SMS non envoyé : {error}" if error else "Engagement tenu."
+        kind = "warn" if error else "ok"
     except ValidationError:
-        message = "Note trop longue (1 000 caractères au plus)."
+        message, kind = "Note trop longue (1 000 caractères au plus).", "error"
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        message = exc.message
-    raise web.HTTPSeeOther(f"/engagements?message={quote(message)}")
+        message, kind = exc.message, "error"
+    raise flash.redirect(request, "/engagements", message, kind=kind, see_other=True)
 
 
 @auth.admins
@@ -403,7 +400,7 @@ async def settings_page(request: web.Request) -> web.Response:
         rules = await load_rules(session)
     return await render("incidents/settings.html", request, {
         "rules": rules, "kinds": IncidentKind.ALL, "commitment_kinds": CommitmentKind.ALL,
-        "message": request.query.get("message"), **_labels()})
+        **_labels()})
 
 
 @auth.admins
@@ -426,19 +423,21 @@ async def settings_submit(request: web.Request) -> web.StreamResponse:
                     percent_raw = str(form.get(f"{key}.percent", "")).strip().replace(",", ".")
                     percent = float(percent_raw) if percent_raw else None
                 except ValueError:
-                    raise web.HTTPSeeOther("/engagements/reglages?message=" + quote(
-                        "Nombres illisibles : rien n'a été changé.")) from None
+                    raise flash.redirect(request, "/engagements/reglages",
+                                         "Nombres illisibles : rien n'a été changé.",
+                                         kind="error", see_other=True) from None
                 if not 1 <= days <= 60 or (percent is not None and not 0 < percent <= 100) or \
                         (ckind == CommitmentKind.RENT_REBATE and percent is None and enabled):
-                    raise web.HTTPSeeOther("/engagements/reglages?message=" + quote(
-                        "Jours ouvrés entre 1 et 60, remise entre 0 et 100 % : rien n'a été changé."))
+                    raise flash.redirect(request, "/engagements/reglages",
+                                         "Jours ouvrés entre 1 et 60, remise entre 0 et 100 % : "
+                                         "rien n'a été changé.", kind="error", see_other=True)
                 row = existing.get((kind, ckind)) or CommitmentSetting(
                     incident_kind=kind, commitment_kind=ckind, working_days=days, updated_at=now)
                 row.enabled, row.working_days, row.updated_at, row.updated_by = enabled, days, now, p.user_id
                 row.rebate_percent = percent if ckind == CommitmentKind.RENT_REBATE else None
                 session.add(row)
         await session.commit()
-    raise web.HTTPSeeOther("/engagements/reglages?message=" + quote("Engagements enregistrés."))
+    raise flash.redirect(request, "/engagements/reglages", "Engagements enregistrés.", see_other=True)
 
 
 # --- KPI ----------------------------------------------------------------------------------
