@@ -16,7 +16,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from crm import schema  # noqa: E402
 from crm.calls.models import CallTask, TaskKind, TaskStatus  # noqa: E402
 from crm.calls.queue import day_queue  # noqa: E402
@@ -131,22 +131,8 @@ async def main() -> None:
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    if args.pg:
-        import asyncpg
-
-        base = args.pg.rstrip("/")
-        plain = base.replace("postgresql+asyncpg://", "postgresql://")
-        conn = await asyncpg.connect(plain + "/postgres")
-        await conn.execute('DROP DATABASE IF EXISTS "crm_bench_calls" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "crm_bench_calls"')
-        try:
-            await run(base + "/crm_bench_calls", args.leases, args.tasks, args.runs)
-        finally:
-            await conn.execute('DROP DATABASE IF EXISTS "crm_bench_calls" WITH (FORCE)')
-            await conn.close()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            await run(f"sqlite+aiosqlite:///{folder}/bench.db", args.leases, args.tasks, args.runs)
+    async with scratch_database(args.pg, "crm_bench_calls") as url:
+        await run(url, args.leases, args.tasks, args.runs)
 
 
 if __name__ == "__main__":

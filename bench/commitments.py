@@ -24,7 +24,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert, or_, select, text  # noqa: E402
 
-from crm import calendar  # noqa: E402
+from bench.scratch_db import scratch_database  # noqa: E402
+from crm import calendar, schema  # noqa: E402
 from crm.db import Database  # noqa: E402
 from crm.incidents.commitments import run_commitments  # noqa: E402
 from crm.incidents.models import (  # noqa: E402
@@ -139,7 +139,7 @@ async def timed(fn, db: Database) -> tuple[float, int]:  # type: ignore[no-untyp
 
 async def run(url: str, incidents: int, per_incident: int) -> None:
     db = Database(url)
-    await db.create_all()
+    await db.create_all(schema.metadata)
     started = time.perf_counter()
     await populate(db, incidents, per_incident, random.Random(7))
     print(f"{db.engine.dialect.name}: {incidents:,} open incidents, {incidents * per_incident:,} leases "
@@ -166,22 +166,8 @@ async def main() -> None:
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--households", type=int, default=100, help="households per incident")
     args = parser.parse_args()
-    if args.pg:
-        import asyncpg
-
-        base = args.pg.rstrip("/")
-        plain = base.replace("postgresql+asyncpg://", "postgresql://")
-        conn = await asyncpg.connect(plain + "/postgres")
-        await conn.execute('DROP DATABASE IF EXISTS "crm_bench_commitments" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "crm_bench_commitments"')
-        try:
-            await run(base + "/crm_bench_commitments", args.incidents, args.households)
-        finally:
-            await conn.execute('DROP DATABASE IF EXISTS "crm_bench_commitments" WITH (FORCE)')
-            await conn.close()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            await run(f"sqlite+aiosqlite:///{folder}/bench.db", args.incidents, args.households)
+    async with scratch_database(args.pg, "crm_bench_commitments") as url:
+        await run(url, args.incidents, args.households)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import bindparam, insert, text  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from crm import schema
 from crm.db import Database, UTCDateTime  # noqa: E402
 from crm.models import Agency, Tenant  # noqa: E402
@@ -137,22 +137,8 @@ async def main() -> None:
     parser.add_argument("--pg", help="PostgreSQL server URL (postgresql+asyncpg://user@host:port/)")
     parser.add_argument("--requests", type=int, default=200_000)
     args = parser.parse_args()
-    if args.pg:
-        import asyncpg
-
-        base = args.pg.rstrip("/")
-        plain = base.replace("postgresql+asyncpg://", "postgresql://")
-        conn = await asyncpg.connect(plain + "/postgres")
-        await conn.execute('DROP DATABASE IF EXISTS "crm_bench_requests" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "crm_bench_requests"')
-        try:
-            await run(base + "/crm_bench_requests", args.requests)
-        finally:
-            await conn.execute('DROP DATABASE IF EXISTS "crm_bench_requests" WITH (FORCE)')
-            await conn.close()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            await run(f"sqlite+aiosqlite:///{folder}/bench.db", args.requests)
+    async with scratch_database(args.pg, "crm_bench_requests") as url:
+        await run(url, args.requests)
 
 
 if __name__ == "__main__":
