@@ -86,7 +86,7 @@ def run_worker(settings: Settings, sock: socket.socket, index: int) -> None:
 
 async def _run_worker(settings: Settings, sock: socket.socket) -> None:
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, **access_log_options(settings))  # type: ignore[arg-type]
+    runner = web.AppRunner(app, handle_signals=False, **access_log_options(settings))
     await runner.setup()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

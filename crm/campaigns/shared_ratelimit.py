@@ -140,7 +140,7 @@ class SharedTokenBucket:
             self.round_trips += 1
             row = (await conn.execute(_TAKE, params)).first()
             if row is None:  # first use on this database: the bucket starts full
-                await conn.execute(pg_insert(SmsRateBucket.__table__).values(  # type: ignore[attr-defined]
+                await conn.execute(pg_insert(SmsRateBucket.__table__).values(
                     name=self.name, tokens=float(self.capacity), updated_at=now).on_conflict_do_nothing())
                 self.round_trips += 1
                 row = (await conn.execute(_TAKE, params)).first()
