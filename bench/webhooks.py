@@ -401,9 +401,20 @@ def start_serve(db_url: str, workers: int, workdir: Path) -> tuple[Any, str, Pat
     return proc, url, log
 
 
-def wait_serving(proc: Any, log: Path, workers: int) -> None:
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def wait_serving(proc: Any, url: str, log: Path, workers: int) -> None:
+    """Until the port answers and, with several workers, each said it serves."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    while log.read_text(errors="replace").count(SERVING) < workers:
+    while not _answers(url) or (workers > 1 and log.read_text(errors="replace").count(SERVING) < workers):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"serve --workers {workers} did not start:\n"
                              + log.read_text(errors="replace")[-3000:])
@@ -430,8 +441,8 @@ async def compare_processes(args: argparse.Namespace) -> int:
             proc, url, log = start_serve(db_url, workers, workdir)
             servers.append(proc)
             urls[workers] = (url, proc, log)
-        for workers, (_, proc, log) in urls.items():
-            wait_serving(proc, log, workers)
+        for workers, (url, proc, log) in urls.items():
+            wait_serving(proc, url, log, workers)
         print(f"database: PostgreSQL; `python main.py serve --workers 1` and `--workers 2`, both "
               f"listening; client in its own process, concurrency {args.concurrency}; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
