@@ -14,8 +14,10 @@ from crm.campaigns.shared_ratelimit import OUTAGE_RETRY_SECONDS, SharedTokenBuck
 from crm.clock import FrozenClock
 from crm.db import Database
 from tests.conftest import DEFAULT_NOW
-from tests.support.pg_server import OwnPostgres
-from tests.support.pg_server import pg_server  # noqa: F401 - fixture
+from tests.support.pg_server import (
+    OwnPostgres,
+    pg_server,  # noqa: F401 - fixture
+)
 
 
 async def test_the_bucket_waits_for_the_database_and_then_grants(
