@@ -1,6 +1,6 @@
 """`python main.py serve --workers 3` on PostgreSQL: the three processes compete for the
 scheduler's advisory lock and exactly one runs the singleton jobs; when that one dies, the
-lock passes to one other process, never to two."""
+lock passes to one other process, never to two; Ctrl+C stops them all and frees the lock."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from crm.scheduler import SCHEDULER_LOCK_ID
 from tests.conftest import PG_URL
-from tests.support.workers import RUNS_JOBS, serve_workers
+from tests.support.workers import RUNS_JOBS, alive, serve_workers
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several workers need PostgreSQL")
 
@@ -49,3 +49,9 @@ async def test_one_worker_of_three_runs_the_scheduled_jobs(db, database_url, tmp
         served.wait_serving()
         assert await lock_holders(database_url) == 1
         assert len(served.matches(RUNS_JOBS)) == 2  # nobody else took it meanwhile
+
+        pids = served.started()
+        assert served.interrupt() == 0  # Ctrl+C: every process stops, the lock is released
+        assert "all workers stopped" in served.output()
+        assert not any(alive(pid) for pid in pids.values())
+        assert await lock_holders(database_url) == 0

@@ -1,6 +1,6 @@
 """`python main.py serve --workers N` run as an operator would, in a subprocess on a free port,
-with its log in a file the test reads: which workers started (index → pid), which are serving,
-which one runs the scheduled jobs. The context manager stops it (SIGTERM, then kills what is
+in a process group of its own (as in a terminal), with its log in a file the test reads: which
+workers started (index → pid), which are serving, which one runs the scheduled jobs. The context manager stops it (SIGTERM, then kills what is
 left) whatever the test did.
 
 Waiting here is real time (polling real processes), bounded by ``STARTUP_TIMEOUT``.
@@ -105,6 +105,11 @@ class Served:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
+    def interrupt(self, timeout: float = 90.0) -> int:
+        """Ctrl+C in the terminal: SIGINT to the whole process group (parent and workers)."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        return self.proc.wait(timeout)
+
 
 @contextmanager
 def serve_workers(database_url: str, workdir: Path, workers: int, **env: str) -> Iterator[Served]:
@@ -114,7 +119,8 @@ def serve_workers(database_url: str, workdir: Path, workers: int, **env: str) ->
         proc = subprocess.Popen(
             [sys.executable, str(MAIN), "serve", "--workers", str(workers)],
             env=cli_env(database_url, CRM_HOST="127.0.0.1", CRM_PORT=str(port), **env),
-            cwd=workdir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            cwd=workdir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)  # its own process group, as in a terminal
     served = Served(proc, log, port)
     try:
         yield served
