@@ -24,7 +24,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 BACKLOG = 1024
-STOP_GRACE = 45.0  # seconds the children get to finish (the dispatcher's batch: 20 s, jobs: 10 s)
+# Seconds the children get to finish: requests in progress (aiohttp waits up to 60 s for
+# them), then the dispatcher's batch in hand (20 s) and the job runs (10 s) — in practice a
+# second or two; systemd's default stop timeout is 90 s.
+STOP_GRACE = 85.0
 QUICK_DEATH = 10.0  # a child dead this soon after its start is restarted after a growing delay
 MAX_RESTART_DELAY = 30.0
 POLL = 0.5  # seconds between looks at the children while none exits (signals cut it short)
