@@ -1,6 +1,7 @@
 """Command line: serve (default), demo, create-user, import, db upgrade.
 
     python main.py                      # serve: web + scheduler + SMS dispatcher
+    python main.py serve --workers 4    # 4 web processes on one port (PostgreSQL)
     python main.py --demo               # fill an empty database with a demo landlord, then serve
     python main.py demo                 # only fill the demo data and print the logins
     python main.py create-user --email E --password P --role admin [--agency NAME_OR_ID]
@@ -25,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the web server, scheduler and SMS dispatcher")
     serve.add_argument("--demo", action="store_true", dest="serve_demo")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="web processes on the port (PostgreSQL only; default CRM_WORKERS or 1)")
     sub.add_parser("demo", help="fill an empty database with a fictitious landlord")
     cu = sub.add_parser("create-user", help="create (or update) a user account")
     cu.add_argument("--email", required=True)
@@ -38,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
 
 
 def _prepare_database(settings: Settings) -> None:
@@ -63,8 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if command == "serve":
-        from crm.serve import serve
+        from crm.serve import serve, workers_refusal
 
+        if getattr(args, "workers", None):
+            settings = settings.model_copy(update={"workers": args.workers})
+        refusal = workers_refusal(settings)
+        if refusal:
+            print(f"Cannot serve: {refusal}", file=sys.stderr)
+            return 2
+        # Migrations run here, once, before any worker starts.
         if settings.is_sqlite:
             _prepare_database(settings)  # the embedded default upgrades itself
         demo = args.demo or getattr(args, "serve_demo", False)

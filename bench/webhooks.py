@@ -26,6 +26,14 @@ CONFLICT DO NOTHING, empty TwiML) and the service take the same incoming-SMS loa
 ``--pairs`` interleaved pairs; prints each pair's req/s and CPU per request and the median
 ratio service / baseline (goal ≥ 0.5).
 
+With ``--processes`` (PostgreSQL only) it measures instead how the incoming-SMS webhook
+scales with ``serve --workers``: the real command line is started twice on the same seeded
+database, once with 1 process and once with 2 (each on its own port, both listening all
+along), and the same load goes to each in ``--pairs`` interleaved pairs; prints each pair's
+req/s and the median ratio 2 processes / 1 process.
+
+    .venv/bin/python bench/webhooks.py --processes --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/crm_bench
+
 Prints, per phase: requests, seconds, requests/second, p50/p95 latency, non-2xx count, and
 the server process' CPU time per request (steadier than wall-clock figures when other work
 shares the machine; the load average is printed at both ends for the same reason) and the
@@ -367,6 +375,121 @@ def report(name: str, r: PhaseResult, cpu: float, connections: int) -> None:
         print(f"    e.g. {e}")
 
 
+# --- 1 vs 2 processes: the real command line --------------------------------------------------
+
+SERVING = "crm.serve: serving"
+STARTUP_TIMEOUT = 180.0
+
+
+def start_serve(db_url: str, workers: int, workdir: Path) -> tuple[Any, str, Path]:
+    """``python main.py serve --workers N`` on a free port; returns (process, url, log file)."""
+    import subprocess
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TWILIO_"))}
+    env.update({"CRM_DATABASE_URL": db_url, "CRM_HOST": "127.0.0.1", "CRM_PORT": str(port),
+                "CRM_PUBLIC_URL": url, "CRM_SMS_BACKEND": "local", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "CRM_SCHEDULER": "false", "CRM_ACCESS_LOG": "false", "CRM_WORKERS": str(workers)})
+    log = workdir / f"serve-{workers}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env,
+                                cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    return proc, url, log
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def wait_serving(proc: Any, url: str, log: Path, workers: int) -> None:
+    """Until the port answers and, with several workers, each said it serves."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not _answers(url) or (workers > 1 and log.read_text(errors="replace").count(SERVING) < workers):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"serve --workers {workers} did not start:\n"
+                             + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+
+
+async def compare_processes(args: argparse.Namespace) -> int:
+    """Incoming SMS on `serve --workers 1` and `--workers 2`, interleaved pairs, median ratio."""
+    import signal
+
+    n, rng = args.n, random.Random(args.seed)
+    db_url, pg_name = await fresh_database(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="crm-bench-processes-"))
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    servers: list[Any] = []
+    failed = False
+    try:
+        db = Database(db_url)
+        await db.create_all(schema.metadata)
+        await seed(db, args.tenants, n, datetime.now(UTC), rng)
+        await db.dispose()
+        urls = {}
+        for workers in (1, 2):
+            proc, url, log = start_serve(db_url, workers, workdir)
+            servers.append(proc)
+            urls[workers] = (url, proc, log)
+        for workers, (url, proc, log) in urls.items():
+            wait_serving(proc, url, log, workers)
+        print(f"database: PostgreSQL; `python main.py serve --workers 1` and `--workers 2`, both "
+              f"listening; client in its own process, concurrency {args.concurrency}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"incoming SMS, {args.pairs} interleaved pairs of {n} requests")
+        print(f"{'pair':<6} {'1 process req/s':>16} {'2 processes req/s':>18} {'ratio':>7}")
+        loop = asyncio.get_running_loop()
+        ratios = []
+        sent = 0
+        for pair in range(args.pairs):
+            figures = []
+            for workers in (1, 2):
+                url = urls[workers][0]
+                warm = [signed(url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
+                        for _ in range(args.concurrency)]
+                reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
+                                                         reply_body(rng))) for _ in range(n)]
+                result = await loop.run_in_executor(pool, run_phase, url, reqs, args.concurrency, warm)
+                sent += n
+                figures.append(result.requests / result.seconds)
+                failed |= bool(result.statuses)
+                for e in result.errors:
+                    print(f"    e.g. {e}")
+            ratios.append(figures[1] / figures[0])
+            print(f"{pair + 1:<6} {figures[0]:>16.0f} {figures[1]:>18.0f} {ratios[-1]:>7.2f}")
+        print(f"median ratio 2 processes / 1 process: {statistics.median(ratios):.2f} "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        check = Database(db_url)
+        async with check.session() as session:
+            stored = await session.scalar(select(func.count()).select_from(InboundMessage)) or 0
+        await check.dispose()
+        ok = stored == sent
+        print(("ok    " if ok else "WRONG ") + f"inbound rows: {stored} (expected {sent})")
+        failed |= not ok
+    finally:
+        for proc in servers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in servers:
+            try:
+                proc.wait(90)
+            except Exception:  # noqa: BLE001 - do not leave a server behind
+                proc.kill()
+        pool.shutdown()
+        await drop_database(args.database_url, pg_name)
+    return 1 if failed else 0
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: a SQLite file)")
@@ -378,7 +501,13 @@ async def main() -> int:
     parser.add_argument("--pairs", type=int, default=3,
                         help="interleaved baseline/service pairs for the ratio (default 3)")
     parser.add_argument("--seed", type=int, default=20261116)
+    parser.add_argument("--processes", action="store_true",
+                        help="incoming SMS with `serve --workers 1` vs `--workers 2` (PostgreSQL)")
     args = parser.parse_args()
+    if args.processes:
+        if not args.database_url:
+            parser.error("--processes needs --database-url (several workers need PostgreSQL)")
+        return await compare_processes(args)
     n, rng = args.n, random.Random(args.seed)
     replays = max(1, min(args.replays, n))
 

@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     # report lost, e.g. during a database outage).
     status_refresh_after_minutes: float = Field(
         60, ge=1, validation_alias=_env("CRM_STATUS_REFRESH_AFTER_MINUTES"))
+    # Web processes `serve` starts on one port (PostgreSQL only: SQLite has one writer).
+    workers: int = Field(1, ge=1, le=64, validation_alias=_env("CRM_WORKERS"))
     # One line per HTTP request on the console (`serve`); off when a proxy already logs them.
     access_log: bool = Field(True, validation_alias=_env("CRM_ACCESS_LOG"))
 

@@ -31,8 +31,8 @@ from sqlalchemy import select
 from crm.campaigns import outbox
 from crm.campaigns.delivery import apply_early_reports
 from crm.campaigns.models import Campaign
-from crm.campaigns.ratelimit import TokenBucket
 from crm.campaigns.rules import ignores_opt_out, next_allowed
+from crm.campaigns.shared_ratelimit import rate_limiter
 from crm.clock import Clock
 from crm.config import Settings
 from crm.db import Database, database_unreachable
@@ -197,7 +197,9 @@ class Dispatcher:
         self.settings = settings
         self.transport = transport
         self.metrics = metrics
-        self.bucket = TokenBucket(settings.sms_rate, clock)
+        # CRM_SMS_RATE is the sender's total: on PostgreSQL the bucket is a row every
+        # process shares (crm/campaigns/shared_ratelimit.py).
+        self.bucket = rate_limiter(settings.sms_rate, clock, db)
         # Set by wake(); the loop clears it before each look at the outbox, so a wake() during
         # a batch is not lost. Setting it when no loop runs is harmless.
         self.wakeup = asyncio.Event()

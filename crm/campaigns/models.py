@@ -116,3 +116,14 @@ class EarlyDeliveryReport(SQLModel, table=True):
     status: str = Field(max_length=12)
     error_code: int | None = None
     received_at: datetime = utc_field(nullable=False, index=True)
+
+
+class SmsRateBucket(SQLModel, table=True):
+    """The sender's token bucket shared by every process on PostgreSQL
+    (``crm/campaigns/shared_ratelimit.py``): ``CRM_SMS_RATE`` is a total, not per process.
+    One row per sender; ``tokens`` may go below zero (a long message's debt)."""
+
+    __tablename__ = "sms_rate_bucket"
+    name: str = Field(primary_key=True, max_length=40)
+    tokens: float = 0.0
+    updated_at: datetime = utc_field(nullable=False)
