@@ -126,5 +126,7 @@ async def test_an_old_side_link_opens_the_conversation_with_its_list(client, db,
     msgs = await _messages(db, clock)
     await page_login(client, await make_user(db, "adviser", "Blois"))
     target = msgs["Pouvez-vous me rappeler svp"]
-    resp = await client.get(f"/messages?q=durand&ouvert={target.id}", allow_redirects=False)
-    assert resp.status == 303 and resp.headers["Location"] == f"/messages/{target.id}?q=durand"
+    html = await (await client.get(f"/messages?q=durand&ouvert={target.id}")).text()
+    assert 'data-view="conversation"' in html
+    assert f'action="/messages/{target.id}/reply"' in html
+    assert 'name="liste" value="q=durand"' in html

@@ -226,11 +226,8 @@ async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
 @auth.any_user
 async def inbox_page(request: web.Request) -> web.Response:
     """The agency inbox: the list and, on wide screens, the newest conversation beside it."""
-    opened = int_param(request, "ouvert")
-    if opened is not None:
-        # Links from before the side-by-side layout: the conversation's own address.
-        raise web.HTTPSeeOther(conversation_url(opened, list_state(request.query)))
-    return await _render_inbox(request, None, list_state(request.query))
+    # ``ouvert``: links from before the side-by-side layout, shown as the conversation's page.
+    return await _render_inbox(request, int_param(request, "ouvert"), list_state(request.query))
 
 
 @auth.any_user

@@ -102,3 +102,21 @@ async def test_at_390_px_the_list_then_the_conversation_on_its_own_page(logged_i
     await page.get_by_role("link", name="← Messages reçus").click()
     await expect(page.get_by_role("list", name="Conversations")).to_be_visible()
     await _no_sideways_scrolling(page)
+
+
+async def test_at_1280_px_the_list_shows_the_conversation_open_even_far_down(logged_in_page, db):
+    lease = await make_lease(db, last_name="Martin", mobile="+33611000001")
+    async with db.session() as s:
+        for i in range(40):
+            s.add(InboundMessage(provider_sid=f"SM{i:032d}", from_e164="+33611000001", body=f"Message n° {i}",
+                                 received_at=NOW.replace(minute=i), tenant_id=lease.tenant_id,
+                                 agency_id=lease.agency_id))
+        await s.commit()
+        oldest = await s.scalar(select(InboundMessage.id).where(InboundMessage.body == "Message n° 0"))
+    page = await logged_in_page(user=await make_user(db, "adviser", "Blois"))
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto(f"/messages/{oldest}", wait_until="load")
+    current = page.locator(".inbox-items [aria-current=true]")
+    await expect(current).to_contain_text("Message n° 0")  # the last of the 40
+    await expect(current).to_be_in_viewport()
+    await expect(page.locator("#conversation-title")).to_be_in_viewport()
