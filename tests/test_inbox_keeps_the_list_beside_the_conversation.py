@@ -90,6 +90,16 @@ async def test_the_conversation_s_forms_come_back_to_the_same_list(client, db, c
     assert resp.headers["Location"] == back + "&corrige=1"
     resp = await post(f"/messages/{target.id}/rappel", callback_at="2026-11-18T14:30")
     assert resp.headers["Location"] == back
+    # "non" to a possible objection in the list, beside the open conversation: back to both.
+    flagged, other = msgs["Toujours pas d'eau chaude au 3e"], msgs["Merci pour l'info"]
+    async with db.session() as s:
+        for m in (flagged, other):
+            (await s.get(InboundMessage, m.id)).review = "opt_out"
+        await s.commit()
+    resp = await post(f"/messages/{flagged.id}/review", decision="dismiss", back=str(target.id))
+    assert resp.headers["Location"] == back
+    resp = await post(f"/messages/{other.id}/review", decision="dismiss", back="list")
+    assert resp.headers["Location"] == "/messages?q=durand&status=all&page=1"
     resp = await post(f"/messages/{target.id}/handled")
     assert resp.headers["Location"] == "/messages?q=durand&status=all&page=1"
     async with db.session() as s:
