@@ -167,6 +167,10 @@ INCIDENT_KPI = {"incidents": int, "by_kind": [{"kind": OneOf(*INCIDENT_KINDS), "
                             "per_100_households_without_sms": Opt(float)}}
 
 
+REPLY_TEMPLATE = {"id": int, "agency_id": int, "title": str, "body": str, "created_by": Opt(int),
+                  "created_at": str}
+
+
 def listing(item: Any) -> dict[str, Any]:
     return {"items": [item], "total": int, "page": int}
 
@@ -219,11 +223,17 @@ async def _world(client: Any, db: Database, clock: Any) -> World:
     assert incident.status == 201, await incident.text()
     incident_id = (await incident.json())["id"]
     commitments = await (await client.get("/api/v1/commitments", headers=headers["manager"])).json()
+    templates = []
+    for title in ("Transmis au gardien", "Intervention programmée"):
+        resp = await client.post("/api/v1/reply-templates", headers=headers["manager"],
+                                 json={"title": title, "body": f"Bonjour, {title.lower()}."})
+        assert resp.status == 201, await resp.text()
+        templates.append((await resp.json())["id"])
     world_ids = {"incident": incident_id, "commitment": commitments["items"][0]["id"],
                  "tenant": tenants[0].tenant_id, "building": place["building"],
                  "agency": place["agency"], "task": tasks[0].id, "campaign": (await draft.json())["id"],
                  "done_campaign": done.id, "message": inbox["items"][0]["id"],
-                 "request": opened[0], "tenant2": tenants[1].tenant_id}
+                 "request": opened[0], "tenant2": tenants[1].tenant_id, "template": templates[0]}
     return World(client, db, headers, world_ids, users)
 
 
@@ -418,6 +428,17 @@ CASES: list[Case] = [
     Case("rent rebates CSV", "GET", "/api/v1/commitments/rent-rebates.csv?month=2026-11", "manager", 200),
     Case("incident KPIs", "GET", "/api/v1/kpi/incidents?from=2026-11-01&to=2026-11-30", "manager", 200,
          INCIDENT_KPI),
+    Case("reply templates", "GET", "/api/v1/reply-templates", "adviser", 200, listing(REPLY_TEMPLATE)),
+    Case("reply template", "GET", "/api/v1/reply-templates/{template}", "adviser", 200, REPLY_TEMPLATE),
+    Case("reply template creation", "POST", "/api/v1/reply-templates", "manager", 201, REPLY_TEMPLATE,
+         json=lambda w: {"title": "Merci", "body": "Merci de votre message."}),
+    Case("reply template by an adviser", "POST", "/api/v1/reply-templates", "adviser", 403, ERROR,
+         json=lambda w: {"title": "Merci", "body": "Merci de votre message."}),
+    Case("reply template change", "PATCH", "/api/v1/reply-templates/{template}", "manager", 200,
+         REPLY_TEMPLATE, json=lambda w: {"title": "Transmis"}),
+    Case("reply template deletion", "DELETE", "/api/v1/reply-templates/{template}", "manager", 204),
+    Case("reply template of another agency", "GET", "/api/v1/reply-templates/{template}", "outsider",
+         403, ERROR),
     Case("health", "GET", "/healthz", "anonymous", 200,
          {"status": OneOf("ok"), "database": OneOf("ok")}),
     Case("metrics", "GET", "/metrics", "anonymous", 200),
@@ -501,6 +522,7 @@ LISTS = [
     ("/api/v1/calls/queue?date=2026-11-16", "adviser"),
     ("/api/v1/campaigns", "manager"),
     ("/api/v1/inbox", "adviser"),
+    ("/api/v1/reply-templates", "adviser"),
     ("/api/v1/requests?status=all", "adviser"),
     ("/api/v1/surveys/comparison?year=2026", "manager"),
     ("/api/v1/campaigns/presets", "manager"),

@@ -238,6 +238,33 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
      {"data": b"\x00\x01\x02binaire", "headers": {"Content-Type": "text/csv"}}),
     ("admin", "POST", "/api/v1/imports/surveys", {"data": b"", "headers": {"Content-Type": "text/csv"}}),
     ("admin", "POST", "/api/v1/imports/tenants", BAD_MULTIPART),
+    # reply templates ({template}: Blois's)
+    ("manager", "POST", "/api/v1/reply-templates", NOT_JSON),
+    ("manager", "POST", "/api/v1/reply-templates", j(["Titre", "Texte"])),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "", "body": "Bonjour"})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "   ", "body": "Bonjour"})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "x" * 1601})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T" * 81, "body": "Bonjour"})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": 5, "body": ["Bonjour"]})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "a\u0000b"})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B", "couleur": "bleu"})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B", "agency_id": HUGE})),
+    ("manager", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B", "agency_id": "{agency}x"})),
+    ("admin", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B"})),
+    ("admin", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B", "agency_id": 987654})),
+    ("admin", "POST", "/api/v1/reply-templates", j({"title": "T", "body": "B", "agency_id": 0})),
+    ("adviser", "GET", "/api/v1/reply-templates?page=0", {}),
+    ("adviser", "GET", "/api/v1/reply-templates?agency=abc", {}),
+    ("admin", "GET", f"/api/v1/reply-templates?agency={HUGE}", {}),
+    ("adviser", "GET", f"/api/v1/reply-templates/{HUGE}", {}),
+    ("adviser", "GET", f"/api/v1/reply-templates/{BIG}", {}),
+    ("manager", "PATCH", "/api/v1/reply-templates/{template}", NOT_JSON),
+    ("manager", "PATCH", "/api/v1/reply-templates/{template}", j({"title": ""})),
+    ("manager", "PATCH", "/api/v1/reply-templates/{template}", j({"body": "x" * 1601})),
+    ("manager", "PATCH", "/api/v1/reply-templates/{template}", j({"agency_id": "{agency}"})),
+    ("manager", "PATCH", f"/api/v1/reply-templates/{HUGE}", j({"title": "T"})),
+    ("manager", "DELETE", f"/api/v1/reply-templates/{BIG}", {}),
+    ("manager", "DELETE", "/api/v1/reply-templates/987654", {}),
     # surveys
     ("manager", "GET", "/api/v1/surveys/comparison?year=abc", {}),
     ("manager", "GET", "/api/v1/surveys/comparison?year=1800", {}),
@@ -328,7 +355,8 @@ async def test_bad_input_gets_a_json_4xx_and_changes_nothing(client, db, role, m
     blois, _ = await two_agencies(db)
     ids = {"task": blois.task, "fu": blois.follow_up, "campaign": blois.draft,
            "msg": blois.inbound, "tenant": blois.tenant, "agency": blois.agency,
-           "residence": blois.residence, "incident": blois.incident, "commitment": blois.commitment}
+           "residence": blois.residence, "incident": blois.incident, "commitment": blois.commitment,
+           "template": blois.reply_template}
     headers = {} if role == "anon" else await api_user(client, db, role, "Blois")
     before = await snapshot(db)
     kwargs = _fill(kwargs, ids)

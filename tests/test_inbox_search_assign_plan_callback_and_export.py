@@ -1,5 +1,4 @@
-"""The inbox as the tools people know: text search, the open conversation beside the list,
-assignment to an adviser, « planifier le rappel » on a callback request, a CSV export."""
+"""The inbox as the tools people know: text search, assignment to an adviser, « planifier le rappel » on a callback request, a CSV export."""
 
 import csv
 import io
@@ -40,16 +39,6 @@ async def test_search_finds_text_names_and_numbers(client, db, clock):
     assert "eau chaude" in html and "rappeler" not in html
     html = await (await client.get("/messages?q=100%25")).text()  # LIKE wildcards are literal
     assert "0 message" in html
-
-
-async def test_the_chosen_conversation_opens_beside_the_list(client, db, clock):
-    msgs = await _messages(db, clock)
-    await page_login(client, await make_user(db, "adviser", "Blois"))
-    target = msgs["Pouvez-vous me rappeler svp"]
-    html = await (await client.get(f"/messages?q=durand&ouvert={target.id}")).text()
-    assert 'class="inbox-split has-panel"' in html and 'id="panel"' in html
-    assert "Merci pour l&#39;info" in html.split('id="panel"')[1]  # the whole thread with that number
-    assert f'href="/messages/{target.id}">Ouvrir la conversation pour répondre' in html
 
 
 async def test_a_conversation_is_assigned_and_filtered_as_mine(client, db, clock):

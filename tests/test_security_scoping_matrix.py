@@ -24,7 +24,7 @@ def _ids(w: World) -> dict[str, Any]:
             "task": w.task, "fu": w.follow_up, "draft": w.draft, "sent": w.sent,
             "msg": w.inbound, "residence": w.residence, "step": "registered",
             "external_ref": f"REF-{w.marker}", "attempt": w.attempt, "incident": w.incident,
-            "commitment": w.commitment, "household": w.household}
+            "commitment": w.commitment, "household": w.household, "template": w.reply_template}
 
 
 class Caller:
@@ -115,6 +115,11 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/commitments/rent-rebates.csv?month=2026-11&agency={agency}", None),
     ("GET", "/api/v1/kpi/incidents?agency={agency}", None),
     ("POST", "/api/v1/tenants/{tenant}/anonymize", None),
+    ("GET", "/api/v1/reply-templates?agency={agency}", None),
+    ("GET", "/api/v1/reply-templates/{template}", None),
+    ("POST", "/api/v1/reply-templates", {"title": "Intrus", "body": "Bonjour", "agency_id": "{agency}"}),
+    ("PATCH", "/api/v1/reply-templates/{template}", {"title": "Intrus"}),
+    ("DELETE", "/api/v1/reply-templates/{template}", None),
     # pages
     ("GET", "/locataires/{tenant}", None),
     ("GET", "/locataires?agency={agency}", None),
@@ -171,6 +176,7 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/messages/{msg}/attribuer", {"assigned_to": ""}),
     ("GET", "/messages/modeles?agency={agency}", None),
     ("POST", "/messages/modeles?agency={agency}", {"title": "Intrus", "body": "Bonjour"}),
+    ("POST", "/messages/modeles/{template}/supprimer", None),
     ("POST", "/messages/{msg}/rappel", {"callback_at": "2026-11-18T14:30"}),
     ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),
 ]
@@ -257,6 +263,8 @@ LISTS: list[tuple[str, str, str | None]] = [
     ("manager", "/campagnes/{blois_sent}", "Coupure BLOISMARK"),
     ("manager", "/campagnes/{blois_draft}", "Brouillon BLOISMARK"),
     ("adviser", "/api/v1/incidents?status=all", "Ascenseur BLOISMARK"),
+    ("adviser", "/api/v1/reply-templates", "Modèle BLOISMARK"),
+    ("manager", "/api/v1/reply-templates", "Modèle BLOISMARK"),
     ("manager", "/api/v1/commitments?status=all", "Ascenseur BLOISMARK"),
     ("manager", "/api/v1/commitments/rent-rebates.csv?month=2026-11", None),
     ("manager", "/api/v1/kpi/incidents", None),

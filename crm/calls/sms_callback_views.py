@@ -10,6 +10,7 @@ from aiohttp import web
 
 from crm import auth, calendar
 from crm.calls.tasks import request_callback_from_sms
+from crm.inbox.list_state import conversation_url, state_from_form
 from crm.inbox.models import InboundStatus
 from crm.inbox.triage_views import scoped_message
 from crm.keys import CLOCK, DB, SETTINGS
@@ -25,7 +26,7 @@ async def schedule_callback_submit(request: web.Request) -> web.StreamResponse:
     settings, now = request.app[SETTINGS], request.app[CLOCK].now()
     async with request.app[DB].session() as session:
         message = await scoped_message(request, session)
-        back = f"/messages/{message.id}"
+        back = conversation_url(message.id, state_from_form(form))
         if message.tenant_id is None:
             raise redirect(request, back, "Numéro inconnu : aucun locataire à rappeler.", kind="error")
         try:

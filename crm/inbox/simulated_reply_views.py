@@ -13,6 +13,7 @@ from crm import auth
 from crm.campaigns.local_sms_views import render_local_sms, visible_sms
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.inbox.inbound import receive
+from crm.inbox.list_state import conversation_url, state_from_form
 from crm.keys import CLOCK, DB, SETTINGS, SMS
 from crm.phones import normalise_phone
 from crm.sms.encoding import MAX_CHARACTERS
@@ -71,7 +72,7 @@ async def simulate_reply_submit(request: web.Request) -> web.StreamResponse:
         # Twilio would send the TwiML answer (STOP confirmation, "we will call you back")
         # itself, outside the outbox: the local backend keeps it the same way.
         await request.app[SMS].send(e164, received.reply)
-    raise web.HTTPSeeOther(f"/messages/{received.message_id}")
+    raise web.HTTPSeeOther(conversation_url(received.message_id, state_from_form(form)))
 
 
 PAGE_ROUTES = [

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from crm import auth
 from crm.csvexport import excel_csv
+from crm.inbox.list_state import conversation_url, state_from_form
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.understanding import INTENT_LABELS, Intent
 from crm.keys import DB, SETTINGS
@@ -74,7 +75,7 @@ async def assign_submit(request: web.Request) -> web.StreamResponse:
     raw = str(form.get("assigned_to", "")).strip()
     async with request.app[DB].session() as session:
         message = await scoped_message(request, session)
-        back = f"/messages/{message.id}"
+        back = conversation_url(message.id, state_from_form(form))
         if raw == "":
             message.assigned_to = None
             text = "Conversation rendue à l'agence (personne n'en est chargé)."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -19,6 +21,7 @@ from crm.campaigns.labels import OUTBOX_STATUS_LABELS
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
 from crm.inbox.inbound import receive, tenant_names
+from crm.inbox.list_state import conversation_url, list_state, list_url, state_from_form
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.triage_views import advisers_of, assigned_filter, is_callback_request, search_filter
 from crm.inbox.understanding import INTENT_LABELS, SENTIMENT_LABELS, Intent
@@ -27,7 +30,16 @@ from crm.models import Agency
 from crm.sms.encoding import MAX_CHARACTERS
 from crm.sms.signature import verified_form
 from crm.tenants.optouts import is_opted_out
-from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
+from crm.web.jsonutil import (
+    int_param,
+    int_value,
+    json_response,
+    page_params,
+    page_values,
+    paginated,
+    read_json,
+)
+from crm.web.listing import page_links
 from crm.web.middlewares import PRINCIPAL, principal
 from crm.web.render import render
 
@@ -99,13 +111,15 @@ def _filters(p: Principal, *, agency: int | None, status: str, intent: str | Non
     return where + search_filter(q) + assigned_filter(assigned, p.user_id)
 
 
-def inbox_where(request: web.Request) -> list[Any]:
-    """The inbox's filters from the query string (page, API and CSV alike)."""
+def inbox_where(request: web.Request, values: Mapping[str, str] | None = None) -> list[Any]:
+    """The inbox's filters from the query string (page, API and CSV alike), or from
+    ``values`` (the list state a conversation's form carried back)."""
     p = principal(request)
-    return _filters(p, agency=int_param(request, "agency") if p.is_admin or request.path.startswith("/api/") else None,
-                    status=request.query.get("status") or InboundStatus.OPEN,
-                    intent=request.query.get("intent") or None, campaign=int_param(request, "campaign"),
-                    q=request.query.get("q"), assigned=request.query.get("attribue"))
+    v = request.query if values is None else values
+    return _filters(p, agency=int_value(v, "agency") if p.is_admin or request.path.startswith("/api/") else None,
+                    status=v.get("status") or InboundStatus.OPEN,
+                    intent=v.get("intent") or None, campaign=int_value(v, "campaign"),
+                    q=v.get("q"), assigned=v.get("attribue"))
 
 
 async def _list(session: AsyncSession, where: list[Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
@@ -211,19 +225,33 @@ async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
 
 @auth.any_user
 async def inbox_page(request: web.Request) -> web.Response:
-    """The agency inbox: open or handled replies, filtered by intent and campaign."""
+    """The agency inbox: the list and, on wide screens, the newest conversation beside it."""
+    # ``ouvert``: links from before the side-by-side layout, shown as the conversation's page.
+    return await _render_inbox(request, int_param(request, "ouvert"), list_state(request.query))
+
+
+@auth.any_user
+async def inbox_conversation_page(request: web.Request) -> web.Response:
+    """One conversation beside the list (alone on a phone): both ways, reply, "traité"."""
+    return await _render_inbox(request, int(request.match_info["id"]), list_state(request.query),
+                               sent=request.query.get("envoye"),
+                               corrected=request.query.get("corrige") == "1")
+
+
+async def _render_inbox(request: web.Request, message_id: int | None, state: dict[str, str], *,
+                        sent: str | None = None, error: str | None = None, draft: str = "",
+                        corrected: bool = False) -> web.Response:
+    """The inbox page: the list (with ``state``'s filters and page) and one conversation,
+    side by side from 1024 px. ``message_id`` None is the list's own page: the newest
+    conversation opens beside it, and a phone shows the list alone; with an id, a phone
+    shows the conversation alone (static/style.css, ``data-view``)."""
     p = principal(request)
-    page, per_page = page_params(request)
-    status = request.query.get("status") or InboundStatus.OPEN
-    intent = request.query.get("intent") or None
-    campaign = int_param(request, "campaign")
-    agency = int_param(request, "agency") if p.is_admin else None
-    where = inbox_where(request)
-    opened = int_param(request, "ouvert")
+    page, per_page = page_values(state)
+    where = inbox_where(request, state)
     async with request.app[DB].session() as session:
         items, total = await _list(session, where, page, per_page)
-        # Wide screens: the chosen conversation beside the list, as in the inbox tools people know.
-        panel = await _panel(session, p, opened) if opened else None
+        selected = message_id if message_id is not None else (items[0]["id"] if items else None)
+        conv = await _conversation_context(request, session, p, selected) if selected else {}
         agencies = list(await session.scalars(select(Agency).order_by(Agency.name))) if p.is_admin else []
         alerts = await _alerts(session, p)
         campaign_ids = {c for c in (await session.scalars(
@@ -233,22 +261,47 @@ async def inbox_page(request: web.Request) -> web.Response:
         campaigns = list(await session.scalars(
             select(Campaign).where(Campaign.id.in_(campaign_ids), Campaign.kind == "campaign").order_by(Campaign.created_at.desc())
         )) if campaign_ids else []
+    pages = (total + per_page - 1) // per_page
+    filters = {k: v for k, v in state.items() if k not in ("page", "per_page")}
     return await render("inbox/list.html", request, {
-        "items": items, "total": total, "page": page, "per_page": per_page,
-        "status": status, "intent": intent, "campaign": campaign, "alerts": alerts,
-        "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies, "agency": agency,
-        "q": request.query.get("q") or "", "assigned": request.query.get("attribue") or "",
-        "panel": panel, "opened": opened,
-        "query": {k: v for k, v in request.query.items() if k not in ("page", "ouvert") and v},
-        **_labels(),
-    })
+        "view": "conversation" if message_id is not None else "list", "selected_id": selected,
+        "items": items, "total": total, "page": page, "pages": pages,
+        "page_links": page_links(page, pages, state),
+        "status": state.get("status") or InboundStatus.OPEN, "intent": state.get("intent"),
+        "campaign": int_value(state, "campaign"), "alerts": alerts,
+        "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies,
+        "agency": int_value(state, "agency") if p.is_admin else None,
+        "q": state.get("q", ""), "assigned": state.get("attribue", ""),
+        "state": state, "liste": urlencode(state), "list_url": list_url(state),
+        "csv_query": urlencode(filters),
+        "sent": sent, "error": error, "draft": draft, "corrected": corrected,
+        "message": None, **conv, **_labels(),
+    }, status=422 if error else 200)
 
 
-async def _panel(session: AsyncSession, p: Principal, message_id: int) -> dict[str, Any]:
+async def _conversation_context(request: web.Request, session: AsyncSession, p: Principal,
+                                message_id: int) -> dict[str, Any]:
+    """What the conversation pane shows: the messages both ways, the tenant, the reply box
+    with the agency's templates, assignment, "planifier le rappel"."""
+    from crm.inbox.reply_templates import templates_for
+
     message = await _message(session, p, message_id)
     names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
-    return {"message": message, "tenant_name": names.get(message.tenant_id or 0),
-            "thread": await conversation(session, message.from_e164, limit=30, agency_id=p.agency_scope())}
+    # Other features' links for this message (the request it answers, "créer une demande").
+    links = [link for find in hooks.MESSAGE_LINKS.handlers()
+             for link in await find(session, message.id, message.outbox_message_id)]
+    return {
+        "message": message, "tenant_name": names.get(message.tenant_id or 0),
+        "thread": await conversation(session, message.from_e164, agency_id=p.agency_scope()),
+        "opted_out": await is_opted_out(session, message.from_e164),
+        "reply_campaign": await session.get(Campaign, message.campaign_id) if message.campaign_id else None,
+        "request_links": links if message.tenant_id else [],
+        "advisers": await advisers_of(session, message.agency_id),
+        "reply_templates": await templates_for(session, message.agency_id),
+        "callback_form": is_callback_request(message),
+        "min_callback": request.app[CLOCK].now().astimezone(request.app[SETTINGS].tz).strftime("%Y-%m-%dT%H:%M"),
+        "review_pending": message.review is not None and message.review_outcome is None,
+    }
 
 
 async def conversation(session: AsyncSession, e164: str, limit: int = 200,
@@ -278,66 +331,35 @@ async def conversation(session: AsyncSession, e164: str, limit: int = 200,
     return out[-limit:]
 
 
-@auth.any_user
-async def inbox_conversation_page(request: web.Request) -> web.Response:
-    """One conversation: the messages both ways, a reply box, "traité"."""
-    return await _render_conversation(request, int(request.match_info["id"]),
-                                      sent=request.query.get("envoye"),
-                                      corrected=request.query.get("corrige") == "1")
-
-
-async def _render_conversation(request: web.Request, message_id: int, *, sent: str | None = None,
-                               error: str | None = None, draft: str = "",
-                               corrected: bool = False) -> web.Response:
-    p = principal(request)
-    async with request.app[DB].session() as session:
-        message = await _message(session, p, message_id)
-        names = await tenant_names(session, {message.tenant_id} if message.tenant_id else set())
-        thread = await conversation(session, message.from_e164, agency_id=p.agency_scope())
-        opted_out = await is_opted_out(session, message.from_e164)
-        campaign = await session.get(Campaign, message.campaign_id) if message.campaign_id else None
-        # Other features' links for this message (the request it answers, "créer une demande").
-        links = [link for find in hooks.MESSAGE_LINKS.handlers()
-                 for link in await find(session, message.id, message.outbox_message_id)]
-        advisers = await advisers_of(session, message.agency_id)
-        from crm.inbox.reply_templates import templates_for
-
-        reply_templates = await templates_for(session, message.agency_id)
-    return await render("inbox/conversation.html", request, {
-        "reply_templates": reply_templates,
-        "advisers": advisers, "callback_form": is_callback_request(message),
-        "min_callback": request.app[CLOCK].now().astimezone(request.app[SETTINGS].tz).strftime("%Y-%m-%dT%H:%M"),
-        "message": message, "tenant_name": names.get(message.tenant_id or 0),
-        "thread": thread, "opted_out": opted_out, "campaign": campaign, "sent": sent,
-        "error": error, "draft": draft, "corrected": corrected, "intents": Intent.ALL,
-        "review_pending": message.review is not None and message.review_outcome is None,
-        "links": links if message.tenant_id else [],
-        **_labels(),
-    }, status=422 if error else 200)
+async def render_conversation_error(request: web.Request, message_id: int, state: dict[str, str],
+                                    error: str, draft: str = "") -> web.Response:
+    """The conversation again, with a form's refusal (422) and what was typed."""
+    return await _render_inbox(request, message_id, state, error=error, draft=draft)
 
 
 @auth.any_user
 async def inbox_reply_submit(request: web.Request) -> web.Response:
-    """Send the reply typed in the conversation page."""
+    """Send the reply typed in the conversation, back to it (and to the same list)."""
     message_id = int(request.match_info["id"])
     form = await request.post()
+    state = state_from_form(form)
     body = str(form.get("body", ""))
     try:
         result = await _reply(request, message_id, body)
     except Invalid as exc:
-        return await _render_conversation(request, message_id, error=exc.message, draft=body)
+        return await render_conversation_error(request, message_id, state, exc.message, draft=body)
     if form.get("and_handled"):
         await _mark_handled(request, message_id)
     # Outside the sending hours the reply waits (crm.campaigns.direct): the page says so.
     sent = "programme" if result.next_try_at > request.app[CLOCK].now() else "1"
-    raise web.HTTPSeeOther(f"/messages/{message_id}?envoye={sent}")
+    raise web.HTTPSeeOther(conversation_url(message_id, state, envoye=sent))
 
 
 @auth.any_user
 async def inbox_handled_submit(request: web.Request) -> web.Response:
-    """Mark a message as handled from the pages, back to the inbox."""
+    """Mark a message as handled from the pages, back to the same list."""
     await _mark_handled(request, int(request.match_info["id"]))
-    raise web.HTTPSeeOther("/messages")
+    raise web.HTTPSeeOther(list_url(state_from_form(await request.post())))
 
 
 # --- the open count in the navigation -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -82,9 +83,14 @@ def _check_values(value: Any, path: str = "") -> None:
 
 def page_params(request: web.Request) -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (default 50, at most 1000)."""
+    return page_values(request.query)
+
+
+def page_values(values: Mapping[str, str]) -> tuple[int, int]:
+    """``page_params`` of a query string kept elsewhere (a form's hidden field)."""
     try:
-        page = int(request.query.get("page", "1"))
-        per_page = int(request.query.get("per_page", "50"))
+        page = int(values.get("page", "1"))
+        per_page = int(values.get("per_page", "50"))
     except ValueError:
         raise ApiError("page et per_page doivent être des entiers.", code="invalid_pagination") from None
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
@@ -95,7 +101,12 @@ def page_params(request: web.Request) -> tuple[int, int]:
 
 
 def int_param(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
+    return int_value(request.query, name)
+
+
+def int_value(values: Mapping[str, str], name: str) -> int | None:
+    """``int_param`` of a query string kept elsewhere (a form's hidden field)."""
+    raw = values.get(name)
     if raw in (None, ""):
         return None
     try:

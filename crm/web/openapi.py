@@ -86,6 +86,11 @@ OPS: dict[str, dict[str, Any]] = {
         "intent": ({"type": "string", "enum": INTENTS}, "Understood intent."),
         "campaign": (INT, "Campaign id."), **PAGING}},
     "api_inbox_reply": {"body": "crm.inbox.views:ReplyIn", "status": 202},
+    "api_reply_templates": {"query": {**AGENCY, **PAGING}},
+    "api_reply_template_create": {"body": "crm.inbox.reply_templates_api:ReplyTemplateIn", "status": 201,
+                                  "responses": {"409": "The agency already has 50 templates."}},
+    "api_reply_template_update": {"body": "crm.inbox.reply_templates_api:ReplyTemplatePatch"},
+    "api_reply_template_delete": {"status": 204, "produces": None},
     "api_survey_comparison": {"query": {**SURVEY_QUERY, **PAGING}},
     "api_survey_comparison_csv": {"query": SURVEY_QUERY, "produces": "text/csv"},
 }

@@ -52,7 +52,8 @@ def _feature_routes(kind: str) -> list[Route]:
         "crm.campaigns.status_views",  # Twilio delivery status callbacks
         "crm.inbox.triage_views",  # inbox: CSV and assignment (before /messages/{id})
         "crm.calls.sms_callback_views",  # inbox: planning a callback a tenant asked for by SMS
-        "crm.inbox.reply_templates",  # inbox: reply templates per agency
+        "crm.inbox.reply_templates",  # inbox: reply templates per agency (pages)
+        "crm.inbox.reply_templates_api",  # inbox: reply templates per agency (JSON API)
         "crm.inbox.views",  # incoming SMS webhook and the inbox
         "crm.inbox.replies.views",  # inbox: intent corrections, "objection possible" answers
         "crm.campaigns.local_sms_views",  # "SMS envoyés (simulation)" page of the local backend

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from crm.calls.models import CallAttempt, CallTask, Interview, TaskKind, TaskStatus
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.db import Database
-from crm.inbox.models import InboundMessage
+from crm.inbox.models import InboundMessage, ReplyTemplate
 from crm.requests.models import RequestSmsTemplate, RequestStep, TenantRequest
 from crm.sms.models import LocalSms
 from tests.support.calls import new_task
@@ -44,6 +44,7 @@ class World:
     incident: int = 0  # an open lift breakdown with a due commitment
     commitment: int = 0
     household: int = 0
+    reply_template: int = 0
 
 
 async def build_agency(db: Database, name: str, marker: str, mobile: str) -> World:
@@ -95,7 +96,9 @@ async def build_agency(db: Database, name: str, marker: str, mobile: str) -> Wor
                                  agency_id=task.agency_id, campaign_id=sent.id,
                                  outbox_message_id=outbox.id, intent="question")
         local = LocalSms(sid=sid, to=mobile, body=f"Coupure {marker}", at=AT)
-        s.add_all([inbound, local])
+        template = ReplyTemplate(agency_id=task.agency_id, title=f"Modèle {marker}",
+                                 body=f"Réponse type {marker}", created_at=AT)
+        s.add_all([inbound, local, template])
         await s.commit()
         from crm.models import Lease
 
@@ -105,7 +108,8 @@ async def build_agency(db: Database, name: str, marker: str, mobile: str) -> Wor
                       residence=lease.residence_id, tenant=task.tenant_id, lease=task.lease_id,
                       task=task.id, attempt=attempt.id, interview=interview.id,  # type: ignore[arg-type]
                       follow_up=follow_up.id, draft=draft.id, sent=sent.id,  # type: ignore[arg-type]
-                      inbound=inbound.id, outbox=outbox.id, local_sms=local.id)  # type: ignore[arg-type]
+                      inbound=inbound.id, outbox=outbox.id, local_sms=local.id,  # type: ignore[arg-type]
+                      reply_template=template.id)  # type: ignore[arg-type]
     world.incident, world.commitment, world.household = await _incident(db, world, mobile)
     # Survey answers and interviews of the year, for the comparison pages.
     await add_interviews(db, [{"cleanliness": 4}], at=AT - timedelta(days=100), agency=name)
@@ -179,6 +183,9 @@ async def snapshot(db: Database) -> dict[str, Any]:
             select(TenantRequest.id, TenantRequest.status, TenantRequest.owner_id,
                    TenantRequest.description, TenantRequest.urgency).order_by(TenantRequest.id))).all()
         out["request_templates"] = await s.scalar(select(func.count()).select_from(RequestSmsTemplate))
+        out["reply_templates"] = (await s.execute(select(ReplyTemplate.id, ReplyTemplate.agency_id,
+                                                         ReplyTemplate.title, ReplyTemplate.body)
+                                                  .order_by(ReplyTemplate.id))).all()
         out["inbound"] = (await s.execute(select(InboundMessage.id, InboundMessage.status)
                                           .order_by(InboundMessage.id))).all()
         out["campaigns"] = (await s.execute(select(Campaign.id, Campaign.status)

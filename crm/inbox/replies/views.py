@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from crm import auth
 from crm.errors import Invalid
+from crm.inbox.list_state import conversation_url, list_url, state_from_form
 from crm.inbox.replies.actions import correct_intent, corrections_csv, decide_review
 from crm.keys import DB, SETTINGS
 from crm.web.jsonutil import int_param, json_response, read_json
@@ -67,8 +68,12 @@ async def corrections_csv_page(request: web.Request) -> web.Response:
 
 
 def _back(form: MultiDictProxy[object], message_id: int) -> str:
-    # Only two places to go back to: the list or the conversation (never a URL from the form).
-    return "/messages" if form.get("back") == "list" else f"/messages/{message_id}"
+    # Only inbox addresses (never a URL from the form): the list, the conversation answered,
+    # or the conversation open beside the list; with the list's filters and page.
+    state, back = state_from_form(form), str(form.get("back", ""))
+    if back == "list":
+        return list_url(state)
+    return conversation_url(int(back) if back.isdigit() and len(back) < 10 else message_id, state)
 
 
 @auth.any_user
@@ -80,10 +85,10 @@ async def correct_intent_submit(request: web.Request) -> web.Response:
     try:
         await correct_intent(request.app, principal(request), message_id, intent)
     except Invalid as exc:
-        from crm.inbox.views import _render_conversation
+        from crm.inbox.views import render_conversation_error
 
-        return await _render_conversation(request, message_id, error=exc.message)
-    raise web.HTTPSeeOther(f"/messages/{message_id}?corrige=1")
+        return await render_conversation_error(request, message_id, state_from_form(form), exc.message)
+    raise web.HTTPSeeOther(conversation_url(message_id, state_from_form(form), corrige=1))
 
 
 @auth.any_user
