@@ -32,6 +32,7 @@ from crm.incidents.rules import COMMITMENT_LABELS, KIND_LABELS, NOTICE_DAYS, hou
 from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
 from crm.web.jsonutil import int_param, page_params
+from crm.web.listing import page_links
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -83,9 +84,12 @@ async def incidents_page(request: web.Request) -> web.Response:
         items, total = await read.list_incidents(
             session, principal(request), status=status, agency=int_param(request, "agency"),
             kind=request.query.get("kind") or None, page=page, per_page=per_page, now=now, timeline=False)
+    pages = max(1, -(-total // per_page))
+    params = {k: v for k, v in request.query.items() if k in ("status", "agency", "kind", "per_page")}
     return await render("incidents/list.html", request, {
         "items": items, "total": total, "page": page, "per_page": per_page, "status": status,
-        **_labels()})
+        "pages": pages, "links": page_links(page, pages, params),
+        "show_agency": principal(request).is_admin, **_labels()})
 
 
 async def _help_plan(request: web.Request, session: Any, item: dict[str, Any],

@@ -22,6 +22,7 @@ from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import MessageSkip, RequestSource, TenantRequest
 from crm.requests.views import api_indicators_csv, now_of, save_template, scoped, tz_of
 from crm.web.jsonutil import MAX_INT, MAX_YEAR, MIN_YEAR, page_params
+from crm.web.listing import page_links
 from crm.web.middlewares import principal
 from crm.web.render import render
 
@@ -97,14 +98,15 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
         owners = await _owners(session, agency) if not mine else []
         agencies = list((await session.scalars(select(Agency).order_by(Agency.name))).all()) if p.is_admin else []
     query = {k: v for k, v in request.query.items() if k != "page"}
+    pages = max(1, -(-total // PER_PAGE))
     return await render("requests/list.html", request, {
         "mine": mine, "items": items, "total": total, "counts": counts, "late_count": late or 0,
         "filters": filters, "tenants": tenants, "users": users, "owners": owners,
         "agencies": agencies, "agency": agency, "now": now, "labels": steps.LABELS,
         "kinds": steps.KINDS, "categories": steps.CATEGORIES, "category_label": steps.category_label,
-        "page": page,
-        "next_url": f"{request.path}?{urlencode({**query, 'page': page + 1})}" if page * PER_PAGE < total else None,
-        "prev_url": f"{request.path}?{urlencode({**query, 'page': page - 1})}" if page > 1 else None,
+        "page": page, "pages": pages, "links": page_links(page, pages, {k: v for k, v in query.items() if k not in ("message", "erreur")}),
+        # Admins see every agency's requests: each row says whose it is.
+        "agency_names": {a.id: a.name for a in agencies} if agency is None else {},
         "sort_url": lambda sort: f"{request.path}?{urlencode({**query, 'sort': sort})}",
         "message": request.query.get("message"), "error": request.query.get("erreur"),
     })
