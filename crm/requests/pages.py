@@ -26,7 +26,6 @@ from crm.web.listing import page_links
 from crm.web.middlewares import principal
 from crm.web.render import render
 
-PER_PAGE = 50
 OUTBOX_LABELS = {
     "pending": "en attente d'envoi", "sending": "en cours d'envoi", "sent": "envoyé",
     "delivered": "distribué", "undelivered": "non distribué", "failed": "échec",
@@ -76,7 +75,7 @@ async def _owners(session: Any, agency_id: int | None) -> list[User]:
 async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
     p, now = principal(request), now_of(request)
     try:
-        page, _ = page_params(request)
+        page, per_page = page_params(request)
         owner = p.user_id if mine else _int(request.query.get("owner"))
         filters = queries.Filters.parse(request.query, owner_id=owner)
         agency = p.agency_scope(_int(request.query.get("agency")))
@@ -89,7 +88,7 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
     scope = [] if agency is None else [TenantRequest.agency_id == agency]
     where = scope + filters.conditions(now)
     async with request.app[DB].session() as session:
-        items, total = await queries.find(session, where, sort=filters.sort, page=page, per_page=PER_PAGE)
+        items, total = await queries.find(session, where, sort=filters.sort, page=page, per_page=per_page)
         count_filters = queries.Filters(**{**filters.__dict__, "status": None})
         counts = await service.count_by_status(session, scope + count_filters.conditions(now))
         late = await session.scalar(queries.count_stmt(scope + [service.late_condition(now)]))
@@ -98,7 +97,7 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
         owners = await _owners(session, agency) if not mine else []
         agencies = list((await session.scalars(select(Agency).order_by(Agency.name))).all()) if p.is_admin else []
     query = {k: v for k, v in request.query.items() if k != "page"}
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-total // per_page))
     return await render("requests/list.html", request, {
         "mine": mine, "items": items, "total": total, "counts": counts, "late_count": late or 0,
         "filters": filters, "tenants": tenants, "users": users, "owners": owners,
