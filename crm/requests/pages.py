@@ -21,6 +21,7 @@ from crm.models import Agency, Tenant, User
 from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import MessageSkip, RequestSource, TenantRequest
 from crm.requests.views import api_indicators_csv, now_of, save_template, scoped, tz_of
+from crm.web import flash
 from crm.web.jsonutil import MAX_INT, MAX_YEAR, MIN_YEAR, page_params
 from crm.web.listing import page_links
 from crm.web.middlewares import principal
@@ -31,6 +32,11 @@ OUTBOX_LABELS = {
     "delivered": "distribué", "undelivered": "non distribué", "failed": "échec",
     "unknown": "incertain (à vérifier)", "cancelled": "annulé", **MessageSkip.LABELS,
 }
+
+
+# The form field a refusal is about (docs/DEVELOPING.md "Form errors name the field").
+_FIELD_OF_CODE = {"invalid_kind": "kind", "invalid_category": "category", "invalid_urgency": "urgency",
+                  "invalid_owner": "owner_id", "appointment_required": "appointment_at"}
 
 
 def _redirect(path: str, **query: Any) -> web.HTTPFound:
@@ -180,7 +186,8 @@ async def request_step_submit(request: web.Request) -> web.Response:
     if status == steps.SCHEDULED:
         appointment = _local_datetime(str(form.get("appointment_at", "")), request)
         if appointment is None:
-            raise _redirect(back, erreur="Choisissez la date et l'heure du rendez-vous.")
+            raise flash.redirect(request, back, "Choisissez la date et l'heure du rendez-vous.",
+                                 kind="error", field="appointment_at")
     p = principal(request)
     try:
         async with request.app[DB].session() as session:
@@ -193,9 +200,10 @@ async def request_step_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code)) from None
     service.wake(request.app)
-    raise _redirect(back, message=f"Étape « {steps.LABELS[status]} » enregistrée.")
+    raise flash.redirect(request, back, f"Étape « {steps.LABELS[status]} » enregistrée.")
 
 
 @auth.any_user
@@ -212,8 +220,9 @@ async def request_owner_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
-    raise _redirect(back, message="Responsable enregistré.")
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code)) from None
+    raise flash.redirect(request, back, "Responsable enregistré.")
 
 
 async def _prefill(request: web.Request, session: Any) -> dict[str, Any]:
@@ -255,7 +264,8 @@ async def request_new_submit(request: web.Request) -> web.Response:
     message_id = _int(form.get("message_id"))
     back = "/demandes/nouvelle?" + urlencode({k: v for k, v in (("tenant", tenant_id), ("message_id", message_id)) if v})
     if tenant_id is None:
-        raise _redirect("/demandes/nouvelle", erreur="Choisissez le locataire (depuis sa fiche).")
+        raise flash.redirect(request, "/demandes/nouvelle", "Choisissez le locataire (depuis sa fiche).",
+                             kind="error")
     data = service.NewRequest(
         tenant_id=tenant_id, kind=str(form.get("kind", "")), category=str(form.get("category", ""))[:60],
         description=str(form.get("description", ""))[:4000],
@@ -277,9 +287,13 @@ async def request_new_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
+        # Back to the form with what was typed, the refused field marked.
+        draft = {"kind": data.kind, "category": data.category, "urgency": data.urgency or "",
+                 "description": data.description}
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code), draft=draft) from None
     service.wake(request.app)
-    raise _redirect(f"/demandes/{item.id}", message="Demande enregistrée.")
+    raise flash.redirect(request, f"/demandes/{item.id}", "Demande enregistrée.")
 
 
 @auth.admins
