@@ -28,7 +28,6 @@ from crm.sms.encoding import MAX_CHARACTERS
 from crm.sms.signature import verified_form
 from crm.tenants.optouts import is_opted_out
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
-from crm.web.listing import page_links
 from crm.web.middlewares import PRINCIPAL, principal
 from crm.web.render import render
 
@@ -127,7 +126,7 @@ def _item(m: InboundMessage, names: dict[int, str]) -> dict[str, Any]:
         "intent": m.intent, "sentiment": m.sentiment, "sentiment_score": m.sentiment_score,
         "campaign_id": m.campaign_id, "status": m.status, "decided_by": m.decided_by,
         "review": m.review if m.review_outcome is None else None,
-        "assigned_to": m.assigned_to, "agency_id": m.agency_id,
+        "assigned_to": m.assigned_to,
     }
 
 
@@ -234,18 +233,14 @@ async def inbox_page(request: web.Request) -> web.Response:
         campaigns = list(await session.scalars(
             select(Campaign).where(Campaign.id.in_(campaign_ids), Campaign.kind == "campaign").order_by(Campaign.created_at.desc())
         )) if campaign_ids else []
-    pages = max(1, -(-total // per_page))
-    query = {k: v for k, v in request.query.items() if k not in ("page", "ouvert") and v}
     return await render("inbox/list.html", request, {
-        "items": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
-        "links": page_links(page, pages, query),
+        "items": items, "total": total, "page": page, "per_page": per_page,
         "status": status, "intent": intent, "campaign": campaign, "alerts": alerts,
         "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies, "agency": agency,
-        # Admins see every agency's replies: each row says whose it is.
-        "agency_names": {a.id: a.name for a in agencies} if agency is None else {},
         "q": request.query.get("q") or "", "assigned": request.query.get("attribue") or "",
         "panel": panel, "opened": opened,
-        "query": query, **_labels(),
+        "query": {k: v for k, v in request.query.items() if k not in ("page", "ouvert") and v},
+        **_labels(),
     })
 
 

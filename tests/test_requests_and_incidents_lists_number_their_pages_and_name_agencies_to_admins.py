@@ -1,4 +1,4 @@
-"""The inbox, requests and incidents lists show page numbers (partials/pagination.html)
+"""The requests and incidents lists show page numbers (partials/pagination.html)
 whose links keep the filters, and tell an admin, who sees every agency, whose each row is;
 a manager, who sees only their agency, gets no agency note."""
 
@@ -11,7 +11,7 @@ import pytest
 from tests.support.factories import make_user, page_login
 from tests.support.security import two_agencies
 
-LISTS = ["/messages", "/demandes", "/incidents"]
+LISTS = ["/demandes", "/incidents"]
 
 
 def _page_links(html: str) -> dict[str, str]:
