@@ -18,7 +18,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO
 
 from crm.text import strip_accents
@@ -31,7 +31,38 @@ class CsvFileError(Exception):
     """The file as a whole cannot be imported (not a CSV, empty, a required column missing).
 
     Raised before anything is written. The message is French and says what to fix.
+    ``missing`` lists the absent required columns as ``(key, French label)``.
     """
+
+    def __init__(self, message: str, *, missing: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+
+    def details(self, field: str = "file") -> list[dict[str, str]]:
+        """The API's error details: field paths with French messages (docs/DEVELOPING.md
+        "Form errors name the field"): the whole message on the file, then each missing
+        column as ``file.columns.<key>``."""
+        return [{"field": field, "message": str(self)}] + [
+            {"field": f"{field}.columns.{key}", "message": f"Colonne obligatoire absente : « {label} »."}
+            for key, label in self.missing]
+
+
+# What an upload may be called: a landlord's export is .csv, sometimes .txt (Excel's "Texte
+# (séparateur : tabulation)"); a workbook gets its own advice.
+TEXT_EXTENSIONS = frozenset({"", ".csv", ".txt", ".tsv", ".tab", ".dat"})
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+
+
+def check_filename(filename: str | None) -> None:
+    """Refuse an upload by its name before reading it (CsvFileError, French)."""
+    name = (filename or "").strip()
+    suffix = PurePath(name).suffix.lower() if name else ""
+    if suffix in WORKBOOK_EXTENSIONS:
+        raise CsvFileError(f"« {name} » est un classeur ({suffix}) : enregistrez-le au format "
+                           "« CSV (séparateur : point-virgule) » puis recommencez.")
+    if suffix not in TEXT_EXTENSIONS:
+        raise CsvFileError(f"« {name} » n'est pas un fichier CSV (extension {suffix}) : choisissez "
+                           "l'export au format .csv.")
 
 
 def header_key(text: str) -> str:

@@ -38,14 +38,16 @@ async def test_an_adviser_opens_schedules_and_finishes_a_request_by_forms(client
     assert "Enregistrée" in page and "Fixer le rendez-vous" in page and 'type="datetime-local"' in page
     resp = await client.post(f"/demandes/{request_id}/etape", allow_redirects=False,
                              data={"csrf_token": csrf, "status": "scheduled", "appointment_at": AT_SEVEN})
-    assert resp.status == 302 and "message=" in resp.headers["Location"]
+    assert resp.status == 302 and resp.headers["Location"] == f"/demandes/{request_id}"
+    assert "Étape « Rendez-vous fixé » enregistrée." in await (await client.get(resp.headers["Location"])).text()
     await sent_sms(app, db)
     page = await (await client.get(f"/demandes/{request_id}")).text()
     assert "mardi 17 novembre 2026 à 14h30" in page  # the SMS text shown on the request
     assert "envoyé" in page
     refused = await client.post(f"/demandes/{request_id}/etape", allow_redirects=False,
                                 data={"csrf_token": csrf, "status": "registered"})
-    assert "erreur=" in refused.headers["Location"]
+    assert refused.headers["Location"] == f"/demandes/{request_id}"
+    assert 'class="flash error"' in await (await client.get(refused.headers["Location"])).text()
     async with db.session() as s:
         item = await s.get(TenantRequest, request_id)
         assert item.status == "scheduled" and item.owner_id == user.id

@@ -54,7 +54,9 @@ async def test_a_wrong_structure_is_a_422_and_nothing_is_written(client, db):
     assert resp.status == 422
     error = (await resp.json())["error"]
     assert error["code"] == "invalid_file"
-    assert error["details"] == {"missing_columns": ["respondent_ref"]}
+    assert error["details"][0]["field"] == "file"
+    assert error["details"][1:] == [{"field": "file.columns.respondent_ref",
+                                     "message": "Colonne obligatoire absente : « n° répondant »."}]
     assert await _count(db) == 0
 
 
@@ -99,7 +101,7 @@ async def test_the_page_says_when_a_file_is_refused_whole(client, db):
     form.add_field("file", b"\x89PNG\r\n\x1a\n\x00\x00", filename="photo.png", content_type="image/png")
     resp = await client.post("/enquetes/import", data=form)
     assert resp.status == 422
-    assert "Fichier refusé, rien n'a été importé" in await resp.text()
+    assert "Fichier refusé : photo.png, rien n'a été importé" in await resp.text()
 
 
 async def test_the_command_line_imports_and_prints_the_report(db, settings, tmp_path, capsys):

@@ -132,4 +132,4 @@ async def test_a_missing_column_is_named_in_the_error(db, clock):
         await import_surveys(db, survey_csv([], header=["Enquête", "Période", "Agence", "Thème", "Note"]),
                              clock=clock)
     assert "n° répondant (respondent_ref)" in err.value.message
-    assert err.value.details == {"missing_columns": ["respondent_ref"]}
+    assert [d["field"] for d in err.value.details] == ["file", "file.columns.respondent_ref"]

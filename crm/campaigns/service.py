@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -257,15 +257,41 @@ def summary(campaign: Campaign, total: int = 0) -> dict[str, Any]:
             "send_at": campaign.send_at, "recipients": total}
 
 
+_RECIPIENTS = (select(func.count()).select_from(OutboxMessage)
+               .where(OutboxMessage.campaign_id == Campaign.id).correlate(Campaign).scalar_subquery())
+# The campaign's life, in order, rather than the codes' alphabet.
+_STATUS_ORDER = case({s: i for i, s in enumerate((
+    CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.DONE,
+    CampaignStatus.CANCELLED))}, value=Campaign.status, else_=9)
+# Sortable columns of the list (``sort`` parameter, "-key" descending). Each is (first keys,
+# always ascending, so that campaigns never launched stay last either way; the keys the
+# direction applies to).
+SORTS: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {
+    "name": ((), (func.lower(Campaign.name),)),
+    "created": ((), (Campaign.created_at,)),
+    "launched": ((Campaign.launched_at.is_(None),), (Campaign.launched_at,)),
+    "status": ((), (_STATUS_ORDER,)),
+    "recipients": ((), (_RECIPIENTS,)),
+    "agency": ((), (func.coalesce(Agency.name, ""),)),  # "" : every agency (admins' campaigns)
+}
+DEFAULT_SORT = "-created"  # newest first
+
+
 async def list_campaigns(session: AsyncSession, p: Principal, page: int, per_page: int,
-                         agency: int | None = None) -> tuple[list[dict[str, Any]], int]:
+                         agency: int | None = None, sort: str = "created",
+                         descending: bool = True) -> tuple[list[dict[str, Any]], int]:
     where = [Campaign.kind == "campaign", *p.scope_filter(Campaign.agency_id, agency)]
     total = await session.scalar(select(func.count()).select_from(Campaign).where(*where))
-    campaigns = (await session.scalars(
-        select(Campaign).where(*where).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    first, keys = SORTS.get(sort, SORTS["created"])
+    rows = (await session.execute(
+        select(Campaign, Agency.name).outerjoin(Agency, Agency.id == Campaign.agency_id).where(*where)
+        # Equal keys (one agency, one status): newest first, as the default order.
+        .order_by(*first, *(k.desc() if descending else k for k in keys),
+                  Campaign.created_at.desc(), Campaign.id.desc())
         .offset((page - 1) * per_page).limit(per_page))).all()
+    campaigns = [c for c, _ in rows]
     sizes: dict[int, int] = dict((await session.execute(
         select(OutboxMessage.campaign_id, func.count())
         .where(OutboxMessage.campaign_id.in_([c.id for c in campaigns]))
         .group_by(OutboxMessage.campaign_id))).all()) if campaigns else {}
-    return [summary(c, sizes.get(c.id, 0)) for c in campaigns], int(total or 0)
+    return [summary(c, sizes.get(c.id, 0)) | {"agency_name": name} for c, name in rows], int(total or 0)

@@ -21,9 +21,11 @@ from crm.campaigns.rules import decide_urgent
 from crm.csvexport import excel_csv
 from crm.errors import Forbidden, Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
-from crm.models import Lease, Phone, PhoneKind, Tenant
+from crm.models import Agency, Lease, Phone, PhoneKind, Tenant
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
+from crm.web.listing import page_links, sort_choice, sort_links, sort_options
 from crm.web.middlewares import principal
+from crm.web.openapi import AGENCY, PAGING
 from crm.web.render import render
 
 
@@ -50,14 +52,39 @@ async def api_create(request: web.Request) -> web.Response:
     return json_response(body, status=201)
 
 
+def _api_sort(request: web.Request) -> tuple[str, bool]:
+    """``sort=name`` or ``sort=-name`` (descending), among ``service.SORTS``; default newest
+    first. An unknown key is a 400 naming the parameter (pages fall back instead)."""
+    raw = request.query.get("sort", "").strip()
+    if raw and raw.lstrip("-") not in service.SORTS:
+        message = (f"Le paramètre sort doit valoir {', '.join(service.SORTS)}, précédé de « - » "
+                   "pour l'ordre décroissant.")
+        raise Invalid(message, code="invalid_parameter", status=400,
+                      details=[{"field": "sort", "message": message}])
+    return sort_choice(raw, service.SORTS, service.DEFAULT_SORT)
+
+
 @auth.managers
 async def api_list(request: web.Request) -> web.Response:
-    """List campaigns, newest first (paginated)."""
+    """List campaigns, newest first (paginated).
+
+    `sort`: name, created, launched, status, recipients or agency; `-key` for descending
+    (default `-created`). Campaigns never launched come last when sorting by `launched`.
+    """
     page, per_page = page_params(request)
+    sort, descending = _api_sort(request)
     async with request.app[DB].session() as session:
         items, total = await service.list_campaigns(
-            session, principal(request), page, per_page, int_param(request, "agency"))
+            session, principal(request), page, per_page, int_param(request, "agency"),
+            sort=sort, descending=descending)
     return json_response(paginated(items, total, page))
+
+
+api_list.openapi = {"query": {
+    **AGENCY,
+    "sort": ({"type": "string", "enum": [*service.SORTS, *(f"-{k}" for k in service.SORTS)],
+              "default": service.DEFAULT_SORT}, "Order; -key for descending (default: newest first)."),
+    **PAGING}}
 
 
 @auth.managers
@@ -196,17 +223,34 @@ async def api_tenant_sms(request: web.Request) -> web.Response:
 
 
 
+SORT_LABELS = {"name": "Nom", "created": "Date de création", "launched": "Date d'envoi",
+               "status": "Statut", "recipients": "Destinataires", "agency": "Agence"}
+
+
 @auth.managers
 async def campaigns_page(request: web.Request) -> web.Response:
+    p = principal(request)
     page, per_page = page_params(request)
+    sort, descending = sort_choice(request.query.get("sort"), service.SORTS, service.DEFAULT_SORT)
+    agency = int_param(request, "agency") if p.is_admin else None
     async with request.app[DB].session() as session:
-        items, total = await service.list_campaigns(session, principal(request), page, per_page)
-    from crm.web.listing import page_links
-
+        items, total = await service.list_campaigns(session, p, page, per_page, agency,
+                                                    sort=sort, descending=descending)
+        agencies = (await session.execute(select(Agency.id, Agency.name).order_by(Agency.name))).all() \
+            if p.is_admin else []
     pages = max(1, -(-total // per_page))
+    params = {"agency": agency, "per_page": per_page if per_page != 50 else None}
+    chosen = ("-" if descending else "") + sort
+    # Managers see their own agency only: no agency column to sort by.
+    keys = [k for k in service.SORTS if p.is_admin or k != "agency"]
+    keep = {k: v for k, v in params.items() if v is not None}
     return await render("campaigns/list.html", request, {
         "campaigns": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
-        "links": page_links(page, pages, {"per_page": per_page if per_page != 50 else None}),
+        "links": page_links(page, pages, params | ({"sort": chosen} if chosen != service.DEFAULT_SORT else {})),
+        "sorts": sort_links(sort, descending, keys, params),
+        "sort_options": sort_options({k: SORT_LABELS[k] for k in keys}, sort, descending),
+        "sort_keep": keep, "sort_action": "/campagnes",
+        "show_agency": p.is_admin, "agencies": agencies, "agency": agency,
         "status_labels": CAMPAIGN_STATUS_LABELS, "category_labels": presets.CATEGORY_LABELS,
     })
 

@@ -34,8 +34,10 @@ from crm.keys import CLOCK, DB, PAGE_CONTEXT, SETTINGS
 from crm.models import Agency
 from crm.web import flash
 from crm.web.jsonutil import int_param, page_params
+from crm.web.listing import page_links
 from crm.web.middlewares import principal
 from crm.web.render import render
+from crm.web.validation import french_details
 
 STATUS_LABELS = {IncidentStatus.PLANNED: "Programmé", IncidentStatus.OPEN: "En cours",
                  IncidentStatus.RESOLVED: "Résolu"}
@@ -62,10 +64,10 @@ def _local(value: str, tz: Any, field: str) -> datetime | None:
         naive = datetime.fromisoformat(value)
     except ValueError:
         raise Invalid("Date et heure illisibles.", code="validation_error",
-                      details=[{"field": field, "message": "invalid datetime"}]) from None
+                      details=[{"field": field, "message": "Date et heure illisibles (JJ/MM/AAAA HH:MM)."}]) from None
     if naive.tzinfo is not None or not 2000 <= naive.year <= 2100:
         raise Invalid("Date et heure hors limites.", code="validation_error",
-                      details=[{"field": field, "message": "out of range"}])
+                      details=[{"field": field, "message": "Date et heure hors limites (années 2000 à 2100)."}])
     return naive.replace(tzinfo=tz)
 
 
@@ -100,9 +102,12 @@ async def incidents_page(request: web.Request) -> web.Response:
         items, total = await read.list_incidents(
             session, principal(request), status=status, agency=int_param(request, "agency"),
             kind=request.query.get("kind") or None, page=page, per_page=per_page, now=now, timeline=False)
+    pages = max(1, -(-total // per_page))
+    params = {k: v for k, v in request.query.items() if k in ("status", "agency", "kind", "per_page")}
     return await render("incidents/list.html", request, {
         "items": items, "total": total, "page": page, "per_page": per_page, "status": status,
-        **_labels()})
+        "pages": pages, "links": page_links(page, pages, params),
+        "show_agency": principal(request).is_admin, **_labels()})
 
 
 async def _help_plan(request: web.Request, session: Any, item: dict[str, Any],
@@ -156,10 +161,36 @@ async def _estate(request: web.Request) -> list[dict[str, Any]]:
 
 
 async def _form_page(request: web.Request, form: dict[str, Any], error: str | None = None,
-                     status: int = 200) -> web.Response:
+                     status: int = 200, errors: dict[str, str] | None = None) -> web.Response:
     return await render("incidents/declare.html", request, {
-        "estate": await _estate(request), "form": form, "error": error, "kinds": IncidentKind.ALL,
-        "notice_days": NOTICE_DAYS, **_labels()}, status=status)
+        "estate": await _estate(request), "form": form, "error": error, "errors": errors or {},
+        "kinds": IncidentKind.ALL, "notice_days": NOTICE_DAYS, **_labels()}, status=status)
+
+
+# The declaration form's fields, as its labels name them; a refusal marks the field it is
+# about (docs/DEVELOPING.md "Form errors name the field").
+DECLARE_LABELS = {"kind": "Service interrompu", "title": "Titre", "description": "Description",
+                  "scope": "Où", "starts_at": "Début", "expected_end_at": "Fin prévue",
+                  "referent_name": "Nom du référent", "referent_phone": "Téléphone du référent",
+                  "force_short_notice": "Raison d'un délai de prévenance court"}
+_FIELD_OF_CODE = {"empty_scope": "scope", "unknown_scope": "scope", "scope_spans_agencies": "scope",
+                  "scope_agency_mismatch": "scope", "end_before_start": "expected_end_at",
+                  "breakdown_in_future": "starts_at", "invalid_referent_phone": "referent_phone",
+                  "referent_required": "referent_name", "notice_too_short": "force_short_notice"}
+
+
+def _form_field(path: str) -> str:
+    """``referent.phone`` -> ``referent_phone``, ``scope.buildings.0`` -> ``scope``."""
+    parts = path.split(".")
+    return "referent_" + parts[1] if parts[0] == "referent" and len(parts) > 1 else parts[0]
+
+
+def _declare_errors(details: list[dict[str, str]]) -> tuple[str, dict[str, str]]:
+    errors: dict[str, str] = {}
+    for d in details:
+        errors.setdefault(_form_field(d["field"]), d["message"])
+    named = ", ".join(DECLARE_LABELS.get(f, f) for f in errors)
+    return f"À corriger : {named}.", errors
 
 
 @auth.managers
@@ -203,12 +234,17 @@ async def declare_submit(request: web.Request) -> web.StreamResponse:
         })
         incident_id = await service.declare(request.app, data, principal(request))
     except ValidationError as exc:
-        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors()}))
-        return await _form_page(request, values, f"Champs à corriger : {fields}.", status=422)
+        summary, errors = _declare_errors(french_details(exc))
+        return await _form_page(request, values, summary, status=422, errors=errors)
     except ApiError as exc:
         if exc.status == 403:
             raise
-        return await _form_page(request, values, exc.message, status=422)
+        errors = {}
+        if isinstance(exc.details, list):
+            errors = _declare_errors(exc.details)[1]
+        elif exc.code in _FIELD_OF_CODE:
+            errors = {_FIELD_OF_CODE[exc.code]: exc.message}
+        return await _form_page(request, values, exc.message, status=422, errors=errors)
     raise flash.redirect(request, f"/incidents/{incident_id}", "Incident déclaré.", see_other=True)
 
 

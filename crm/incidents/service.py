@@ -116,8 +116,9 @@ class DoneIn(BaseModel):
 
 def _check_moment(value: datetime | None, field: str) -> None:
     if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise Invalid(f"Date hors limites ({MIN_YEAR}-{MAX_YEAR}).", code="validation_error",
-                      details=[{"field": field, "message": "out of range"}])
+        message = f"Date hors limites (années {MIN_YEAR} à {MAX_YEAR})."
+        raise Invalid(f"Champ invalide : {field} ({message[:1].lower()}{message[1:-1]}).",
+                      code="validation_error", details=[{"field": field, "message": message}])
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -21,16 +21,22 @@ from crm.models import Agency, Tenant, User
 from crm.requests import indicators, queries, service, sms_templates, steps
 from crm.requests.models import MessageSkip, RequestSource, TenantRequest
 from crm.requests.views import api_indicators_csv, now_of, save_template, scoped, tz_of
+from crm.web import flash
 from crm.web.jsonutil import MAX_INT, MAX_YEAR, MIN_YEAR, page_params
+from crm.web.listing import page_links
 from crm.web.middlewares import principal
 from crm.web.render import render
 
-PER_PAGE = 50
 OUTBOX_LABELS = {
     "pending": "en attente d'envoi", "sending": "en cours d'envoi", "sent": "envoyé",
     "delivered": "distribué", "undelivered": "non distribué", "failed": "échec",
     "unknown": "incertain (à vérifier)", "cancelled": "annulé", **MessageSkip.LABELS,
 }
+
+
+# The form field a refusal is about (docs/DEVELOPING.md "Form errors name the field").
+_FIELD_OF_CODE = {"invalid_kind": "kind", "invalid_category": "category", "invalid_urgency": "urgency",
+                  "invalid_owner": "owner_id", "appointment_required": "appointment_at"}
 
 
 def _redirect(path: str, **query: Any) -> web.HTTPFound:
@@ -75,7 +81,7 @@ async def _owners(session: Any, agency_id: int | None) -> list[User]:
 async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
     p, now = principal(request), now_of(request)
     try:
-        page, _ = page_params(request)
+        page, per_page = page_params(request)
         owner = p.user_id if mine else _int(request.query.get("owner"))
         filters = queries.Filters.parse(request.query, owner_id=owner)
         agency = p.agency_scope(_int(request.query.get("agency")))
@@ -88,7 +94,7 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
     scope = [] if agency is None else [TenantRequest.agency_id == agency]
     where = scope + filters.conditions(now)
     async with request.app[DB].session() as session:
-        items, total = await queries.find(session, where, sort=filters.sort, page=page, per_page=PER_PAGE)
+        items, total = await queries.find(session, where, sort=filters.sort, page=page, per_page=per_page)
         count_filters = queries.Filters(**{**filters.__dict__, "status": None})
         counts = await service.count_by_status(session, scope + count_filters.conditions(now))
         late = await session.scalar(queries.count_stmt(scope + [service.late_condition(now)]))
@@ -97,14 +103,15 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
         owners = await _owners(session, agency) if not mine else []
         agencies = list((await session.scalars(select(Agency).order_by(Agency.name))).all()) if p.is_admin else []
     query = {k: v for k, v in request.query.items() if k != "page"}
+    pages = max(1, -(-total // per_page))
     return await render("requests/list.html", request, {
         "mine": mine, "items": items, "total": total, "counts": counts, "late_count": late or 0,
         "filters": filters, "tenants": tenants, "users": users, "owners": owners,
         "agencies": agencies, "agency": agency, "now": now, "labels": steps.LABELS,
         "kinds": steps.KINDS, "categories": steps.CATEGORIES, "category_label": steps.category_label,
-        "page": page,
-        "next_url": f"{request.path}?{urlencode({**query, 'page': page + 1})}" if page * PER_PAGE < total else None,
-        "prev_url": f"{request.path}?{urlencode({**query, 'page': page - 1})}" if page > 1 else None,
+        "page": page, "pages": pages, "links": page_links(page, pages, {k: v for k, v in query.items() if k not in ("message", "erreur")}),
+        # Admins see every agency's requests: each row says whose it is.
+        "agency_names": {a.id: a.name for a in agencies} if agency is None else {},
         "sort_url": lambda sort: f"{request.path}?{urlencode({**query, 'sort': sort})}",
         "message": request.query.get("message"), "error": request.query.get("erreur"),
     })
@@ -179,7 +186,8 @@ async def request_step_submit(request: web.Request) -> web.Response:
     if status == steps.SCHEDULED:
         appointment = _local_datetime(str(form.get("appointment_at", "")), request)
         if appointment is None:
-            raise _redirect(back, erreur="Choisissez la date et l'heure du rendez-vous.")
+            raise flash.redirect(request, back, "Choisissez la date et l'heure du rendez-vous.",
+                                 kind="error", field="appointment_at")
     p = principal(request)
     try:
         async with request.app[DB].session() as session:
@@ -192,9 +200,10 @@ async def request_step_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code)) from None
     service.wake(request.app)
-    raise _redirect(back, message=f"Étape « {steps.LABELS[status]} » enregistrée.")
+    raise flash.redirect(request, back, f"Étape « {steps.LABELS[status]} » enregistrée.")
 
 
 @auth.any_user
@@ -211,8 +220,9 @@ async def request_owner_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
-    raise _redirect(back, message="Responsable enregistré.")
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code)) from None
+    raise flash.redirect(request, back, "Responsable enregistré.")
 
 
 async def _prefill(request: web.Request, session: Any) -> dict[str, Any]:
@@ -254,7 +264,8 @@ async def request_new_submit(request: web.Request) -> web.Response:
     message_id = _int(form.get("message_id"))
     back = "/demandes/nouvelle?" + urlencode({k: v for k, v in (("tenant", tenant_id), ("message_id", message_id)) if v})
     if tenant_id is None:
-        raise _redirect("/demandes/nouvelle", erreur="Choisissez le locataire (depuis sa fiche).")
+        raise flash.redirect(request, "/demandes/nouvelle", "Choisissez le locataire (depuis sa fiche).",
+                             kind="error")
     data = service.NewRequest(
         tenant_id=tenant_id, kind=str(form.get("kind", "")), category=str(form.get("category", ""))[:60],
         description=str(form.get("description", ""))[:4000],
@@ -276,9 +287,13 @@ async def request_new_submit(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
-        raise _redirect(back, erreur=exc.message) from None
+        # Back to the form with what was typed, the refused field marked.
+        draft = {"kind": data.kind, "category": data.category, "urgency": data.urgency or "",
+                 "description": data.description}
+        raise flash.redirect(request, back, exc.message, kind="error",
+                             field=_FIELD_OF_CODE.get(exc.code), draft=draft) from None
     service.wake(request.app)
-    raise _redirect(f"/demandes/{item.id}", message="Demande enregistrée.")
+    raise flash.redirect(request, f"/demandes/{item.id}", "Demande enregistrée.")
 
 
 @auth.admins

@@ -14,9 +14,18 @@ __all__ = ["SurveyFileError", "fold", "read_rows"]
 
 
 class SurveyFileError(Invalid):
-    """The file as a whole cannot be read: nothing is imported."""
+    """The file as a whole cannot be read: nothing is imported. Its details name the field
+    like any form error: ``[{"field": "file", "message"}]``, then one
+    ``file.columns.<column>`` per missing required column (``CsvFileError.details``)."""
 
     code = "invalid_file"
+
+    def __init__(self, message: str, *, missing: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message, details=CsvFileError(message, missing=missing).details())
+
+    @classmethod
+    def of(cls, exc: CsvFileError) -> SurveyFileError:
+        return cls(str(exc), missing=exc.missing)
 
 
 def read_rows(
@@ -31,7 +40,7 @@ def read_rows(
     try:
         reader = Reader(io.BytesIO(raw))
     except CsvFileError as exc:
-        raise SurveyFileError(str(exc)) from None
+        raise SurveyFileError.of(exc) from None
     by_folded = {alias: name for name, aliases in columns.items() for alias in aliases}
     positions: dict[str, int] = {}
     for index, cell in enumerate(reader.header):
@@ -44,7 +53,7 @@ def read_rows(
             "Colonnes obligatoires absentes : "
             + ", ".join(f"{(labels or {}).get(name, name)} ({name})" for name in missing)
             + ". Vérifiez la ligne d'en-tête et le séparateur (; ou ,).",
-            details={"missing_columns": missing},
+            missing=[(name, (labels or {}).get(name, name)) for name in missing],
         )
     for line, cells in reader.rows_raw():
         if cells is None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import auth
 from crm.calendar import local_today
+from crm.csvfile import CsvFileError, check_filename
 from crm.errors import ApiError, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency, AuditEvent
@@ -72,7 +73,11 @@ async def _upload(request: web.Request) -> bytes:
         form = await request.post()
         field = form.get("file")
         if field is None or isinstance(field, str | bytes | bytearray):
-            raise SurveyFileError("Aucun fichier reçu (champ « file »).")
+            raise SurveyFileError("Aucun fichier reçu : choisissez le fichier CSV des réponses (champ « file »).")
+        try:
+            check_filename(field.filename)
+        except CsvFileError as exc:
+            raise SurveyFileError.of(exc) from None
         return field.file.read()
     return await request.read()
 
@@ -82,7 +87,9 @@ async def api_import_surveys(request: web.Request) -> web.Response:
     """Import quarterly survey answers (CSV).
 
     Idempotent per survey, respondent and theme. Answer: {imported, updated, unchanged,
-    rejected: [{line, reason}]}; a file whose structure is wrong is refused whole (422).
+    rejected: [{line, reason}]}; a file whose structure is wrong is refused whole (422
+    `invalid_file`); `details` names the field: `[{field: "file", message}]`, then one
+    `file.columns.<column>` per missing required column.
     """
     report = await import_surveys(request.app[DB], await _upload(request),
                                   clock=request.app[CLOCK], user_id=principal(request).user_id)
@@ -188,19 +195,21 @@ async def surveys_report(request: web.Request) -> web.Response:
 
 @auth.admins
 async def surveys_import_page(request: web.Request) -> web.Response:
-    return await render("surveys/import.html", request, {"report": None, "error": None})
+    return await render("surveys/import.html", request, {"report": None, "error": None, "filename": None})
 
 
 @auth.admins
 async def surveys_import_submit(request: web.Request) -> web.Response:
     report, error, status = None, None, 200
+    upload = (await request.post()).get("file") if request.content_type.startswith("multipart/") else None
+    filename = upload.filename if isinstance(upload, web.FileField) else None
     try:
         report = await import_surveys(request.app[DB], await _upload(request),
                                       clock=request.app[CLOCK], user_id=principal(request).user_id)
     except SurveyFileError as exc:
         error, status = exc.message, 422
-    return await render("surveys/import.html", request, {"report": report, "error": error},
-                        status=status)
+    return await render("surveys/import.html", request,
+                        {"report": report, "error": error, "filename": filename}, status=status)
 
 
 API_ROUTES = [

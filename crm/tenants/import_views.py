@@ -14,6 +14,7 @@ from typing import IO, Any
 from aiohttp import web
 
 from crm import auth
+from crm.csvfile import check_filename
 from crm.errors import Invalid
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.tenants.imports import ImportFileError, ImportReport, import_tenants
@@ -36,6 +37,7 @@ async def _uploaded_file(request: web.Request) -> AsyncIterator[IO[bytes]]:
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
             raise ImportFileError("Aucun fichier reçu : choisissez le fichier CSV des locataires.")
+        check_filename(upload.filename)
         upload.file.seek(0)
         yield upload.file
         return
@@ -65,12 +67,14 @@ async def api_import_tenants(request: web.Request) -> web.Response:
 
     Body: the CSV itself (text/csv) or a multipart form with a ``file`` field. Answers the
     counts and the rejected rows and warnings with their line numbers; a file whose
-    structure is wrong is refused whole (422, nothing imported).
+    structure is wrong is refused whole (422 `invalid_file`, nothing imported); `details`
+    names the field: `[{field: "file", message}]`, then one `file.columns.<column>` per
+    missing required column.
     """
     try:
         report = await _run_import(request)
     except ImportFileError as exc:
-        raise Invalid(str(exc), code="invalid_file") from None
+        raise Invalid(str(exc), code="invalid_file", details=exc.details()) from None
     return json_response(report.as_dict())
 
 

@@ -40,7 +40,7 @@ from crm.tenants.directory import (
 )
 from crm.tenants.estate import estate_tree
 from crm.web.jsonutil import int_param, json_response, page_params, paginated
-from crm.web.listing import page_links, sort_choice, sort_links
+from crm.web.listing import page_links, sort_choice, sort_links, sort_options
 from crm.web.middlewares import principal
 from crm.web.render import page_context, render
 
@@ -109,6 +109,7 @@ async def api_tenant(request: web.Request) -> web.Response:
 # --- pages -------------------------------------------------------------------------------
 
 PAGE_SIZE = 50
+SORT_LABELS = {"name": "Locataire", "contract": "Contrat", "lease_start": "Date d'entrée", "place": "Logement"}
 
 
 @auth.any_user
@@ -150,6 +151,8 @@ async def tenants_page(request: web.Request) -> web.Response:
         "filters": filters, "agencies": agencies, "residences": residences, "buildings": buildings,
         "links": page_links(page, pages, sorted_params),
         "sorts": sort_links(sort, descending, list(SORTS), params),
+        "sort_options": sort_options(SORT_LABELS, sort, descending),
+        "sort_keep": params, "sort_action": "/locataires",
         "group_residences": p.is_admin and filters.agency_id is None,
     })
 

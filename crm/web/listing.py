@@ -50,3 +50,11 @@ def sort_links(current: str, descending: bool, keys: list[str], params: Mapping[
             "arrow": ("▼" if descending else "▲") if active else "",
         }
     return out
+
+
+def sort_options(labels: Mapping[str, str], current: str, descending: bool) -> list[dict[str, Any]]:
+    """The same orders as a ``<select name="sort">`` (``partials/sort_choice.html``): on a
+    phone the table's header, and its sort links, are hidden behind the cards."""
+    return [{"value": f"{'-' if down else ''}{key}", "label": f"{label} ({'décroissant' if down else 'croissant'})",
+             "selected": key == current and down == descending}
+            for key, label in labels.items() for down in (False, True)]

@@ -69,7 +69,6 @@ OPS: dict[str, dict[str, Any]] = {
     "api_kpi_courtesy_calls": {"query": KPI_QUERY},
     "api_kpi_courtesy_calls_csv": {"query": KPI_QUERY, "produces": "text/csv"},
     "api_campaign_create": {"body": "crm.campaigns.service:CampaignIn", "status": 201},
-    "api_campaigns": {"query": {**AGENCY, **PAGING}},
     "api_campaign_preview_draft": {"body": "crm.campaigns.service:CampaignIn"},
     "api_campaign_audience_count": {"body": "crm.campaigns.views:AudienceCountIn"},
     "api_campaign_presets": {"query": PAGING},

@@ -65,9 +65,12 @@ async def openapi(request: web.Request) -> web.Response:
     return json_response(document(api_routes()))
 
 
+EMAIL_MAX, PASSWORD_MAX = 254, 1024
+
+
 class LoginIn(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
+    email: str = Field(min_length=3, max_length=EMAIL_MAX)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 def _user_public(user: User) -> dict[str, Any]:
@@ -130,15 +133,46 @@ def _safe_next(value: str | None) -> str:
     return local_path(value, "/")
 
 
-@auth.public
-async def login_page(request: web.Request) -> web.Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+async def _login_form(request: web.Request, *, next_url: str, email: str = "",
+                      errors: dict[str, str] | None = None, error: str | None = None,
+                      both: bool = False, status: int = 200) -> web.Response:
+    """The login page with a fresh form token; ``errors`` name the fields (``email``,
+    ``password``), ``error`` is about the form as a whole (an expired token); ``both``
+    marks the e-mail too when the pair of them was refused."""
+    token = secrets.token_urlsafe(24) if errors or error else (
+        request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24))
     response = await render(
         "login.html", request,
-        {"login_csrf": token, "next": _safe_next(request.query.get("next")), "error": None, "email": ""},
+        {"login_csrf": token, "next": next_url, "error": error, "errors": errors or {}, "email": email,
+         "both": both},
+        status=status,
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/login")
     return response
+
+
+@auth.public
+async def login_page(request: web.Request) -> web.Response:
+    return await _login_form(request, next_url=_safe_next(request.query.get("next")))
+
+
+def _login_field_errors(email: str, password: str) -> dict[str, str]:
+    """What can be said before asking the database: blank or implausible fields."""
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Saisissez votre adresse e-mail."
+    elif "@" not in email or len(email) > EMAIL_MAX:
+        errors["email"] = "Adresse e-mail invalide : elle s'écrit comme prenom.nom@bailleur.fr."
+    if not password:
+        errors["password"] = "Saisissez votre mot de passe."
+    elif len(password) > PASSWORD_MAX:
+        errors["password"] = "Mot de passe trop long (1 024 caractères au plus)."
+    return errors
+
+
+# Which field a refused login is about. Wrong credentials mark both (saying which one is
+# wrong would tell who has an account); a throttle is about the account or the address.
+_LOGIN_ERROR_FIELD = {"invalid_credentials": "password", "login_throttled": "email"}
 
 
 @auth.public
@@ -148,33 +182,29 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "")))
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
-    error: str | None = None
-    status = 200
     if not cookie_token or form.get("login_csrf") != cookie_token:
-        error, status = "Le formulaire a expiré. Merci de recommencer.", 403
-    else:
-        now = request.app[CLOCK].now()
-        try:
-            async with request.app[DB].session() as session:
-                user = await auth.authenticate(session, email, password, now, _ip(request))
-                token = await auth.issue_token(session, user, now, kind="session")
-                await session.commit()
-        except ApiError as exc:
-            error, status = exc.message, exc.status
-        else:
-            found = web.HTTPFound(next_url)
-            secure = request.app[SETTINGS].public_url.startswith("https://")
-            found.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
-                             secure=secure, path="/")
-            found.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
-            raise found
-    fresh = secrets.token_urlsafe(24)
-    response = await render(
-        "login.html", request,
-        {"login_csrf": fresh, "next": next_url, "error": error, "email": email}, status=status,
-    )
-    response.set_cookie(LOGIN_CSRF_COOKIE, fresh, httponly=True, samesite="Strict", path="/login")
-    return response
+        return await _login_form(request, next_url=next_url, email=email, status=403,
+                                 error="Le formulaire a expiré. Merci de recommencer.")
+    errors = _login_field_errors(email, password)
+    if errors:
+        # Not an attempt: nothing is counted by the throttle, nothing is audited.
+        return await _login_form(request, next_url=next_url, email=email, errors=errors, status=422)
+    now = request.app[CLOCK].now()
+    try:
+        async with request.app[DB].session() as session:
+            user = await auth.authenticate(session, email, password, now, _ip(request))
+            token = await auth.issue_token(session, user, now, kind="session")
+            await session.commit()
+    except ApiError as exc:
+        field = _LOGIN_ERROR_FIELD.get(exc.code, "password")
+        return await _login_form(request, next_url=next_url, email=email,
+                                 errors={field: exc.message}, status=exc.status,
+                                 both=exc.code == "invalid_credentials")
+    found = web.HTTPFound(next_url)
+    secure = request.app[SETTINGS].public_url.startswith("https://")
+    found.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure, path="/")
+    found.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    raise found
 
 
 @auth.any_user

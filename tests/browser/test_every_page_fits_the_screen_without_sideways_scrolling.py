@@ -12,9 +12,9 @@ PAGES = {
     "admin": ["/ce-matin", "/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}",
               "/campagnes", "/campagnes/nouvelle", "/campagnes/{sent}", "/campagnes/{draft}",
               "/locataires", "/locataires/{tenant}", "/indicateurs", "/enquetes", "/enquetes/rapport",
-              "/enquetes/import", "/sms-simulation", "/imports"],
+              "/enquetes/import", "/sms-simulation", "/imports", "/incidents"],
     "adviser": ["/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}", "/locataires",
-                "/locataires/{tenant}", "/sms-simulation"],
+                "/locataires/{tenant}", "/sms-simulation", "/incidents"],
 }
 
 WIDER = "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -78,3 +78,34 @@ async def bulk_building(db: Database, n: int, building: str = "Tour") -> None:
         await s.execute(insert(Phone), [dict(tenant_id=i, e164=f"+3370{i:07d}", kind="mobile", created_at=NOW)
                                         for i in ids_])
         await s.commit()
+
+
+# name: (agency, days after the first, status, days to launch or None, recipients)
+LISTED = {
+    "bravo": ("Vendôme", 1, "done", 2, 3),
+    "Alpha": ("Blois", 3, "sending", 3, 5),
+    "charlie": ("Blois", 0, "draft", None, 0),
+    "Delta": ("Blois", 2, "cancelled", None, 1),
+    "écho": ("Vendôme", 4, "scheduled", 5, 2),
+}
+
+
+async def add_listed_campaigns(db: Database, start: Any) -> None:
+    """The campaigns of ``LISTED``, created ``start`` + n days, with one outbox row per
+    recipient (a draft has none)."""
+    from datetime import timedelta
+
+    from crm.campaigns.models import Campaign, OutboxMessage
+    from tests.support.factories import make_agency
+
+    agencies = {name: (await make_agency(db, name)).id for name in ("Blois", "Vendôme")}
+    async with db.session() as s:
+        for name, (agency, day, status, launched, recipients) in LISTED.items():
+            campaign = Campaign(name=name, category="information", body="Bonjour", agency_id=agencies[agency],
+                                status=status, created_at=start + timedelta(days=day),
+                                launched_at=start + timedelta(days=launched) if launched is not None else None)
+            s.add(campaign)
+            await s.flush()
+            s.add_all(OutboxMessage(campaign_id=campaign.id, e164=f"+3361200{i:04d}", body="Bonjour",
+                                    created_at=start) for i in range(recipients))
+        await s.commit()

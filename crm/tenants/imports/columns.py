@@ -60,10 +60,12 @@ def check_columns(columns: dict[str, int]) -> None:
         return
     names = ", ".join(f"« {COLUMNS[f][0]} » ({f})" for f in missing)
     plural = "s" if len(missing) > 1 else ""
+    labelled = [(f, COLUMNS[f][0]) for f in missing]
     if not columns:
         raise ImportFileError(
             "Ce fichier ne ressemble pas à un export CSV de locataires : aucune colonne "
-            f"reconnue. Colonne{plural} obligatoire{plural} absente{plural} : {names}."
+            f"reconnue. Colonne{plural} obligatoire{plural} absente{plural} : {names}.",
+            missing=labelled,
         )
     raise ImportFileError(f"Colonne{plural} obligatoire{plural} absente{plural} : {names}. "
-                          "Rien n'a été importé.")
+                          "Vérifiez la ligne d'en-tête et le séparateur (; ou ,).", missing=labelled)
