@@ -140,7 +140,7 @@ def _item(m: InboundMessage, names: dict[int, str]) -> dict[str, Any]:
         "intent": m.intent, "sentiment": m.sentiment, "sentiment_score": m.sentiment_score,
         "campaign_id": m.campaign_id, "status": m.status, "decided_by": m.decided_by,
         "review": m.review if m.review_outcome is None else None,
-        "assigned_to": m.assigned_to,
+        "assigned_to": m.assigned_to, "agency_id": m.agency_id,
     }
 
 
@@ -270,6 +270,7 @@ async def _render_inbox(request: web.Request, message_id: int | None, state: dic
         "status": state.get("status") or InboundStatus.OPEN, "intent": state.get("intent"),
         "campaign": int_value(state, "campaign"), "alerts": alerts,
         "campaigns": campaigns, "intents": Intent.ALL, "agencies": agencies,
+        "agency_names": {a.id: a.name for a in agencies},
         "agency": int_value(state, "agency") if p.is_admin else None,
         "q": state.get("q", ""), "assigned": state.get("attribue", ""),
         "state": state, "liste": urlencode(state), "list_url": list_url(state),
