@@ -430,6 +430,7 @@ PAGE_CASES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("manager", "POST", "/messages/modeles", {"title": "", "body": "x"}),
     ("manager", "POST", "/messages/modeles", {"title": "a\u0000b", "body": "x" * 2000}),
     ("manager", "POST", f"/messages/modeles/{HUGE}/supprimer", None),
+    ("manager", "POST", f"/messages/modeles/{HUGE}/modifier", {"title": "T", "body": "B"}),
     ("adviser", "GET", f"/messages?ouvert={HUGE}", None),
     ("adviser", "GET", "/messages?q=%00", None),
     ("adviser", "GET", "/messages.csv?status=lu", None),

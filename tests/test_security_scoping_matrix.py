@@ -176,6 +176,7 @@ OTHER_AGENCY: list[tuple[str, str, Any]] = [
     ("POST", "/messages/{msg}/attribuer", {"assigned_to": ""}),
     ("GET", "/messages/modeles?agency={agency}", None),
     ("POST", "/messages/modeles?agency={agency}", {"title": "Intrus", "body": "Bonjour"}),
+    ("POST", "/messages/modeles/{template}/modifier", {"title": "Intrus", "body": "Bonjour"}),
     ("POST", "/messages/modeles/{template}/supprimer", None),
     ("POST", "/messages/{msg}/rappel", {"callback_at": "2026-11-18T14:30"}),
     ("POST", "/sms-simulation/reponse", {"from": "+33622222222", "body": "Toujours pas d'eau"}),

@@ -12,7 +12,7 @@ PAGES = {
     "admin": ["/ce-matin", "/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}",
               "/campagnes", "/campagnes/nouvelle", "/campagnes/{sent}", "/campagnes/{draft}",
               "/locataires", "/locataires/{tenant}", "/indicateurs", "/enquetes", "/enquetes/rapport",
-              "/enquetes/import", "/sms-simulation", "/imports", "/incidents"],
+              "/enquetes/import", "/sms-simulation", "/imports", "/incidents", "/messages/modeles"],
     "adviser": ["/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}", "/locataires",
                 "/locataires/{tenant}", "/sms-simulation", "/incidents"],
 }
