@@ -41,11 +41,11 @@ BODY = ("Bonjour {{ civility }} {{ last_name }}, une coupure d'eau est prévue d
         "dans la résidence {{ residence }}. Votre agence {{ agency_name }}.")
 FLOOR_SQL = """
 INSERT INTO outbox_message (campaign_id, tenant_id, e164, body, segments, status, attempts,
-                            next_try_at, created_at)
+                            next_try_at, created_at, resent)
 SELECT :campaign, p.tenant_id, p.e164,
        'Bonjour ' || t.civility || ' ' || t.last_name || ', une coupure d''eau est prévue demain '
        || 'de 9h à 12h dans la résidence ' || r.name || '. Votre agence ' || a.name || '.',
-       2, 'pending', 0, :now, :now
+       2, 'pending', 0, :now, :now, FALSE
 FROM lease l JOIN tenant t ON t.id = l.tenant_id JOIN phone p ON p.tenant_id = t.id
 JOIN residence r ON r.id = l.residence_id JOIN agency a ON a.id = l.agency_id
 WHERE p.kind = 'mobile' AND p.valid AND (l.lease_end IS NULL OR l.lease_end >= :today)

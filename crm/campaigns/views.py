@@ -300,8 +300,8 @@ async def campaign_page(request: web.Request) -> web.Response:
         "count_labels": {code: OUTBOX_STATUS_LABELS[code] for code in service.COUNTED},
         "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
         "unreachable_total": len(scan.unreachable), "reduced_mobility": scan.reduced_mobility,
-        "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,
-                                          CampaignStatus.SENDING),
+        "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.PREPARING,
+                                          CampaignStatus.SCHEDULED, CampaignStatus.SENDING),
     })
 
 
