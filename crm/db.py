@@ -9,7 +9,9 @@ differ ask ``Database.is_postgres``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +77,93 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+_WRITES = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|ANALYZE|VACUUM)\b"
+    r"|^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.I | re.S)
+_HOLDS = "crm_write_lock"  # key in the connection's info: this connection holds the lock
+_GAVE_UP = "crm_write_lock_gave_up"  # waited its time: writes without it until the end
+
+
+class SqliteWriteLock:
+    """SQLite takes one writer at a time: writers of this process queue here, on an
+    asyncio lock, instead of polling the file lock with a busy timeout (which let a
+    launch's chunks and the dispatcher's claims starve each other, and each waiting
+    writer hold a pool connection while sleeping). Reads never take it.
+
+    A connection takes the lock at its first writing statement (pysqlite begins the
+    transaction there too) and gives it back when that transaction ends: commit,
+    rollback, or the connection going back to the pool.
+
+    Deadlocks: a task that holds the lock and opens a second session of its own (nested
+    sessions in one request) writes through it without waiting, as before this lock (the
+    file lock then decides). A writer that waited ``wait_seconds`` (the busy timeout)
+    goes ahead without the lock rather than wait forever, so anything this lock does not
+    foresee degrades to SQLite's own behaviour, never to a hang.
+    """
+
+    def __init__(self, engine: AsyncEngine, wait_seconds: float = 30.0) -> None:
+        self.wait_seconds = wait_seconds
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before_execute)
+        event.listen(sync, "commit", self._transaction_ended)
+        event.listen(sync, "rollback", self._transaction_ended)
+        event.listen(sync.pool, "checkin", self._checked_in)
+        event.listen(sync.pool, "invalidate", self._invalidated)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.locked()
+
+    def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get(_HOLDS) or conn.info.get(_GAVE_UP) or not _WRITES.match(statement):
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            return  # a nested session of the holder: waiting would be waiting for ourselves
+        if await_only(self._acquire()):
+            self._owner = task
+            conn.info[_HOLDS] = True
+        else:
+            conn.info[_GAVE_UP] = True
+
+    async def _acquire(self) -> bool:
+        # asyncio.wait, not wait_for: wait_for may lose an acquired lock on timeout.
+        acquiring = asyncio.ensure_future(self._lock.acquire())
+        done, _ = await asyncio.wait({acquiring}, timeout=self.wait_seconds)
+        if not done:
+            acquiring.cancel()
+            log.warning("SQLite write lock still held after %.0f s: writing without it",
+                        self.wait_seconds)
+            return False
+        return True
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        info.pop(_GAVE_UP, None)
+        if info.pop(_HOLDS, False):
+            self._owner = None
+            self._lock.release()
+
+    def _transaction_ended(self, conn: Any) -> None:
+        self._release(conn.info)
+
+    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        self._release(record.info)
+
+    def _invalidated(self, _dbapi_connection: Any, record: Any, _exc: Any) -> None:
+        self._release(record.info)
+
+
 class Database:
     """The engine and the session factory of one app."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        # SQLite: writers of this process queue in order (SqliteWriteLock); PostgreSQL
+        # has row locks and needs none.
+        self.write_lock = SqliteWriteLock(self.engine) if self.is_sqlite else None
         self._health_engine: AsyncEngine | None = None  # /healthz's own connection (ping)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
