@@ -79,7 +79,7 @@ async def _still_preparing(session: AsyncSession, campaign_id: int) -> bool:
 
 async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, settings: Settings,
                           now: datetime, *, on_chunk: OnChunk | None = None,
-                          chunk_rows: int = PREPARE_ROWS) -> int:
+                          chunk_rows: int | None = None) -> int:
     """Write one pending row per recipient, ``chunk_rows`` per transaction, and return the
     recipients. Raises ``Invalid`` (blank placeholder, too long, nobody) and ``Stopped``."""
     template = MessageTemplate(campaign.body, campaign.variables, plain_values=campaign.plain_values)
@@ -87,6 +87,7 @@ async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, set
     renderings = Renderings(template, campaign.body)
     scan = scan_for(campaign, settings, now)
     assert campaign.id is not None
+    chunk_rows = chunk_rows or PREPARE_ROWS
     written = 0
     rows: list[dict[str, Any]] = []
 
@@ -113,8 +114,8 @@ async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, set
                         raise _too_long(rendering.text, rendering.analysis.segments)
                 rows.append({"tenant_id": r.tenant_id, "e164": r.e164, "body": rendering.text,
                              "segments": rendering.analysis.segments, "next_try_at": first})
-            if len(rows) >= chunk_rows:
-                await commit(session)
+                if len(rows) >= chunk_rows:
+                    await commit(session)
         if rows:
             await commit(session)
     if scan.recipients == 0:

@@ -78,3 +78,22 @@ async def bulk_building(db: Database, n: int, building: str = "Tour") -> None:
         await s.execute(insert(Phone), [dict(tenant_id=i, e164=f"+3370{i:07d}", kind="mobile", created_at=NOW)
                                         for i in ids_])
         await s.commit()
+
+
+async def launch_watching(app: Any, campaign_id: int, manager: Any, on_chunk: Any) -> str:
+    """Launch as ``manager`` (a User) through the service, calling ``on_chunk(rows)`` after
+    each committed chunk of the preparation (what the API's launch does, observed)."""
+    from crm.auth import Principal
+    from crm.campaigns import service
+    from crm.campaigns.dispatcher import DISPATCHER
+    from crm.keys import CLOCK, DB, SETTINGS
+
+    p = Principal(user_id=manager.id, email=manager.email, role=manager.role, agency_id=manager.agency_id)
+    return await service.launch(app[DB], app[DISPATCHER], campaign_id, p, settings=app[SETTINGS],
+                                now=app[CLOCK].now(), on_chunk=on_chunk)
+
+
+async def draft_campaign(client: Any, headers: dict[str, str], body: dict[str, Any]) -> int:
+    resp = await client.post("/api/v1/campaigns", headers=headers, json=body)
+    assert resp.status == 201, await resp.text()
+    return int((await resp.json())["id"])
