@@ -80,10 +80,6 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 _WRITES = re.compile(
     r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|ANALYZE|VACUUM)\b"
     r"|^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.I | re.S)
-_HOLDS = "crm_write_lock"  # key in the connection's info: this connection holds the lock
-_GAVE_UP = "crm_write_lock_gave_up"  # waited its time: writes without it until the end
-
-
 class SqliteWriteLock:
     """SQLite takes one writer at a time: writers of this process queue here, on an
     asyncio lock, instead of polling the file lock with a busy timeout (which let a
@@ -91,8 +87,10 @@ class SqliteWriteLock:
     writer hold a pool connection while sleeping). Reads never take it.
 
     A connection takes the lock at its first writing statement (pysqlite begins the
-    transaction there too) and gives it back when that transaction ends: commit,
-    rollback, or the connection going back to the pool.
+    transaction there too) and gives it back once that transaction has ended: after the
+    driver's COMMIT or ROLLBACK returned (the dialect's ``do_commit``/``do_rollback``,
+    wrapped here: the engine's "commit" event comes before the COMMIT, and a writer let in
+    then would meet the file lock), or when the connection is invalidated.
 
     Deadlocks: a task that holds the lock and opens a second session of its own (nested
     sessions in one request) writes through it without waiting, as before this lock (the
@@ -105,28 +103,46 @@ class SqliteWriteLock:
         self.wait_seconds = wait_seconds
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._holder: Any = None  # the DBAPI connection holding the lock
+        self._gave_up: set[int] = set()  # ids of connections writing without it (waited too long)
         sync = engine.sync_engine
         event.listen(sync, "before_cursor_execute", self._before_execute)
-        event.listen(sync, "commit", self._transaction_ended)
-        event.listen(sync, "rollback", self._transaction_ended)
-        event.listen(sync.pool, "checkin", self._checked_in)
         event.listen(sync.pool, "invalidate", self._invalidated)
+        dialect = sync.dialect  # this engine's own instance
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]  # after the driver's COMMIT
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # idem, ROLLBACK
 
     @property
     def held(self) -> bool:
         return self._lock.locked()
 
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.info.get(_HOLDS) or conn.info.get(_GAVE_UP) or not _WRITES.match(statement):
+        if not _WRITES.match(statement):
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is self._holder or id(dbapi_connection) in self._gave_up:
             return
         task = asyncio.current_task()
         if task is not None and task is self._owner:
             return  # a nested session of the holder: waiting would be waiting for ourselves
         if await_only(self._acquire()):
-            self._owner = task
-            conn.info[_HOLDS] = True
+            self._owner, self._holder = task, dbapi_connection
         else:
-            conn.info[_GAVE_UP] = True
+            self._gave_up.add(id(dbapi_connection))
 
     async def _acquire(self) -> bool:
         # asyncio.wait, not wait_for: wait_for may lose an acquired lock on timeout.
@@ -139,20 +155,16 @@ class SqliteWriteLock:
             return False
         return True
 
-    def _release(self, info: dict[Any, Any]) -> None:
-        info.pop(_GAVE_UP, None)
-        if info.pop(_HOLDS, False):
-            self._owner = None
+    def _release(self, connection: Any) -> None:
+        # The dialect is handed the pool's proxy, the pool's events the driver's connection.
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        self._gave_up.discard(id(dbapi_connection))
+        if dbapi_connection is not None and dbapi_connection is self._holder:
+            self._owner = self._holder = None
             self._lock.release()
 
-    def _transaction_ended(self, conn: Any) -> None:
-        self._release(conn.info)
-
-    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
-        self._release(record.info)
-
-    def _invalidated(self, _dbapi_connection: Any, record: Any, _exc: Any) -> None:
-        self._release(record.info)
+    def _invalidated(self, dbapi_connection: Any, _record: Any, _exc: Any) -> None:
+        self._release(dbapi_connection)
 
 
 class Database:
