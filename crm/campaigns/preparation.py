@@ -19,6 +19,7 @@ rows is its own transaction, and:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -40,6 +41,7 @@ from crm.errors import Invalid
 log = logging.getLogger(__name__)
 
 PREPARE_ROWS = 5000  # rows per committed transaction
+YIELD_EVERY = 500  # recipients rendered between two turns of the event loop
 # A preparation not finished after this long was interrupted (a 100,000-recipient one
 # takes seconds); the job then runs it again. Running it twice at once is harmless anyway.
 STALLED_AFTER = timedelta(minutes=5)
@@ -105,7 +107,9 @@ async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, set
 
     async with db.session() as session:
         async for batch in scan.chunks(session):
-            for r in batch:
+            for i, r in enumerate(batch):
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)  # let /healthz and the dispatcher in meanwhile
                 rendering, new = renderings.of(r.context)
                 if new:
                     if rendering.blank:
