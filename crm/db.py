@@ -105,6 +105,7 @@ class SqliteWriteLock:
         self._owner: asyncio.Task[Any] | None = None
         self._holder: Any = None  # the DBAPI connection holding the lock
         self._gave_up: set[int] = set()  # ids of connections writing without it (waited too long)
+        self.waiting = 0  # writers queued now
         sync = engine.sync_engine
         event.listen(sync, "before_cursor_execute", self._before_execute)
         event.listen(sync.pool, "invalidate", self._invalidated)
@@ -147,7 +148,17 @@ class SqliteWriteLock:
     async def _acquire(self) -> bool:
         # asyncio.wait, not wait_for: wait_for may lose an acquired lock on timeout.
         acquiring = asyncio.ensure_future(self._lock.acquire())
-        done, _ = await asyncio.wait({acquiring}, timeout=self.wait_seconds)
+        self.waiting += 1
+        try:
+            done, _ = await asyncio.wait({acquiring}, timeout=self.wait_seconds)
+        except BaseException:  # the waiting request was cancelled (client gone)
+            if acquiring.done() and not acquiring.cancelled():
+                self._lock.release()  # got it just now: nobody would give it back
+            else:
+                acquiring.cancel()
+            raise
+        finally:
+            self.waiting -= 1
         if not done:
             acquiring.cancel()
             log.warning("SQLite write lock still held after %.0f s: writing without it",

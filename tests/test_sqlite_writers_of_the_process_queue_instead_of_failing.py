@@ -100,3 +100,27 @@ async def test_a_core_transaction_and_a_nested_write_of_the_holder_do_not_deadlo
             inner.add(AuditEvent(at=clock.now(), action="inner"))
             await asyncio.wait_for(inner.commit(), 5)
     assert [await audited(impatient, a) for a in ("outer", "inner")] == [1, 1]
+
+
+async def queued(database: Database) -> None:
+    """Until a writer waits for the lock: a counter, no event to wait on, so one loop turn
+    at a time (the caller bounds it)."""
+    while True:
+        if database.write_lock.waiting:
+            return
+        await asyncio.sleep(0)
+
+
+async def test_a_writer_cancelled_while_waiting_leaves_the_lock_usable(impatient, clock):
+    async with impatient.session() as holder:
+        holder.add(AuditEvent(at=clock.now(), action="holder"))
+        await holder.flush()
+        waiting = asyncio.create_task(write(impatient, clock, "cancelled"))
+        await asyncio.wait_for(queued(impatient), 5)  # it waits for the lock now
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await holder.commit()
+    assert not impatient.write_lock.held
+    await asyncio.wait_for(write(impatient, clock, "after"), 5)
+    assert [await audited(impatient, a) for a in ("holder", "cancelled", "after")] == [1, 0, 1]
