@@ -8,8 +8,8 @@ A fresh database gets the estate of ``bench/webhooks.py`` (tenants with a mobile
 active lease, five agencies) by direct inserts, then the planner statistics an import
 leaves (``Database.refresh_statistics``, when the code has it). Then, in interleaved pairs,
 each on a new campaign aimed at every agency: the floor (one INSERT … SELECT) and the
-service's launch writing (``service._write_rows``: audience scan, template rendering, SMS
-analysis, chunked inserts, committed), and the preview. Prints seconds and the ratio
+service's launch writing (``preparation.write_in_chunks``: audience scan, rendering and SMS
+analysis once per distinct text, inserts committed in chunks), and the preview. Prints seconds and the ratio
 launch / floor (median of the pairs; goal ≤ 3) and the preview's seconds (goal ≤ 3 s).
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.webhooks import AGENCIES, drop_database, fresh_database, seed  # noqa: E402
 from crm import schema  # noqa: E402
-from crm.campaigns import service  # noqa: E402
+from crm.campaigns import preparation  # noqa: E402
 from crm.campaigns.models import Campaign, CampaignStatus, Category  # noqa: E402
 from crm.campaigns.preview import first_send_at, preview  # noqa: E402
 from crm.config import load_settings  # noqa: E402
@@ -41,11 +41,11 @@ BODY = ("Bonjour {{ civility }} {{ last_name }}, une coupure d'eau est prévue d
         "dans la résidence {{ residence }}. Votre agence {{ agency_name }}.")
 FLOOR_SQL = """
 INSERT INTO outbox_message (campaign_id, tenant_id, e164, body, segments, status, attempts,
-                            next_try_at, created_at)
+                            next_try_at, created_at, resent)
 SELECT :campaign, p.tenant_id, p.e164,
        'Bonjour ' || t.civility || ' ' || t.last_name || ', une coupure d''eau est prévue demain '
        || 'de 9h à 12h dans la résidence ' || r.name || '. Votre agence ' || a.name || '.',
-       2, 'pending', 0, :now, :now
+       2, 'pending', 0, :now, :now, FALSE
 FROM lease l JOIN tenant t ON t.id = l.tenant_id JOIN phone p ON p.tenant_id = t.id
 JOIN residence r ON r.id = l.residence_id JOIN agency a ON a.id = l.agency_id
 WHERE p.kind = 'mobile' AND p.valid AND (l.lease_end IS NULL OR l.lease_end >= :today)
@@ -56,7 +56,7 @@ ON CONFLICT (campaign_id, e164) DO NOTHING
 async def new_campaign(db: Database, now: datetime) -> Campaign:
     async with db.session() as session:
         campaign = Campaign(name="Bench", category=Category.OUTAGE, urgent=True, body=BODY,
-                            status=CampaignStatus.SENDING, created_at=now, launched_at=now,
+                            status=CampaignStatus.PREPARING, created_at=now, launched_at=now,
                             audience={"agencies": list(range(1, len(AGENCIES) + 1))})
         session.add(campaign)
         await session.commit()
@@ -91,10 +91,8 @@ async def main() -> None:
 
             campaign = await new_campaign(db, now)
             start = time.perf_counter()
-            async with db.session() as session:
-                written = await service._write_rows(session, campaign, first_send_at(
-                    campaign, now, settings.tz), settings, now)
-                await session.commit()
+            written = await preparation.write_in_chunks(
+                db, campaign, first_send_at(campaign, now, settings.tz), settings, now)
             launches.append(time.perf_counter() - start)
 
             start = time.perf_counter()

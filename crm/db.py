@@ -9,7 +9,9 @@ differ ask ``Database.is_postgres``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +77,116 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+_WRITES = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|ANALYZE|VACUUM)\b"
+    r"|^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.I | re.S)
+class SqliteWriteLock:
+    """SQLite takes one writer at a time: writers of this process queue here, on an
+    asyncio lock, instead of polling the file lock with a busy timeout (which let a
+    launch's chunks and the dispatcher's claims starve each other, and each waiting
+    writer hold a pool connection while sleeping). Reads never take it.
+
+    A connection takes the lock at its first writing statement (pysqlite begins the
+    transaction there too) and gives it back once that transaction has ended: after the
+    driver's COMMIT or ROLLBACK returned (the dialect's ``do_commit``/``do_rollback``,
+    wrapped here: the engine's "commit" event comes before the COMMIT, and a writer let in
+    then would meet the file lock), or when the connection is invalidated.
+
+    Deadlocks: a task that holds the lock and opens a second session of its own (nested
+    sessions in one request) writes through it without waiting, as before this lock (the
+    file lock then decides). A writer that waited ``wait_seconds`` (the busy timeout)
+    goes ahead without the lock rather than wait forever, so anything this lock does not
+    foresee degrades to SQLite's own behaviour, never to a hang.
+    """
+
+    def __init__(self, engine: AsyncEngine, wait_seconds: float = 30.0) -> None:
+        self.wait_seconds = wait_seconds
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._holder: Any = None  # the DBAPI connection holding the lock
+        self._gave_up: set[int] = set()  # ids of connections writing without it (waited too long)
+        self.waiting = 0  # writers queued now
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before_execute)
+        event.listen(sync.pool, "invalidate", self._invalidated)
+        dialect = sync.dialect  # this engine's own instance
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]  # after the driver's COMMIT
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]  # idem, ROLLBACK
+
+    @property
+    def held(self) -> bool:
+        return self._lock.locked()
+
+    def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not _WRITES.match(statement):
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is self._holder or id(dbapi_connection) in self._gave_up:
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            return  # a nested session of the holder: waiting would be waiting for ourselves
+        if await_only(self._acquire()):
+            self._owner, self._holder = task, dbapi_connection
+        else:
+            self._gave_up.add(id(dbapi_connection))
+
+    async def _acquire(self) -> bool:
+        # asyncio.wait, not wait_for: wait_for may lose an acquired lock on timeout.
+        acquiring = asyncio.ensure_future(self._lock.acquire())
+        self.waiting += 1
+        try:
+            done, _ = await asyncio.wait({acquiring}, timeout=self.wait_seconds)
+        except BaseException:  # the waiting request was cancelled (client gone)
+            if acquiring.done() and not acquiring.cancelled():
+                self._lock.release()  # got it just now: nobody would give it back
+            else:
+                acquiring.cancel()
+            raise
+        finally:
+            self.waiting -= 1
+        if not done:
+            acquiring.cancel()
+            log.warning("SQLite write lock still held after %.0f s: writing without it",
+                        self.wait_seconds)
+            return False
+        return True
+
+    def _release(self, connection: Any) -> None:
+        # The dialect is handed the pool's proxy, the pool's events the driver's connection.
+        dbapi_connection = getattr(connection, "dbapi_connection", connection)
+        self._gave_up.discard(id(dbapi_connection))
+        if dbapi_connection is not None and dbapi_connection is self._holder:
+            self._owner = self._holder = None
+            self._lock.release()
+
+    def _invalidated(self, dbapi_connection: Any, _record: Any, _exc: Any) -> None:
+        self._release(dbapi_connection)
+
+
 class Database:
     """The engine and the session factory of one app."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        # SQLite: writers of this process queue in order (SqliteWriteLock); PostgreSQL
+        # has row locks and needs none.
+        self.write_lock = SqliteWriteLock(self.engine) if self.is_sqlite else None
         self._health_engine: AsyncEngine | None = None  # /healthz's own connection (ping)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False

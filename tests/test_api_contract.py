@@ -118,7 +118,8 @@ RATES = {"new_tenants": int, "attempted": int, "attempted_rate": Opt(float), "re
 KPI = RATES | {"targets": {"attempted": float, "completed": float},
                "by_agency": [RATES | {"agency": object}], "by_adviser": list}
 CATEGORIES = ("outage", "works", "request_followup", "rent_reminder", "information")
-CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done", "cancelled")
+# "preparing": launched, its outbox rows being written in chunks (crm/campaigns/preparation.py).
+CAMPAIGN_STATUSES = ("draft", "preparing", "scheduled", "sending", "done", "cancelled")
 COUNTS = {s: int for s in ("pending", "sending", "sent", "delivered", "undelivered", "failed",
                            "unknown")}
 CAMPAIGN = {"id": int, "name": str, "status": OneOf(*CAMPAIGN_STATUSES), "counts": COUNTS,

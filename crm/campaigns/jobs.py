@@ -12,8 +12,9 @@ from sqlalchemy import update
 
 from crm.campaigns.dispatcher import DISPATCHER
 from crm.campaigns.models import Campaign, CampaignStatus
+from crm.campaigns.preparation import resume_stalled
 from crm.campaigns.reconcile import reconcile
-from crm.keys import CLOCK, DB
+from crm.keys import CLOCK, DB, SETTINGS
 from crm.scheduler import Job
 
 
@@ -33,8 +34,17 @@ async def release_scheduled_campaigns(app: web.Application) -> int:
     return released
 
 
+async def resume_preparations(app: web.Application) -> int:
+    """Launches interrupted while their rows were being written (preparation.py)."""
+    resumed = await resume_stalled(app[DB], app[SETTINGS], app[CLOCK].now())
+    if resumed:
+        app[DISPATCHER].wake()
+    return resumed
+
+
 JOBS = [
     Job("release_scheduled_campaigns", 30, release_scheduled_campaigns),
+    Job("resume_preparations", 60, resume_preparations),
     # Unknown messages, lost delivery reports, early reports, finished campaigns.
     Job("reconcile_messages", 15, reconcile),
 ]

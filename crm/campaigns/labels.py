@@ -6,7 +6,8 @@ from __future__ import annotations
 from crm.campaigns.models import CampaignStatus, OutboxStatus
 
 CAMPAIGN_STATUS_LABELS = {
-    CampaignStatus.DRAFT: "Brouillon", CampaignStatus.SCHEDULED: "Programmée",
+    CampaignStatus.DRAFT: "Brouillon", CampaignStatus.PREPARING: "En préparation",
+    CampaignStatus.SCHEDULED: "Programmée",
     CampaignStatus.SENDING: "En cours d'envoi", CampaignStatus.DONE: "Terminée",
     CampaignStatus.CANCELLED: "Annulée",
 }

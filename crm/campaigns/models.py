@@ -29,6 +29,9 @@ ONE_TO_ONE_KINDS = ("direct", "request")
 
 class CampaignStatus:
     DRAFT = "draft"
+    # Launched, its outbox rows being written in chunks (campaigns/preparation.py):
+    # nothing of it is sent until it moves on to scheduled or sending.
+    PREPARING = "preparing"
     SCHEDULED = "scheduled"  # launched, send_at in the future
     SENDING = "sending"  # outbox rows being dispatched
     DONE = "done"  # nothing left pending

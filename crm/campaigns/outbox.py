@@ -100,8 +100,10 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Cl
     SQLite: one writer at a time; the UPDATE … RETURNING is atomic on its own.
     Each row says whether its number is opted out now (no second query for that).
     """
+    # Not a cancelled campaign's, nor one still being prepared (campaigns/preparation.py).
     live = exists().where(and_(Campaign.id == OutboxMessage.campaign_id,
-                               Campaign.status != CampaignStatus.CANCELLED))
+                               Campaign.status.not_in((CampaignStatus.CANCELLED,
+                                                       CampaignStatus.PREPARING))))
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_try_at <= now, live)

@@ -3,15 +3,16 @@ encoding, segments, cost, samples and when the first message leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.audience import Audience, AudienceScan
 from crm.campaigns.models import Campaign
+from crm.campaigns.renderings import Renderings
 from crm.campaigns.rules import first_send_at, ignores_opt_out
 from crm.campaigns.templating import MessageTemplate
 from crm.config import Settings
@@ -76,32 +77,40 @@ async def preview(session: AsyncSession, campaign: Campaign, settings: Settings,
     longest_chars = longest_segments = total_segments = plain_total = plain_longest = 0
     plain_encoding = encoding = "GSM-7"
     blank: dict[str, int] = {n: 0 for n in template.blank_fields({}) if n in (campaign.variables or {})}
-    analysed = lru_cache(maxsize=4096)(analyse)  # most recipients share a few distinct texts
+    # Each distinct text is rendered and analysed once; a recipient sharing its values
+    # with an earlier one only adds to the counts.
+    renderings = Renderings(template, campaign.body)
+    plain_renderings = None if plain is None else Renderings(plain, campaign.body)
+    variables = campaign.variables or {}
     async for batch in scan.chunks(session):
-        for r in batch:
-            for name in template.blank_fields(r.context):
-                if name not in (campaign.variables or {}):
+        for i, r in enumerate(batch):
+            if i % 500 == 499:
+                await asyncio.sleep(0)  # 100,000 recipients: let other requests in meanwhile
+            rendering, new = renderings.of(r.context)
+            for name in rendering.blank:
+                if name not in variables:
                     blank[name] = blank.get(name, 0) + 1
-            text = template.render(r.context)
-            a = analysed(text)
+            a = rendering.analysis
             total_segments += a.segments
-            longest_chars = max(longest_chars, len(text))
-            if longest is None or (a.segments, len(text)) > (longest["segments"], longest["characters"]):
-                longest = {"text": text, "characters": len(text), "encoding": a.encoding,
-                           "segments": a.segments}
-            longest_segments = max(longest_segments, a.segments)
-            if a.encoding == "UCS-2":
-                encoding = "UCS-2"
-                ucs2.extend(c for c in a.ucs2_characters if c not in ucs2)
-                sources.note(a.ucs2_characters, r.context)
-            if plain is not None:
-                pa = analysed(plain.render(r.context)) if a.encoding == "UCS-2" else a
+            if new:
+                text = rendering.text
+                longest_chars = max(longest_chars, len(text))
+                if longest is None or (a.segments, len(text)) > (longest["segments"], longest["characters"]):
+                    longest = {"text": text, "characters": len(text), "encoding": a.encoding,
+                               "segments": a.segments}
+                longest_segments = max(longest_segments, a.segments)
+                if a.encoding == "UCS-2":
+                    encoding = "UCS-2"
+                    ucs2.extend(c for c in a.ucs2_characters if c not in ucs2)
+                    sources.note(a.ucs2_characters, r.context)
+            if plain_renderings is not None:
+                pa = plain_renderings.of(r.context)[0].analysis if a.encoding == "UCS-2" else a
                 plain_total += pa.segments
                 plain_longest = max(plain_longest, pa.segments)
                 if pa.encoding == "UCS-2":
                     plain_encoding = "UCS-2"
             if len(samples) < SAMPLES:
-                samples.append({"tenant_id": r.tenant_id, "phone": r.e164, "text": text})
+                samples.append({"tenant_id": r.tenant_id, "phone": r.e164, "text": rendering.text})
     problems = []
     for name, count in blank.items():
         if name in (campaign.variables or {}):

@@ -4,7 +4,6 @@ sent), cancel it, and read its progress."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -16,16 +15,15 @@ from crm.auth import Principal
 from crm.campaigns.audience import Audience, check_scope
 from crm.campaigns.dispatcher import Dispatcher
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
-from crm.campaigns.outbox import write_outbox_rows
+from crm.campaigns.preparation import OnChunk, prepare_and_release
 from crm.campaigns.presets import BY_CODE
-from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, scan_for
+from crm.campaigns.preview import scan_for
 from crm.campaigns.rules import decide_urgent, first_send_at
-from crm.campaigns.templating import MessageTemplate, check_template, check_variables_filled
+from crm.campaigns.templating import check_template, check_variables_filled
 from crm.config import Settings
 from crm.db import Database
 from crm.errors import Conflict, Invalid, NotFound
 from crm.models import Agency, AuditEvent, Lease
-from crm.sms.encoding import analyse
 from crm.web.jsonutil import Id
 
 CategoryName = Literal["outage", "works", "request_followup", "rent_reminder", "information"]
@@ -110,11 +108,13 @@ async def get_campaign(session: AsyncSession, campaign_id: int, p: Principal) ->
 
 
 async def launch(db: Database, dispatcher: Dispatcher, campaign_id: int, p: Principal, *,
-                 settings: Settings, now: datetime) -> str:
-    """Write every outbox row in one transaction, then wake the dispatcher.
+                 settings: Settings, now: datetime, on_chunk: OnChunk | None = None) -> str:
+    """Write every outbox row, in committed chunks under the status "preparing", then
+    release the campaign (scheduled or sending) and wake the dispatcher.
 
-    The draft -> launched move is a conditional UPDATE in that same transaction, so two
-    launches racing (double click, two tabs, two processes) write the rows once.
+    The draft -> preparing move is a conditional UPDATE, so two launches racing (double
+    click, two tabs, two processes) write the rows once; the second answers the status the
+    first left. Nothing is sent while preparing (``crm/campaigns/preparation.py``).
     """
     async with db.session() as session:
         campaign = await get_campaign(session, campaign_id, p)
@@ -122,63 +122,28 @@ async def launch(db: Database, dispatcher: Dispatcher, campaign_id: int, p: Prin
             if campaign.status == CampaignStatus.CANCELLED:
                 raise Conflict("Cette campagne a été annulée.", code="campaign_cancelled")
             return campaign.status
-        first = first_send_at(campaign, now, settings.tz)
-        status = CampaignStatus.SCHEDULED if first > now else CampaignStatus.SENDING
+        check_variables_filled(campaign.body, campaign.variables)
         claimed = await session.execute(
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.DRAFT)
-            .values(status=status, launched_at=now, launched_by=p.user_id,
-                    send_at=first if status == CampaignStatus.SCHEDULED else campaign.send_at)
+            .values(status=CampaignStatus.PREPARING, launched_at=now, launched_by=p.user_id)
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # launched meanwhile by someone else
             await session.rollback()
             await session.refresh(campaign)
             return campaign.status
-        written = await _write_rows(session, campaign, first, settings, now)
-        session.add(AuditEvent(at=now, user_id=p.user_id, action="campaign_launch",
-                               object_type="campaign", object_id=str(campaign_id),
-                               details={"recipients": written, "first_send_at": first.isoformat()}))
         await session.commit()
-    dispatcher.wake()
+    campaign.status, campaign.launched_at, campaign.launched_by = CampaignStatus.PREPARING, now, p.user_id
+    status, written = await prepare_and_release(db, campaign, settings, on_chunk=on_chunk)
+    if status != CampaignStatus.CANCELLED:
+        async with db.session() as session:
+            session.add(AuditEvent(at=now, user_id=p.user_id, action="campaign_launch",
+                                   object_type="campaign", object_id=str(campaign_id),
+                                   details={"recipients": written,
+                                            "first_send_at": first_send_at(campaign, now, settings.tz).isoformat()}))
+            await session.commit()
+        dispatcher.wake()
     return status
-
-
-async def _write_rows(session: AsyncSession, campaign: Campaign, first: datetime, settings: Settings,
-                      now: datetime) -> int:
-    template = MessageTemplate(campaign.body, campaign.variables, plain_values=campaign.plain_values)
-    check_variables_filled(campaign.body, campaign.variables)
-    scan = scan_for(campaign, settings, now)
-    analysed = lru_cache(maxsize=4096)(analyse)  # most recipients share a few distinct texts
-    async for batch in scan.chunks(session):
-        rows = []
-        for r in batch:
-            blank = template.blank_fields(r.context)
-            if blank:
-                raise blank_for_recipients(blank)
-            text = template.render(r.context)
-            segments = analysed(text).segments
-            if len(text) > MAX_CHARACTERS or segments > MAX_SEGMENTS:
-                raise Invalid(
-                    f"Le message est trop long ({len(text)} caractères, {segments} segments ; "
-                    f"au plus {MAX_CHARACTERS} caractères et {MAX_SEGMENTS} segments).",
-                    code="message_too_long")
-            rows.append({"tenant_id": r.tenant_id, "e164": r.e164, "body": text,
-                         "segments": segments, "next_try_at": first})
-        if rows:
-            await write_outbox_rows(session, campaign, rows, now=now)
-    if scan.recipients == 0:
-        raise Invalid("Aucun destinataire joignable par SMS.", code="no_recipients")
-    return scan.recipients
-
-
-def blank_for_recipients(fields: list[str]) -> Invalid:
-    names = ", ".join("{{ " + n + " }}" for n in fields)
-    return Invalid(
-        f"Pour certains destinataires, {names} est vide : le SMS contiendrait un blanc. "
-        f"Retirez-les de l'audience ou écrivez {{{{ {fields[0]} | optionnel }}}} si le message "
-        "reste clair sans.",
-        code="blank_placeholder",
-        details=[{"field": n, "message": "Vide pour certains destinataires."} for n in fields])
 
 
 async def cancel(db: Database, campaign_id: int, p: Principal, *, now: datetime) -> int:
@@ -188,6 +153,11 @@ async def cancel(db: Database, campaign_id: int, p: Principal, *, now: datetime)
         if campaign.status == CampaignStatus.DONE:
             raise Conflict("Cette campagne est terminée : tout a déjà été envoyé.",
                            code="campaign_done")
+        # The campaign first: a preparation writing its rows (preparation.py) checks it
+        # before each chunk, and on PostgreSQL this waits for the chunk being written,
+        # whose rows the UPDATE below then sees.
+        campaign.status = CampaignStatus.CANCELLED
+        await session.flush()
         result = await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.campaign_id == campaign_id,
@@ -195,7 +165,6 @@ async def cancel(db: Database, campaign_id: int, p: Principal, *, now: datetime)
             .values(status=OutboxStatus.CANCELLED, error_reason="Campagne annulée.", updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        campaign.status = CampaignStatus.CANCELLED
         session.add(AuditEvent(at=now, user_id=p.user_id, action="campaign_cancel",
                                object_type="campaign", object_id=str(campaign_id),
                                details={"cancelled": result.rowcount}))

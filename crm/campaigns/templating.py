@@ -199,8 +199,12 @@ class MessageTemplate:
 
     def blank_fields(self, context: Mapping[str, Any]) -> list[str]:
         """Required placeholders this tenant's context (or the campaign) leaves blank."""
-        merged = {**self.variables, **context}
-        return sorted(n for n in self.required if is_blank(merged.get(n)))
+        variables = self.variables
+        blank = [n for n in self.required
+                 if is_blank(context[n] if n in context else variables.get(n))]
+        if len(blank) > 1:
+            blank.sort()
+        return blank
 
 
 def render_once(body: str, context: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> str:

@@ -19,7 +19,7 @@ from crm.campaigns.models import Campaign, CampaignStatus, Category
 from crm.campaigns.preview import MAX_CHARACTERS, preview, scan_for
 from crm.campaigns.rules import decide_urgent
 from crm.csvexport import excel_csv
-from crm.errors import Forbidden, Invalid, NotFound
+from crm.errors import Conflict, Forbidden, Invalid, NotFound
 from crm.keys import CLOCK, DB, SETTINGS
 from crm.models import Agency, Lease, Phone, PhoneKind, Tenant
 from crm.web.jsonutil import int_param, json_response, page_params, paginated, read_json
@@ -158,13 +158,16 @@ async def api_launch(request: web.Request) -> web.Response:
     Answers 202 `{status: "scheduled"|"sending"}`; launching twice writes nothing twice.
     `status` is the launch's outcome as API.md names it: a campaign launched earlier and
     already finished answers "sending" (its messages were handed over) plus
-    `campaign_status: "done"`, its own status, for pollers. A cancelled campaign: 409.
+    `campaign_status: "done"` (or "preparing" while another launch writes its rows), its own
+    status, for pollers. A cancelled campaign (also during the preparation): 409.
     """
     app = request.app
     status = await service.launch(app[DB], app[DISPATCHER], _id(request), principal(request),
                                   settings=app[SETTINGS], now=app[CLOCK].now())
     if status in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING):
         return json_response({"status": status}, status=202)
+    if status == CampaignStatus.CANCELLED:  # cancelled while its rows were being written
+        raise Conflict("Cette campagne a été annulée pendant sa préparation.", code="campaign_cancelled")
     return json_response({"status": CampaignStatus.SENDING, "campaign_status": status}, status=202)
 
 
@@ -344,8 +347,8 @@ async def campaign_page(request: web.Request) -> web.Response:
         "count_labels": {code: OUTBOX_STATUS_LABELS[code] for code in service.COUNTED},
         "category_labels": presets.CATEGORY_LABELS, "unreachable": scan.unreachable[:LIST_LIMIT],
         "unreachable_total": len(scan.unreachable), "reduced_mobility": scan.reduced_mobility,
-        "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,
-                                          CampaignStatus.SENDING),
+        "can_cancel": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.PREPARING,
+                                          CampaignStatus.SCHEDULED, CampaignStatus.SENDING),
     })
 
 

@@ -9,6 +9,7 @@ shows those characters and offers ``make_gsm_friendly`` for the harmless ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 # 3GPP TS 23.038 basic character set, as Twilio applies it (ESC 0x1B excluded).
@@ -60,18 +61,16 @@ def analyse(text: str) -> SmsAnalysis:
     """Encoding, units and segments of ``text`` as the carrier will count them."""
     if GSM7_BASIC.issuperset(text):  # nearly every campaign text: counted at C speed
         return SmsAnalysis("GSM-7", len(text), _plain_segments(len(text), GSM7_SINGLE, GSM7_MULTI))
-    culprits: list[str] = []
-    gsm_costs: list[int] = []
-    for ch in text:
-        if ch in GSM7_BASIC:
-            gsm_costs.append(1)
-        elif ch in GSM7_EXTENDED:
-            gsm_costs.append(2)
-        elif ch not in culprits:
-            culprits.append(ch)
+    # The distinct characters, in order of first appearance (at C speed): a preview
+    # analyses one text per recipient.
+    culprits = [ch for ch in dict.fromkeys(text) if ch not in GSM7_BASIC and ch not in GSM7_EXTENDED]
     if not culprits:
+        gsm_costs = [2 if ch in GSM7_EXTENDED else 1 for ch in text]
         return SmsAnalysis("GSM-7", sum(gsm_costs),
                            _segments(gsm_costs, GSM7_SINGLE, GSM7_MULTI))
+    if max(text) <= "\uffff":  # no emoji: every character is one unit
+        return SmsAnalysis("UCS-2", len(text), _plain_segments(len(text), UCS2_SINGLE, UCS2_MULTI),
+                           culprits)
     # UCS-2 on the wire is really UTF-16: characters beyond the BMP (emoji) take two units.
     costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     return SmsAnalysis("UCS-2", sum(costs), _segments(costs, UCS2_SINGLE, UCS2_MULTI), culprits)
@@ -97,6 +96,7 @@ def make_gsm_friendly(text: str) -> str:
 _PLAIN_EXTRA = {"œ": "oe", "Œ": "OE", "æ": "ae", "ç": "c"}
 
 
+@lru_cache(maxsize=8192)  # a campaign's values repeat (residences, agencies, civilities)
 def gsm_plain(text: str) -> str:
     """``text`` with typography made plain and letters outside GSM-7 written without their
     accent ("Chênaie" → "Chenaie"); é, è, à, ù, Ç... which GSM-7 has, are kept."""

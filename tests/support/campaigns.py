@@ -109,3 +109,61 @@ async def add_listed_campaigns(db: Database, start: Any) -> None:
             s.add_all(OutboxMessage(campaign_id=campaign.id, e164=f"+3361200{i:04d}", body="Bonjour",
                                     created_at=start) for i in range(recipients))
         await s.commit()
+
+
+async def launch_watching(app: Any, campaign_id: int, manager: Any, on_chunk: Any) -> str:
+    """Launch as ``manager`` (a User) through the service, calling ``on_chunk(rows)`` after
+    each committed chunk of the preparation (what the API's launch does, observed)."""
+    from crm.auth import Principal
+    from crm.campaigns import service
+    from crm.campaigns.dispatcher import DISPATCHER
+    from crm.keys import CLOCK, DB, SETTINGS
+
+    p = Principal(user_id=manager.id, email=manager.email, role=manager.role, agency_id=manager.agency_id)
+    return await service.launch(app[DB], app[DISPATCHER], campaign_id, p, settings=app[SETTINGS],
+                                now=app[CLOCK].now(), on_chunk=on_chunk)
+
+
+async def draft_campaign(client: Any, headers: dict[str, str], body: dict[str, Any]) -> int:
+    resp = await client.post("/api/v1/campaigns", headers=headers, json=body)
+    assert resp.status == 201, await resp.text()
+    return int((await resp.json())["id"])
+
+
+async def reference_figures(db: Database, campaign: Any, settings: Any, now: Any) -> dict[str, Any]:
+    """The preview's figures computed the plain way, one recipient after the other (render,
+    analyse, add up): what the preview, which computes each distinct text once, must equal."""
+    from crm.campaigns.preview import scan_for
+    from crm.campaigns.templating import MessageTemplate
+    from crm.sms.encoding import analyse
+
+    template = MessageTemplate(campaign.body, campaign.variables, plain_values=campaign.plain_values)
+    plain = MessageTemplate(campaign.body, campaign.variables, plain_values=True)
+    out: dict[str, Any] = {"total_segments": 0, "segments_per_message": 0, "longest_characters": 0,
+                           "encoding": "GSM-7", "ucs2_characters": [], "blank": {}, "samples": [],
+                           "plain_total": 0, "plain_longest": 0, "longest": None}
+    async with db.session() as s:
+        scan = scan_for(campaign, settings, now)
+        async for batch in scan.chunks(s):
+            for r in batch:
+                for name in template.blank_fields(r.context):
+                    out["blank"][name] = out["blank"].get(name, 0) + 1
+                text = template.render(r.context)
+                a = analyse(text)
+                out["total_segments"] += a.segments
+                out["segments_per_message"] = max(out["segments_per_message"], a.segments)
+                out["longest_characters"] = max(out["longest_characters"], len(text))
+                best = out["longest"]
+                if best is None or (a.segments, len(text)) > (best["segments"], best["characters"]):
+                    out["longest"] = {"text": text, "characters": len(text), "encoding": a.encoding,
+                                      "segments": a.segments}
+                if a.encoding == "UCS-2":
+                    out["encoding"] = "UCS-2"
+                    out["ucs2_characters"] += [c for c in a.ucs2_characters if c not in out["ucs2_characters"]]
+                pa = analyse(plain.render(r.context))
+                out["plain_total"] += pa.segments
+                out["plain_longest"] = max(out["plain_longest"], pa.segments)
+                if len(out["samples"]) < 5:
+                    out["samples"].append({"tenant_id": r.tenant_id, "phone": r.e164, "text": text})
+        out["recipients"], out["excluded"] = scan.recipients, dict(scan.excluded)
+    return out
