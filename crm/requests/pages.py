@@ -39,9 +39,12 @@ _FIELD_OF_CODE = {"invalid_kind": "kind", "invalid_category": "category", "inval
                   "invalid_owner": "owner_id", "appointment_required": "appointment_at"}
 
 
-def _redirect(path: str, **query: Any) -> web.HTTPFound:
+def _redirect(request: web.Request, path: str, text: str, *, kind: str = "ok",
+              **query: Any) -> web.HTTPException:
+    """To ``path`` (with ``query``: a draft being previewed) and a one-time message, never
+    carried in the address."""
     params = {k: v for k, v in query.items() if v not in (None, "")}
-    return web.HTTPFound(path + (f"?{urlencode(params)}" if params else ""))
+    return flash.redirect(request, path + (f"?{urlencode(params)}" if params else ""), text, kind=kind)
 
 
 def _int(value: Any) -> int | None:
@@ -88,7 +91,7 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
     except ApiError as exc:
         if exc.status == 403:
             raise
-        raise _redirect(request.path, erreur=exc.message) from None
+        raise _redirect(request, request.path, exc.message, kind="error") from None
     if not request.query.get("status") and not mine:
         filters.status = "open"  # what is still to do, unless asked otherwise
     scope = [] if agency is None else [TenantRequest.agency_id == agency]
@@ -109,11 +112,10 @@ async def _list_page(request: web.Request, *, mine: bool) -> web.Response:
         "filters": filters, "tenants": tenants, "users": users, "owners": owners,
         "agencies": agencies, "agency": agency, "now": now, "labels": steps.LABELS,
         "kinds": steps.KINDS, "categories": steps.CATEGORIES, "category_label": steps.category_label,
-        "page": page, "pages": pages, "links": page_links(page, pages, {k: v for k, v in query.items() if k not in ("message", "erreur")}),
+        "page": page, "pages": pages, "links": page_links(page, pages, query),
         # Admins see every agency's requests: each row says whose it is.
         "agency_names": {a.id: a.name for a in agencies} if agency is None else {},
         "sort_url": lambda sort: f"{request.path}?{urlencode({**query, 'sort': sort})}",
-        "message": request.query.get("message"), "error": request.query.get("erreur"),
     })
 
 
@@ -160,7 +162,6 @@ async def request_page(request: web.Request) -> web.Response:
         "next_steps": next_steps, "kinds": steps.KINDS, "urgencies": steps.URGENCIES,
         "category_label": steps.category_label, "outbox_labels": OUTBOX_LABELS,
         "sms_labels": sms_templates.STEP_LABELS, "messages": texts,
-        "message": request.query.get("message"), "error": request.query.get("erreur"),
         "default_appointment": "",
     })
 
@@ -251,7 +252,6 @@ async def request_new_page(request: web.Request) -> web.Response:
         ctx = await _prefill(request, session)
     return await render("requests/new.html", request, {
         **ctx, "kinds": steps.KINDS, "categories": steps.CATEGORIES, "urgencies": steps.URGENCIES,
-        "error": request.query.get("erreur"),
     })
 
 
@@ -313,7 +313,6 @@ async def templates_page(request: web.Request) -> web.Response:
                      "enabled": enabled, "preview": preview})
     return await render("requests/sms_templates.html", request, {
         "rows": rows, "placeholders": sms_templates.TENANT_NAMES + sms_templates.REQUEST_NAMES,
-        "message": request.query.get("message"), "error": request.query.get("erreur"),
     })
 
 
@@ -323,12 +322,12 @@ async def templates_submit(request: web.Request) -> web.Response:
     form = await request.post()
     step, body = str(form.get("step", "")), str(form.get("body", ""))[:2000]
     if form.get("action") == "preview":
-        raise _redirect("/demandes/sms", **{f"draft_{step}": body}, message="Aperçu mis à jour (non enregistré).")
+        raise _redirect(request, "/demandes/sms", "Aperçu mis à jour (non enregistré).", **{f"draft_{step}": body})
     try:
         await save_template(request, step, body, form.get("enabled") == "1")
     except ApiError as exc:
-        raise _redirect("/demandes/sms", **{f"draft_{step}": body}, erreur=exc.message) from None
-    raise _redirect("/demandes/sms", message=f"Texte « {sms_templates.STEP_LABELS[step]} » enregistré.")
+        raise _redirect(request, "/demandes/sms", exc.message, kind="error", **{f"draft_{step}": body}) from None
+    raise _redirect(request, "/demandes/sms", f"Texte « {sms_templates.STEP_LABELS[step]} » enregistré.")
 
 
 @auth.managers
@@ -341,7 +340,7 @@ async def indicators_page(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status == 403:
             raise
-        raise _redirect(request.path, erreur=exc.message) from None
+        raise _redirect(request, request.path, exc.message, kind="error") from None
     async with request.app[DB].session() as session:
         rows = await indicators.compute(session, period, agency, tz_of(request), now_of(request))
     return await render("requests/indicators.html", request, {
@@ -349,7 +348,6 @@ async def indicators_page(request: web.Request) -> web.Response:
         "kinds": steps.KINDS, "urgencies": indicators.URGENCY_CODES,
         "csv_query": urlencode({k: v for k, v in (("from", period.first), ("to", period.last),
                                                   ("agency", agency)) if v}),
-        "error": request.query.get("erreur"),
     })
 
 
