@@ -72,7 +72,7 @@ def _insert_statement(session: AsyncSession) -> Any:
                        *(thread.c[name] for name in _THREADED))
                 # SQLite reads "… FROM th ON CONFLICT" as a join constraint without a WHERE.
                 .select_from(thread).where(true()))
-        answered = literal_column("inbound_message.outbox_message_id")  # the new row's
+        answered: Any = literal_column("inbound_message.outbox_message_id")  # the new row's
         concerns = [concern(answered)
                     for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
         _INSERTS[dialect] = (
