@@ -71,6 +71,10 @@ QUEUE_PROBES = Hook("QUEUE_PROBES", ("crm.calls.reactions", "crm.campaigns.react
 # outbox_message_id, body, intent, now, tz) -> bool`` (True: nothing left for an adviser, the
 # inbox files it as handled). Requests score satisfaction answers and reopen on "pas réparé".
 INBOUND_REPLY = Hook("on_inbound_reply", ("crm.requests.replies",))
+# Whether a reply concerns the module at all, as SQL the inbox's insert returns (so that a
+# reply to an SMS no feature cares about runs no reaction and no query):
+# ``concerns_reply(outbox_message_id: ColumnElement[int]) -> ColumnElement[bool]``.
+INBOUND_REPLY_CONCERNS = Hook("concerns_reply", INBOUND_REPLY.modules)
 
 # Links the inbox shows beside a tenant's SMS: ``async def message_links(session, message_id,
 # outbox_message_id) -> list[(label, href)]`` (the request it answers, "créer une demande").

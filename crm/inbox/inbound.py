@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, false, literal_column, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -22,7 +22,7 @@ from crm.campaigns.models import Campaign, Category
 from crm.db import Database, dialect_insert
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
-from crm.inbox.threads import thread_for
+from crm.inbox.threads import thread_params, thread_select
 from crm.inbox.understanding import Intent, understand
 from crm.models import OptOutSource, Tenant
 from crm.tenants.optouts import is_opted_out, record_opt_change
@@ -50,24 +50,37 @@ class Received:
     reply: str | None  # text for the TwiML <Message>, if the service answers
 
 
-_INSERTED = ("provider_sid", "from_e164", "to", "body", "received_at", "tenant_id", "agency_id",
-             "outbox_message_id", "campaign_id", "intent", "sentiment", "sentiment_score",
-             "status", "handled_at", "decided_by", "review")
+# Given by the webhook; the thread's four columns come from ``thread_select``.
+_GIVEN = ("provider_sid", "from_e164", "to", "body", "received_at", "intent", "sentiment",
+          "sentiment_score", "status", "handled_at", "decided_by", "review")
+_THREADED = ("tenant_id", "agency_id", "campaign_id", "outbox_message_id")
 _INSERTS: dict[str, Any] = {}  # dialect name → statement
 
 
 def _insert_statement(session: AsyncSession) -> Any:
-    """INSERT … ON CONFLICT (provider_sid) DO NOTHING RETURNING id, built once per dialect:
-    a replayed MessageSid inserts nothing and returns no row, without an error to recover
-    from."""
+    """The whole common case in one statement, built once per dialect: thread the SMS and
+    store it, ``INSERT … SELECT <thread> ON CONFLICT (provider_sid) DO NOTHING RETURNING``
+    the row's id and thread, and whether another feature cares about replies to the SMS it
+    answers (``crm.hooks.INBOUND_REPLY_CONCERNS``; their reaction then runs, else it costs
+    nothing). A replayed MessageSid inserts nothing and returns no row, without an error to
+    recover from."""
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
         table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in _GIVEN),
+                       *(thread.c[name] for name in _THREADED))
+                # SQLite reads "… FROM th ON CONFLICT" as a join constraint without a WHERE.
+                .select_from(thread).where(true()))
+        answered: Any = literal_column("inbound_message.outbox_message_id")  # the new row's
+        concerns = [concern(answered)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
         _INSERTS[dialect] = (
             dialect_insert(session)(table)
-            .values({column: bindparam(column) for column in _INSERTED})
+            .from_select([*_GIVEN, *_THREADED], rows)
             .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
-            .returning(table.c.id))
+            .returning(table.c.id, *(table.c[name] for name in _THREADED),
+                       (or_(*concerns) if concerns else false()).label("concerned")))
     return _INSERTS[dialect]
 
 
@@ -78,15 +91,15 @@ _EXISTING = select(InboundMessage.__table__.c.id).where(
 async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: ZoneInfo) -> Received:
     """Store and handle one incoming SMS (already verified). Idempotent on MessageSid.
 
-    Three statements for most SMS: the thread query, the insert, the commit."""
+    Two statements for most SMS: the threading insert and the commit; the actions (opt-out,
+    callback, campaign flag, another feature's reaction) only when they apply."""
     sid = params["MessageSid"]
     e164 = params["From"]
     body = params.get("Body", "")
-    today = now.astimezone(tz).date()
+    # Understanding reads the text alone: done before a connection is taken.
+    meaning = understand(body)
+    intent = meaning.intent
     async with db.session() as session:
-        thread = await thread_for(session, e164, now, today)
-        meaning = understand(body)
-        intent = meaning.intent
         reply: str | None = None
         if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
             # "Oui" from someone who never opted out answers something else: an adviser reads it.
@@ -94,21 +107,22 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         # A possible objection (or opt-in) keeps the message open until an adviser answers.
         handled = intent in HANDLED_INTENTS and meaning.review is None
         conn = await session.connection()
-        message_id = (await conn.execute(_insert_statement(session), {
+        row = (await conn.execute(_insert_statement(session), {
             "provider_sid": sid, "from_e164": e164, "to": params.get("To"), "body": body,
-            "received_at": now, "tenant_id": thread.tenant_id, "agency_id": thread.agency_id,
-            "outbox_message_id": thread.outbox_message_id, "campaign_id": thread.campaign_id,
-            "intent": intent, "sentiment": meaning.sentiment, "sentiment_score": meaning.score,
+            "received_at": now, "intent": intent, "sentiment": meaning.sentiment,
+            "sentiment_score": meaning.score,
             "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
             "handled_at": now if handled else None,
             "decided_by": meaning.decided_by[:160], "review": meaning.review,
-        })).scalar()
-        if message_id is None:
+            **thread_params(e164, now, now.astimezone(tz).date()),
+        })).first()
+        if row is None:
             # The same MessageSid came before (or Twilio's retry raced the first delivery,
             # which wins): nothing is done again.
             await session.rollback()
             existing = await session.scalar(_EXISTING, {"sid": sid})
             return Received(existing or 0, True, None)
+        message_id, tenant_id, _agency_id, campaign_id, outbox_message_id, concerned = row
 
         if intent in (Intent.OPT_OUT, Intent.OPT_IN):
             # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
@@ -120,19 +134,19 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
             if intent == Intent.OPT_OUT or meaning.keyword or await is_opted_out(session, e164):
                 changed = await record_opt_change(
                     session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
-                    source=source, tenant_id=thread.tenant_id, note=note)
+                    source=source, tenant_id=tenant_id, note=note)
                 if changed:
                     reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
-        elif intent == Intent.PROBLEM_PERSISTS and thread.campaign_id is not None:
-            await _flag_campaign(session, thread.campaign_id)
-        if meaning.callback and thread.tenant_id is not None:
-            if await _request_callback(session, thread.tenant_id, now, tz):
+        elif intent == Intent.PROBLEM_PERSISTS and campaign_id is not None:
+            await _flag_campaign(session, campaign_id)
+        if meaning.callback and tenant_id is not None:
+            if await _request_callback(session, tenant_id, now, tz):
                 reply = CALLBACK_ACK
-        if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and thread.outbox_message_id is not None:
+        if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and outbox_message_id is not None and concerned:
             # Other features' reactions to a reply to their SMS (a request's satisfaction
             # answer, "toujours pas réparé" after it was done).
             for react in hooks.INBOUND_REPLY.handlers():
-                if await react(session, outbox_message_id=thread.outbox_message_id, body=body,
+                if await react(session, outbox_message_id=outbox_message_id, body=body,
                                intent=intent, now=now, tz=tz):
                     await session.execute(
                         update(InboundMessage).where(InboundMessage.id == message_id)
@@ -147,14 +161,18 @@ def opt_note(body: str) -> str:
     return f"Réponse « {text[:230]} »" if len(text) <= 230 else f"Réponse « {text[:229]}… »"
 
 
+_campaigns = Campaign.__table__
+# Built once: a quarter of the replies to an outage say it goes on.
+_FLAG_CAMPAIGN = (
+    update(_campaigns)
+    .where(_campaigns.c.id == bindparam("campaign_id"),
+           _campaigns.c.category.in_((Category.OUTAGE, Category.WORKS)))
+    .values(problem_persists_count=_campaigns.c.problem_persists_count + 1))
+
+
 async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:
     """One more tenant says the outage goes on (outage and works campaigns only)."""
-    await session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.category.in_((Category.OUTAGE, Category.WORKS)))
-        .values(problem_persists_count=Campaign.problem_persists_count + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await (await session.connection()).execute(_FLAG_CAMPAIGN, {"campaign_id": campaign_id})
 
 
 async def _request_callback(session: AsyncSession, tenant_id: int, now: datetime, tz: ZoneInfo) -> bool:

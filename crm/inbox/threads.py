@@ -3,13 +3,11 @@ answering (the latest SMS sent to the number, its campaign and agency)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.models import Lease, Phone
@@ -22,17 +20,9 @@ WENT_OUT = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.UNDELIVERED,
              OutboxStatus.SENDING, OutboxStatus.UNKNOWN)
 
 
-@dataclass(frozen=True)
-class Thread:
-    tenant_id: int | None
-    agency_id: int | None
-    campaign_id: int | None
-    outbox_message_id: int | None
-
-
 @cache
 def _thread_statement() -> Select[Any]:
-    """Everything ``thread_for`` needs in one round trip, built once (its cache key is
+    """Everything ``thread_select`` needs in one round trip, built once (its cache key is
     memoized with it): the latest SMS that went to the number, the latest campaign one, the
     best lease of the households behind the number, the agency of the household the SMS
     went to and the campaign's agency. Uncorrelated scalar subqueries: both databases
@@ -79,25 +69,34 @@ def _thread_statement() -> Select[Any]:
     )
 
 
-async def thread_for(session: AsyncSession, e164: str, now: datetime, today: date) -> Thread:
-    """Who wrote, and what they are answering (campaign, outbox message, agency): one query."""
-    conn = await session.connection()
-    row = (await conn.execute(_thread_statement(), {
-        "e164": e164, "since": now - timedelta(days=THREAD_DAYS), "today": today})).one()
-    if row.lease_tenant is not None:
-        tenant_id, agency_id = row.lease_tenant, row.lease_agency
-    else:
-        tenant_id, agency_id = row.phone_tenant, None
-    campaign_id = None
-    if row.outbox_id is not None:
-        # The topic is the latest real campaign (the outage), even when an adviser's direct
-        # answer came in between: "toujours pas d'eau" after that answer still counts for it.
-        campaign_id = row.topic_campaign if row.topic_campaign is not None else row.last_campaign
-        if row.last_tenant is not None:
-            # The outbox row names the household the message was meant for.
-            if row.last_tenant != tenant_id:
-                agency_id = row.last_tenant_agency
-            tenant_id = row.last_tenant
-        if row.campaign_agency is not None:
-            agency_id = row.campaign_agency
-    return Thread(tenant_id, agency_id, campaign_id, row.outbox_id)
+@cache
+def thread_select() -> Select[Any]:
+    """The thread of an incoming SMS as one row of four columns (``tenant_id``,
+    ``agency_id``, ``campaign_id``, ``outbox_message_id``), for the inbox's INSERT … SELECT
+    (parameters ``e164``, ``since`` = now - THREAD_DAYS, ``today``). The rules, in SQL:
+
+    - the household is the one whose active lease started last among those behind the
+      number (its lease's agency), else the number's household (no agency);
+    - when an SMS went to the number within THREAD_DAYS, the latest one is answered: its
+      topic is the latest real campaign (the outage), even when an adviser's direct answer
+      came in between ("toujours pas d'eau" after that answer still counts for it), else
+      the latest SMS's campaign; the household is the one that SMS was meant for (with the
+      agency of its latest lease when it is another household), and the campaign's agency,
+      when it has one, wins."""
+    t = _thread_statement().subquery("thread")
+    # NULL-safe "the SMS went to another household than the lease says".
+    other_household = and_(t.c.last_tenant.is_not(None),
+                           or_(t.c.lease_tenant.is_(None) & t.c.phone_tenant.is_(None),
+                               t.c.last_tenant != func.coalesce(t.c.lease_tenant, t.c.phone_tenant)))
+    return select(
+        func.coalesce(t.c.last_tenant, t.c.lease_tenant, t.c.phone_tenant).label("tenant_id"),
+        func.coalesce(t.c.campaign_agency,
+                      case((other_household, t.c.last_tenant_agency), else_=t.c.lease_agency))
+        .label("agency_id"),
+        func.coalesce(t.c.topic_campaign, t.c.last_campaign).label("campaign_id"),
+        t.c.outbox_id.label("outbox_message_id"),
+    ).select_from(t)
+
+
+def thread_params(e164: str, now: datetime, today: date) -> dict[str, Any]:
+    return {"e164": e164, "since": now - timedelta(days=THREAD_DAYS), "today": today}

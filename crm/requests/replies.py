@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.requests import steps
@@ -65,6 +65,13 @@ async def handle_reply(session: AsyncSession, *, outbox_message_id: int | None, 
             await session.flush()
             return Reaction(request_id, handled=True, score=score)
     return Reaction(request_id, handled=False)
+
+
+def concerns_reply(outbox_message_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL for "the SMS answered is one of a request's status messages" (the inbox returns
+    it with the stored reply; ``on_inbound_reply`` only runs when it holds)."""
+    sent = RequestMessage.__table__.alias("request_sms")  # named: RETURNING leaves columns bare
+    return exists().where(sent.c.outbox_message_id == outbox_message_id)
 
 
 async def on_inbound_reply(session: AsyncSession, *, outbox_message_id: int | None, body: str,

@@ -1,0 +1,84 @@
+"""An incoming SMS costs few statements: a plain reply is threaded and stored by ONE
+statement (INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING) and a commit; a replayed
+MessageSid by that statement and the lookup of the first copy; an opt-out adds only what
+recording it takes. Each SQL statement is counted as the driver receives it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from tests.support.factories import make_lease
+from tests.support.sms import (  # noqa: F401 - `settings` overrides the suite's fixture
+    inbound,
+    make_sent_campaign,
+    new_sid,
+    post_sms,
+    settings,
+)
+
+MOBILE = "+33612345678"
+# Measured: the insert, then the opt-out history (current state read, event insert, the
+# campaigns' reaction cancelling queued SMS): 4; anything above means a statement crept in.
+MAX_OPT_OUT_STATEMENTS = 4
+
+
+async def _statements(db, send):
+    """(SQL statements, commits) the webhook runs while ``send`` posts."""
+    seen: list[str] = []
+    commits: list[bool] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", lambda conn: commits.append(True))
+    try:
+        resp = await send()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert resp.status == 200, await resp.text()
+    return seen, len(commits)
+
+
+async def _threaded_reply_setup(db, clock):
+    lease = await make_lease(db, mobile=MOBILE)
+    campaign = await make_sent_campaign(db, recipients=[(lease.tenant_id, MOBILE)],
+                                        sent_at=clock.now() - timedelta(hours=1))
+    return lease, campaign
+
+
+async def test_a_plain_reply_is_threaded_and_stored_by_one_statement(client, db, clock):
+    lease, campaign = await _threaded_reply_setup(db, clock)
+    seen, commits = await _statements(
+        db, lambda: post_sms(client, "Quand est-ce que l'eau revient ?", MOBILE))
+    assert len(seen) == 1, seen
+    assert seen[0].lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE")
+    assert commits == 1
+    [m] = await inbound(db)
+    assert (m.tenant_id, m.agency_id, m.campaign_id) == (lease.tenant_id, lease.agency_id, campaign.id)
+    assert m.outbox_message_id is not None
+
+
+async def test_a_replayed_message_sid_costs_the_insert_and_one_lookup(client, db, clock):
+    await _threaded_reply_setup(db, clock)
+    sid = new_sid()
+    await post_sms(client, "merci", MOBILE, sid=sid)
+    seen, commits = await _statements(db, lambda: post_sms(client, "merci", MOBILE, sid=sid))
+    assert len(seen) == 2, seen
+    assert seen[0].lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE")
+    assert seen[1].lstrip().upper().startswith("SELECT")
+    assert commits == 0
+    assert len(await inbound(db)) == 1
+
+
+async def test_an_opt_out_adds_only_what_recording_it_takes(client, db, clock):
+    await _threaded_reply_setup(db, clock)
+    seen, commits = await _statements(db, lambda: post_sms(client, "STOP", MOBILE))
+    assert seen[0].lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE")
+    assert len(seen) <= MAX_OPT_OUT_STATEMENTS, seen
+    assert commits == 1
+    [m] = await inbound(db)
+    assert m.intent == "opt_out"
