@@ -30,7 +30,7 @@ _WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonc
 _FIXED = r"(?:repare|reparee|repares|reparees|regle|reglee|regles|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|revenus|fait|faite|fini|finie|termine|terminee|change|changee|debouche|remplace|remplacee|venu|venus|venue|passe|passes|intervenu)"
 _WHEN = r"(?:\d+|deux|trois|quatre|cinq|six|huit|dix|quinze|plusieurs|hier|avant-hier|ce matin|hier soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|une semaine|un mois|des jours|des semaines|des mois|le debut|longtemps|ce week-end|la semaine derniere|le mois dernier|noel|l' hiver|septembre|octobre|novembre|decembre)"
 _THING = r"(?:chauffage|radiateurs?|ascenseurs?|eau|eau chaude|chaudiere|interphone|porte|portail|lumieres?|eclairage|electricite|courant|ballon|cumulus|vmc|digicode|badge|parking|gaz|chauffe-eau|ventilation|minuterie)"
-_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?|ne ferme (?:plus|pas)|ferme (?:plus|pas)|ne s' ouvre (?:plus|pas))"
+_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?|en securite|en defaut|(?:re ?)?demarre (?:pas|plus)|ne ferme (?:plus|pas)|ferme (?:plus|pas)|ne s' ouvre (?:plus|pas))"
 
 PERSISTS_INSISTS: Rules = [
     ("persists.toujours_pas", _rx(
@@ -43,6 +43,7 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:attend|attends|attendons|attendent) (?:toujours|encore)\b|\btoujours en attente\b|\b(?:on|j' |nous) (?:attend|attends|attendons) (?:toujours|encore)\b",
         r"\b(?:sent|sentent|fuit|fuient|coule|goutte|gouttent|tombe|claque|sonne|grince|siffle|clignote|saute|disjoncte|pue|puent|refoule) (?:toujours|encore)\b",
         r"\btoujours (?:l' |le |la |les |des |une |un |cette |ce )?(?:odeur|bruit|fuite|gaz|humidite|moisissures?|infiltrations?|cafards|rats|souris|punaises|coupures?|pannes?|degats?|eau (?:froide|marron|tiede|jaune))\b",
+        r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) (?:panne|coupure|fuite|inondation)s?\b",
         r"\b(?:\d+|deuxieme|troisieme|quatrieme|cinquieme|\d+e|\d+eme) (?:jour|jours|semaine|semaines|nuit|nuits|fois)\b.{0,20}\b(?:sans|que|d' attente|de suite|panne|coupure)\b",
     )),
     ("persists.encore", _rx(
@@ -56,24 +57,27 @@ PERSISTS_INSISTS: Rules = [
     ("persists.not_fixed", _rx(
         r"\b(?:pas|jamais|toujours pas|pas encore|pas du tout|absolument pas|toujours rien de|rien) (?:ete |bien )?(?:repare|reparee|repares|regle|reglee|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|venu|venus|venue|passe|passes|intervenu|fait|faite|fini|finie|change|debouche|remplace)\b",
         r"\b(?:n' ?est|ne sont|n' ?a|n' ?ont|n' ?etait) (?:toujours |toujours pas |pas |jamais |plus )?(?:pas |jamais |toujours )?(?:encore )?(?:ete )?" + _FIXED + r"\b",
+        r"\b(?:pas pu|pu rien|rien pu) (?:reparer|regler|intervenir|faire|changer|deboucher|terminer|finir|reparer)\b",
         r"\brien n' ?a change\b|\brien ne change\b|\brien n' ?est regle\b|\brien n' ?a ete fait\b|\brien de fait\b|\brien de regle\b|\bpersonne n' ?est (?:venu|passe)\b|\bpersonne (?:n' )?(?:est )?(?:venu|passe)\b|\baucun (?:changement|technicien|retour|passage)\b|\bpas de changement\b",
         r"\b(?:ca |il |elle |c' )?(?:re ?marche|re ?fonctionne|est revenue?) (?:pas|plus|toujours pas)\b",
         r"\b(?:ca|il|elle|c' est|sa) (?:n' )?(?:a |est )?(?:pas|jamais) (?:re ?marche|re ?fonctionne|tenu|dure)\b",
         r"\b(?:ca|il|elle|tout) (?:a |est )?(?:re ?)?(?:lache|claque|reclaque|relache|recasse|retombe)\b",
-        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule|refuite|recommence a fuir|re ?goutte)\b",
+        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule (?:du|de|par|sous|dans|au|a nouveau du)|refuite|recommence a fuir|re ?goutte)\b",
     )),
     ("persists.denial", _rx(
-        r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on m' a dit que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
-        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|resolue?|fini|termine)\b.{0,40}\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|faux)\b",
+        r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on (?:m' |nous )a (?:dit|assure|affirme|promis) que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
+        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|resolue?|fini|termine|remise?|en route|en service)\b.{0,40}\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|faux)\b",
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,40}\b(?:mais|et) (?:ca |il |elle |c' est |c' )?(?:a |est )?(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|casse|hs|lache|tombe)\b",
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,30}\b(?:mais|et) (?:seulement |que )?(?:une|deux|1|2|3|quelques|\d+) (?:heure|heures|h|minutes|min|jour|jours)\b",
         r"\b(?:revenue?|remarche|repare|reparee|marche|fonctionne)\b.{0,30}\bmais (?:ca |il |elle |l' eau |c' est )?(?:est |a )?(?:encore |toujours |de nouveau )?(?:re ?)?(?:coupee?|repartie?|en panne|tombee?|marron|jaune|froide?|tiede|bouchee?|casse)\b",
         r"\b(?:revenue?|repare|reparee|regle|reglee|remarche|fonctionne|marche|retabli|retablie)\b.{0,30}\bmais (?:pas|toujours pas|rien|plus rien) (?:chez|dans|au|a|pour|de mon|de notre|ici)\b|\bmais pas chez (?:moi|nous)\b",
+        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|remarche|remis|remise)\b.{0,30}\bmais (?:ca |il |elle |c' )?(?:a |n' a )?(?:dure|tenu) (?:que |seulement )?(?:une|1|deux|2|trois|3|quelques|\d+) ",
+        r"\b(?:revenue?|retablie?|remarche|refonctionne|repare|reparee)\b.{0,30}\bmais (?:toujours )?pas (?:l' |le |la |les |d' |de |du )?" + _THING + r"\b",
         r"\b(?:a peine|seulement|que) (?:une|1|deux|2|quelques) (?:heure|heures|minutes|jour|jours)\b.{0,30}\b(?:panne|coupe|recoupe|lache|tombe)\b",
     )),
     ("persists.since", _rx(
-        r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
-        r"\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
+        r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
+        r"\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
         r"\b(?:ca fait|voila|cela fait) " + _WHEN + r" (?:jours|semaines|mois|heures)?\b.{0,40}\b(?:que|sans|pas|panne|attends|attend)\b",
         r"\b(?:jours|semaines|mois) (?:sans|que|d' attente)\b.{0,30}\b(?:eau|chauffage|ascenseur|electricite|lumiere|courant|attends|panne|rien)\b",
         r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs)(?:e|eme)? (?:fois|relance|relances|appels)\b.{0,40}\b(?:appel|appele|signale|rien|toujours|panne|relance)\b",
@@ -159,8 +163,9 @@ NO_CALLBACK = _rx(
 
 QUESTION_START = _rx(
     r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|(?:quel|quelle|quels|quelles)(?! (?:honte|horreur|galere|scandale|misere|bordel|plaisir|bonheur|joie|soulagement|bonne nouvelle|catastrophe|cauchemar|enfer|blague))|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
-    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
+    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:juste |seulement |simplement |bien |aussi )?(?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
+    r"\bquand (?:cette annee|ce mois|cette semaine|exactement|environ|a peu pres|pour (?:ma|mon|la|le|les|l' |nous|moi))\b",
     r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)(?: (?:s' il vous plait|s' il te plait|merci|exactement|environ|alors|donc|svp))*(?: ?[.!])*$",
     r"^(?:et )?(?:pour|concernant) (?:le|la|les|l'|mon|ma|mes|nous|moi|notre|chez)\b|^et (?:le|la|les|l'|nous|moi|chez|au|a la|pour)\b",
     r"^(?:info|infos|information|informations|renseignement|renseignements|precision|precisions) (?:sur|svp|pour|concernant|s' il)\b|^qu' est[ -]ce\b|\bqu' est[ -]ce qu",
@@ -202,6 +207,11 @@ SOLVED: Rules = [
         r"\b(?:radiateurs?|chauffage|eau|appartement|logement|douche) (?:est |sont )?(?:bien |enfin |de nouveau |a nouveau )?(?:chauds?|chaudes?|rallumee?s?)\b|\b(?:est|sont|a ete) (?:bien )?rallumee?s?\b",
         r"\bintervention (?:faite|effectuee|reussie|terminee|ok)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
         r"\b(?:it|everything) (?:works|is fixed|is ok)\b",
+        r"^(?:l' |le |la |les |ma |mon |notre )?" + _THING + r"s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|changee?s?|remplacee?s?|debouchee?s?|retablie?s?)\b(?! (?:quand|\?))",
+        r"^(?:l' |le |la |les |ma |mon |notre )?(?:fuite|panne|probleme|souci)s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|resolue?s?)\b(?! (?:quand|\?))",
+        r"\b(?:a|ont|m' a|nous a|nous ont|m' ont) (?:bien |enfin )?(?:repare|regle|change|remplace|debouche|remis en (?:route|marche|service)) (?:l' |le |la |les |ma |mon |notre |nos )?" + _THING + r"s?\b",
+        r"\b(?:de nouveau|a nouveau|enfin) (?:de l' |du |de la |l' |le |la )?(?:eau|chauffage|electricite|courant|lumiere|gaz|eau chaude)\b",
+        r"\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes|bruit|odeur|humidite|infiltration)s?\b(?! (?:depuis|que))|\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes) depuis\b",
         r"^(?:ah |bon |ok )?ca y est\b|\bfini (?:la|les) (?:panne|coupure|fuite|galere)s?\b",
     )),
 ]
@@ -211,11 +221,12 @@ NOT_SOLVED = _rx(
     r"\b(?:pas|plus|jamais|pas encore|toujours pas) (?:ete |bien |encore )?(?:re ?marche|re ?fonctionne|repare|reparee|regle|reglee|revenue?|retablie?|resolue?|de retour)\b",
     r"\b(?:re ?marche|re ?fonctionne|revenue?|repart|chauffe|marche|fonctionne) (?:pas|plus|toujours pas|jamais)\b",
     r"\bn' (?:est|a|ont) (?:pas|jamais|toujours pas)\b",
+    r"\b(?:loyer|facture|paiement|virement|cheque|dette|solde|charges|somme|montant|echeance|arriere|arrieres)\b.{0,20}\b(?:regle|reglee|regles|paye|payee|fait)\b",
 )
 
 THANKS: Rules = [
     ("thanks.merci", _rx(
-        r"(?<!non )\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
+        r"(?<!non )\bmerci\b(?! pour rien)(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
         r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b|\bmercis\b",
         r"^(?:c' est |trop |vraiment )(?:top|super|parfait|genial|gentil|sympa|cool|bien)(?: ?[!.,])*(?: merci)?(?: ?[!.,])*$",
     )),
@@ -226,6 +237,9 @@ THANKS: Rules = [
         r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
         r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
         r"\bbonne (?:journee|soiree|continuation|fin de journee)\b",
+        r"\b(?:bonne annee|bonnes fetes|joyeux noel|joyeuses fetes|meilleurs voeux)\b",
+        r"^[45] ?(?:/ ?5|sur 5)?\b(?! (?:jours?|semaines?|fois|heures?|mois))|\b(?:tres |super |bien |parfaitement )bien passee?\b|\bintervention (?:nickel|parfaite|top|super|impeccable|au top|rapide|efficace)\b",
+        r"\b(?:technicien|technicienne|intervenant|plombier|electricien|ouvriers?|gardien|equipe|chauffagiste)s? (?:etait |etaient |est |tres |super |vraiment )*(?:au top|top|super|parfait|gentil|gentille|sympa|aimable|ponctuel|efficace|professionnel|pro|competent|serviable|rapide|adorable)\b",
         r"\b(?:bravo|felicitations) (?:a|pour)\b|\bvous etes (?:super|top|geniaux|formidables|efficaces|au top|des anges|adorables)\b",
     )),
 ]
