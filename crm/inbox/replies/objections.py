@@ -84,6 +84,9 @@ _CLEAR_OUT = [
         r"^(?:vous pouvez|pouvez vous|merci de|merci d') (?:arreter|cesser|stopper)(?: ?[!.])*(?: merci)?(?: ?[!.])*$",
         r"\b(?:j' ai|je vous ai|on vous a|j' avais) (?:deja |pourtant |bien )?(?:dit|fait|envoye|repondu|ecrit|mis|tape) (?:un |le )?stop\b",
         r"\b(?:alors que|pourtant|malgre) (?:j' ai|mon|le) (?:deja )?(?:fait |dit |envoye |repondu )?stop\b",
+        # "combien de fois je dois vous dire STOP", "je vous ai déjà dit de ne plus m'écrire"
+        r"\b(?:combien de fois|fois)\b.{0,30}\b(?:dire|dit|ecrire|ecrit|envoyer|envoye|repeter|repete|taper|tape|mettre|mis) (?:un |le )?stop\b",
+        rf"\b(?:dit|demande|ecrit|repete|precise)\b (?:de |d' )(?:ne )?plus (?:{_ME})?{_SEND}\b",
     )),
     ("opt_out.refuse_receiving", _rx(
         r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais|plus rien|rien) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee|informe|informee|prevenu|prevenue))\b",
