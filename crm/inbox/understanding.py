@@ -380,7 +380,7 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         if reproach:
             rules = min(rules, 0.0) - 0.3
         calm = not reproach and not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
-        return round(max(-1.0, (0.25 if calm else 0.8) * rules), 3)
+        return round(max(-1.0, (0.2 if calm else 0.8) * rules), 3)
     if intent == Intent.OTHER and _COMPLAINT.search(norm):
         # "mon voisin a encore garé sa voiture devant mon garage": a complaint.
         rules = max(-1.0, min(rules, 0.0) - 0.25)

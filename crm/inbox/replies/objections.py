@@ -78,6 +78,7 @@ _CLEAR_OUT = [
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
         rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes )?(?:{_MSG}|envois?)\b",
+        r"\b(?:mon|ce|notre) numero\b.{0,20}\bne (?:doit|devra|doivent) plus (?:etre )?(?:utilise|contacte|sollicite)\b",
         r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b|\b(?:m' oublier|oubliez[ -]moi)\b",
         rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
         rf"\bplus besoin (?:de |d' )(?:vos |ces |les |des )?{_MSG}\b",
@@ -130,6 +131,7 @@ _POSSIBLE_OUT = [
 
 _CLEAR_IN = [
     ("opt_in.sentence", _rx(
+        rf"^(?:oui,? )?(?:continuez|continue) (?:a |de )(?:{_ME})?(?:envoyer|ecrire|informer|prevenir|texter)\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:{_ME})?(?:envoyer|ecrire|renvoyer) (?:de nouveau|a nouveau|encore) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|vous pouvez|pourriez) (?:de nouveau|a nouveau) (?:{_ME})?(?:envoyer|ecrire|contacter)\b",
@@ -254,7 +256,7 @@ def read_objection(norm: str) -> Objection | None:
     hit = _first(_POSSIBLE_OUT, norm)
     stop_said = bool(_STOP_WORD.search(norm))
     if ((hit or _ANNOYED.search(norm)) and stop_said and not _TOPIC.search(norm)) or (
-            tokens[0] in ("stop", "stopall") and _NOT_CONCERNED.search(norm)):
+            (tokens[0] in ("stop", "stopall") or stop_said) and _NOT_CONCERNED.search(norm)):
         # "STOP je ne suis pas intéressé", "j'en ai marre de vos SMS, arrêtez", "STOP mauvais
         # numéro": the keyword and a refusal (or "not me") together are clear.
         return Objection(OPT_OUT, True, "opt_out.keyword_with_refusal", norm[:60])

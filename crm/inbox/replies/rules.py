@@ -178,6 +178,8 @@ QUESTION_START = _rx(
     r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
     r"\b(?:a quel moment|quel jour|quelle date|quels jours|quel horaire|quels horaires|quelle heure|combien de temps)\b",
     r"\bc' est (?:combien|quand|ou|qui|quoi|quel|quelle)\b|\bcombien (?:coute|ca coute|je dois|je vous dois|de temps|de jours|d' heures)\b",
+    r"^(?:je peux|on peut|j' ai le droit|on a le droit|je pourrais|on pourrait|puis je|peut on|je pourrai) (?:de |d' )?(?:[a-z]+(?:er|ir|re)|y)\b(?! (?:pas|plus))",
+    r"\bou (?:je|on|il) (?:dois|doit|peux|peut|faut)\b",
     r"^(?:je peux|on peut|peut-on|je dois|on doit|il faut|faut il|dois je) .{0,60}(?:ou pas|oui ou non)$",
     r"\b(?:when|what time|how long|why|where|how)\b.*\?",
 )
