@@ -108,8 +108,8 @@ _KEYWORD_MAX = 40
 # ("3 fois que j'appelle", "2 semaines que j'attends") is about the contact itself.
 _PROBLEM_WORDS = re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|ascenseur|radiateurs?|electricite|courant|lumiere|coupee?|coupure|marche|fonctionne|repare|reparee|regle|bloquee?|hs|cass\w*|interphone|porte|chaudiere|cafards|bruit|odeur|humidite|moisissures?|toujours pas|rien|probleme|souci|travaux|technicien|plombier|reparation|intervention)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
-# stems the callback patterns are not run again for a complaint or a question.
-_CALL_STEMS = ("appel", "rappel", "contact", "joindre", "joignable", "telephon", "coup de fil", "call",
+# stems the callback patterns are not run at all (they are the costliest family).
+_CALL_STEMS = ("appel", "rappel", "contact", "joindre", "joign", "telephon", "coup de fil", "call",
                "parle", "conseill")
 
 
@@ -141,7 +141,7 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
         hit = first_hit(PERSISTS_STATE, norm)
     if hit is not None:
         return Intent.PROBLEM_PERSISTS, _decided(*hit), objection
-    hit = first_hit(CALLBACK, norm)
+    hit = first_hit(CALLBACK, norm) if any(s in norm for s in _CALL_STEMS) else None
     if hit is not None and not NO_CALLBACK.search(norm):
         return Intent.CALLBACK_REQUEST, _decided(*hit), objection
     if question is not None:
