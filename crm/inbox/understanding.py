@@ -107,6 +107,7 @@ _KEYWORD_MAX = 40
 # What a persisting problem names: a broken thing or a state. Without one, insistence
 # ("3 fois que j'appelle", "2 semaines que j'attends") is about the contact itself.
 _PROBLEM_WORDS = re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|ascenseur|radiateurs?|electricite|courant|lumiere|coupee?|coupure|marche|fonctionne|repare|reparee|regle|bloquee?|hs|cass\w*|interphone|porte|chaudiere|cafards|bruit|odeur|humidite|moisissures?|toujours pas|rien|probleme|souci|travaux|technicien|plombier|reparation|intervention)\b")
+_PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
 _CALL_STEMS = ("appel", "rappel", "contact", "joindre", "joign", "telephon", "coup de fil", "call",
@@ -131,6 +132,8 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
         return Intent.OTHER, "other.not_french", objection
     question = is_question(norm)
     hit = first_hit(PERSISTS_INSISTS, norm)
+    if hit is not None and _PENDING_REQUEST.search(norm) and not _PROBLEM_WORDS.search(norm):
+        hit = None  # "ça fait des mois que je demande une mutation": a request, not a breakdown
     if hit is not None and not _PROBLEM_WORDS.search(norm) and any(s in norm for s in _CALL_STEMS):
         # "rappelez-moi, ça fait 3 fois que j'appelle": the insistence is about being called
         # back, no broken thing is named; the callback rules decide.
@@ -268,6 +271,7 @@ _POLARITY = {
     "foutu": -0.6, "degoutant": -0.8, "degoutante": -0.8, "vetuste": -0.5, "delabre": -0.6,
     "complique": -0.3, "inondee": -0.7, "glacial": -0.6, "glaciale": -0.6,
     "wrongnumber": 0.01, "nonmerci": 0.01, "auplusvite": -0.05, "tapent": -0.5, "poubelles": -0.3, "vacarme": -0.6, "tapage": -0.6,
+    "cambriolee": -0.7, "cambrioles": -0.7, "seringues": -0.6, "seringue": -0.6, "forcee": -0.5,
     "mercipourrien": -0.8, "etrederange": -0.4, "pasterrible": -0.5, "commedhab": -0.4, "afond": -0.4, "gravats": -0.4,
     "journaux": -0.3, "avocat": -0.4, "alorsqu": -0.1,
     "emopos": 0.5, "emoneg": -0.6, "faux": -0.4, "mensonge": -0.7, "menteurs": -0.8,
@@ -350,7 +354,7 @@ _CURT_OPT_OUT = re.compile(r"\b(?:arretez|cessez|stoppez|laissez|lachez)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
 _REPROACH = re.compile(r"\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez-vous enfin|vous allez enfin)\b")
-_COMPLAINT = re.compile(r"\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
+_COMPLAINT = re.compile(r"\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois|ans)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
 
 

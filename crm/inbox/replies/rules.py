@@ -84,6 +84,9 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:j' |nous )?(?:ai|avons) (?:deja )?(?:signale|appele|relance|ecrit)\b.{0,50}\b(?:rien|toujours|jamais|personne|aucun)\b",
     )),
     ("persists.goes_on", _rx(
+        r"\b(?:pire|empire) (?:qu' avant|que avant|qu' hier|qu' avant l' intervention|qu' avant les travaux)\b|\bde pire en pire\b|\b(?:ca|c' est|il|elle) (?:empire|s' aggrave)\b",
+        r"\b(?:un|1) jour sur (?:deux|2)\b|\bune fois sur deux\b|\bpar intermittence\b|\bfait (?:encore |toujours |de nouveau )?des siennes\b|\bfont (?:encore |toujours )?des leurs\b",
+        r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit|probleme|souci|ca)s? (?:a |ont )?(?:repris|recommence)\b",
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit) (?:continue|persiste|reprend|recommence)\b|\b(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
         r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
         r"\bpersiste\b|\bperdure\b",
@@ -132,7 +135,7 @@ CALLBACK: Rules = [
         r"\bcall me\b|\bcall me back\b",
     )),
     ("callback.wish", _rx(
-        r"\b(?:besoin|envie|souhaite\w*|voudrais|veux|aimerais|aimerai|desire|demande)\b.{0,30}\b(?:etre rappele|etre rappelee|etre rappeles|etre contacte|etre contactee|un rappel|un appel|un coup de fil|qu' on m' appelle|qu' on me rappelle|qu' on me contacte|qu' on m' telephone|parler a (?:(?:quelqu' ?un|quelquun)|un conseiller|une conseillere|un responsable|une personne|mon conseiller|ma conseillere|un agent)|vous parler|avoir (?:quelqu' ?un|quelquun) au telephone|avoir un conseiller)",
+        r"\b(?:besoin|envie|souhaite\w*|voudrais|veux|aimerais|aimerai|desire|demande)\b.{0,30}\b(?:etre rappele|etre rappelee|etre rappeles|etre contacte|etre contactee|un rappel|un appel|un coup de fil|qu' on m' appelle|qu' on me rappelle|qu' on me contacte|qu' on m' telephone|parler (?:a|avec) (?:(?:quelqu' ?un|quelquun)|un conseiller|une conseillere|un responsable|une personne|mon conseiller|ma conseillere|un agent)|vous parler|avoir (?:quelqu' ?un|quelquun) au telephone|avoir un conseiller)",
         r"\bqu' ?on (?:me |m' )(?:rappelle|appelle|telephone|contacte)\b",
         r"\betre (?:rappele|rappelee|rappeles|recontacte|recontactee|appele|appelee)\b",
         r"\btelephone[ -]?moi\b|\btelephonez[ -]?moi\b",
@@ -175,7 +178,7 @@ QUESTION_START = _rx(
     r"^(?:je peux|on peut|je pourrais|on pourrait|puis je|je pourrai) (?:avoir|savoir|recevoir|obtenir|venir|passer|payer|utiliser|laisser|mettre|faire|prendre|deposer|envoyer|changer)\b",
     r"\b(?:dites|dite|dis)[ -]?(?:moi|nous)\b|\b(?:je me demande|je me demandais|on se demande|on se demandait)\b|\bbesoin d' (?:info|infos|information|informations|renseignements?|precisions?|explications?)\b",
     r"\b(?:c' est|est-il|est il|serait-il|serait il|ce serait|ce sera|est-ce) possible (?:de|d' )|\bpour quelles? raisons?\b|\ba quoi (?:correspond|sert|servent|ca sert|ca correspond)\b|\bou en est\b|\b(?<!c' est )pourquoi\b",
-    r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
+    r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|(?<!y )est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
     r"\b(?:a quel moment|quel jour|quelle date|quels jours|quel horaire|quels horaires|quelle heure|combien de temps)\b",
     r"\bc' est (?:combien|quand|ou|qui|quoi|quel|quelle)\b|\bcombien (?:coute|ca coute|je dois|je vous dois|de temps|de jours|d' heures)\b",
     r"^(?:je peux|on peut|j' ai le droit|on a le droit|je pourrais|on pourrait|puis je|peut on|je pourrai) (?:de |d' )?(?:[a-z]+(?:er|ir|re)|y)\b(?! (?:pas|plus))",
@@ -187,7 +190,7 @@ QUESTION_START = _rx(
 SOLVED: Rules = [
     ("solved.works_again", _rx(
         r"\b(?:ca |tout |il |elle |ils |elles |l' ascenseur |le chauffage |l' eau |le courant |la lumiere |les radiateurs |c' )?(?:re ?marche|re ?marchent|re ?fonctionne|re ?fonctionnent|repart|est reparti|est repartie|re ?chauffe|re ?chauffent|re ?coule)\b",
-        r"\b(?:ca|il|elle|tout|l' ascenseur|le chauffage|l' eau|les radiateurs|ils|elles|le courant|la lumiere|l' interphone|la porte|l' eau chaude|le chauffe-eau|la chaudiere) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
+        r"\b(?:ca|il|elle|tout|ils|elles|" + _THING + r"s?) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
         r"\b(?:fonctionne|marche|chauffe) (?:tres bien|parfaitement|nickel|normalement|super|impeccable|comme avant)\b",
         r"\b(?:ca|tout) (?:re ?)?fonctionnen?t?\b|\btout (?:re ?)?marchen?t?\b",
         r"\b(?:de nouveau|a nouveau|enfin) (?:de l' eau|l' eau|du chauffage|le chauffage|chaud|l' ascenseur|la lumiere|du courant|de la lumiere|l' electricite)\b",
@@ -234,11 +237,12 @@ THANKS: Rules = [
     )),
     ("thanks.acknowledged", _rx(
         r"^(?:(?:ah|oh|bon|ben|alors|ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
-        r"(?:bonne|super|excellente|tres bonne) nouvelle",
+        r"\b(?:bonne|super|excellente|tres bonne) nouvelle\b",
         r"\bgentil\b|\bbien recu\b|\bbien note\b|\bc' est note\b|\bnote\b$|\bnote merci\b|\bc' est compris\b|\bbien vu\b|\bmessage recu\b|\binformation recue\b|\binfo recue\b",
         r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
         r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
         r"\bbonne (?:journee|soiree|continuation|fin de journee)\b",
+        r"^(?:c' est )?(?:ok|parfait|super|top|genial|nickel|tres bien|d' accord|entendu|impeccable|cool)(?: ?[!.,])* ?(?:ca|alors|a (?:demain|bientot|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|tout a l' heure|plus tard|la semaine prochaine))(?: alors)?(?: ?[!.,])*$",
         r"\b(?:bonne annee|bonnes fetes|joyeux noel|joyeuses fetes|meilleurs voeux)\b",
         r"^[45] ?(?:/ ?5|sur 5)?\b(?! (?:jours?|semaines?|fois|heures?|mois))|\b(?:tres |super |bien |parfaitement )bien passee?\b|\bintervention (?:nickel|parfaite|top|super|impeccable|au top|rapide|efficace)\b",
         r"\b(?:technicien|technicienne|intervenant|plombier|electricien|ouvriers?|gardien|equipe|chauffagiste)s? (?:etait |etaient |est |tres |super |vraiment )*(?:au top|top|super|parfait|gentil|gentille|sympa|aimable|ponctuel|efficace|professionnel|pro|competent|serviable|rapide|adorable)\b",
