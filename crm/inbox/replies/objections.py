@@ -104,6 +104,7 @@ _CLEAR_OUT = [
     ("opt_out.leave_list", _rx(
         r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero|mes donnees|mes informations|mon 06|mon 07)\b",
         r"\b(?:me|m' |nous) (?:retirer|supprimer|enlever|effacer|rayer|radier|sortir) (?:de|des|du)\b",
+        r"\b(?:retire|supprime|enleve|efface|raye)[ -]?(?:moi|mon numero|mon nom|ce numero)\b(?! (?:de la|du) (?:liste d' attente|dossier))",
         r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
         r"\b(?:desinscri(?:vez|re|ption)|desabonn(?:ez|er|ement))(?:[ -](?:moi|nous))?\b",
         r"\b(?:je veux|je souhaite|je voudrais|je desire|merci de|veuillez) (?:me )?(?:desinscrire|desabonner|retirer de)\b",
