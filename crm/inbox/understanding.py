@@ -271,7 +271,7 @@ _POLARITY = {
     "foutu": -0.6, "degoutant": -0.8, "degoutante": -0.8, "vetuste": -0.5, "delabre": -0.6,
     "complique": -0.3, "inondee": -0.7, "glacial": -0.6, "glaciale": -0.6,
     "wrongnumber": 0.01, "nonmerci": 0.01, "auplusvite": -0.05, "tapent": -0.5, "poubelles": -0.3, "vacarme": -0.6, "tapage": -0.6,
-    "cambriolee": -0.7, "cambrioles": -0.7, "seringues": -0.6, "seringue": -0.6, "forcee": -0.5,
+    "cambriolee": -0.7, "cambrioles": -0.7, "seringues": -0.6, "seringue": -0.6,
     "mercipourrien": -0.8, "etrederange": -0.4, "pasterrible": -0.5, "commedhab": -0.4, "afond": -0.4, "gravats": -0.4,
     "journaux": -0.3, "avocat": -0.4, "alorsqu": -0.1,
     "emopos": 0.5, "emoneg": -0.6, "faux": -0.4, "mensonge": -0.7, "menteurs": -0.8,
