@@ -272,6 +272,8 @@ _POLARITY = {
     "complique": -0.3, "inondee": -0.7, "glacial": -0.6, "glaciale": -0.6,
     "wrongnumber": 0.01, "nonmerci": 0.01, "auplusvite": -0.05, "tapent": -0.5, "poubelles": -0.3, "vacarme": -0.6, "tapage": -0.6,
     "cambriolee": -0.7, "cambrioles": -0.7, "seringues": -0.6, "seringue": -0.6,
+    "moquez": -0.7, "cirque": -0.6, "accident": -0.5, "taudis": -0.8, "enfer": -0.8, "trebuche": -0.4,
+    "exige": -0.4, "exigeons": -0.4, "interdis": -0.5,
     "mercipourrien": -0.8, "etrederange": -0.4, "pasterrible": -0.5, "commedhab": -0.4, "afond": -0.4, "gravats": -0.4,
     "journaux": -0.3, "avocat": -0.4, "alorsqu": -0.1,
     "emopos": 0.5, "emoneg": -0.6, "faux": -0.4, "mensonge": -0.7, "menteurs": -0.8,
@@ -353,7 +355,7 @@ _ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bpas demande\b|\bv
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_REPROACH = re.compile(r"\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez-vous enfin|vous allez enfin)\b")
+_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien)\b|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
 _COMPLAINT = re.compile(r"\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
 
