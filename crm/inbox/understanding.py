@@ -107,6 +107,11 @@ _KEYWORD_MAX = 40
 # What a persisting problem names: a broken thing or a state. Without one, insistence
 # ("3 fois que j'appelle", "2 semaines que j'attends") is about the contact itself.
 _PROBLEM_WORDS = re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|ascenseur|radiateurs?|electricite|courant|lumiere|coupee?|coupure|marche|fonctionne|repare|reparee|regle|bloquee?|hs|cass\w*|interphone|porte|chaudiere|cafards|bruit|odeur|humidite|moisissures?|toujours pas|rien|probleme|souci|travaux|technicien|plombier|reparation|intervention)\b")
+# What the landlord's messages are about (outages, lifts) versus fittings of one home.
+_OUTAGE = re.compile(r"\b(?:chauffage|radiateurs?|ascenseurs?|eau|electricite|courant|chaudiere|gaz|interphone|hall|escaliers?|ca|tout|rien)\b")
+_EQUIPMENT = re.compile(r"\b(?:badge|bip|code|digicode|sonnette|vmc|volets?|fenetres?|prises?|robinets?|toilettes|chasse d' eau|wc|four|plaques?|frigo|serrure|boite aux lettres|telecommande|antenne|box|internet|tele|television|machine a laver|laverie|lave-linge|hotte|store|placard)\b")
+# A fault described in an "other" reply makes it a complaint.
+_DAMAGE = re.compile(r"\b(?:fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b")
 _PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
@@ -142,6 +147,10 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
             return Intent.CALLBACK_REQUEST, _decided(*callback), objection
     if hit is None and question is None:
         hit = first_hit(PERSISTS_STATE, norm)
+        if hit is not None and hit[0] == "persists.not_working" and _EQUIPMENT.search(norm) and not _OUTAGE.search(norm):
+            # "mon badge ne marche plus", "la sonnette ne marche pas": a new fault in the home,
+            # not the outage the message was about (the labelled replies read it as "other").
+            hit = None
     if hit is not None:
         return Intent.PROBLEM_PERSISTS, _decided(*hit), objection
     hit = first_hit(CALLBACK, norm) if any(s in norm for s in _CALL_STEMS) else None
@@ -349,7 +358,7 @@ _INTENT_BIAS = {
 _STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b")
 
 
-_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
 # A refusal given as an order, without a word of politeness, reads as irritated.
 # ("je ne veux plus de sms" is a plain refusal: the labelled replies read it as neutral.)
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
@@ -387,7 +396,11 @@ def _score(text: str, norm: str, intent: str | None) -> float:
             rules = min(rules, 0.0) - 0.3
         calm = not reproach and not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
         return round(max(-1.0, (0.2 if calm else 0.8) * rules), 3)
-    if intent == Intent.OTHER and _COMPLAINT.search(norm):
+    if intent == Intent.OTHER and (_DAMAGE.search(norm) or (
+            first_hit(PERSISTS_STATE, norm) is not None)):
+        rules = max(-1.0, min(rules, 0.0) - 0.3)  # "le robinet goutte", "mon badge ne marche plus"
+        hits += 1
+    elif intent == Intent.OTHER and _COMPLAINT.search(norm):
         # "mon voisin a encore garé sa voiture devant mon garage": a complaint.
         rules = max(-1.0, min(rules, 0.0) - 0.25)
         hits += 1

@@ -124,6 +124,7 @@ _POSSIBLE_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})(?:relancer|harceler|deranger|embeter|ennuyer|saouler|soler|spammer)\b",
         r"\b(?:laissez|lachez)[ -]?(?:moi|nous)(?: tranquilles?| en paix)?\b",
         r"\bfoutez[ -]?(?:moi|nous) la paix\b",
+        rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' )recevoir (?:vos |ces |tous ces |toutes ces |des |les )?{_MSG}\b",
         rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' |des |avec )(?:vos |ces |tous ces |toutes ces )?{_MSG}\b",
         r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interessen?t? (?:pas|plus)\b|\bpas interessee?s?\b",
         r"\b(?:saoulez|soulez|saoule|soule|saoulent|soulent|gonflez|emmerdez|fatiguez)\b",
@@ -134,6 +135,9 @@ _POSSIBLE_OUT = [
 
 _CLEAR_IN = [
     ("opt_in.sentence", _rx(
+        rf"\b(?:tenez|tenir)[ -]?(?:moi|nous) (?:informee?s?|au courant) par {_MSG}\b",
+        rf"\benvoyez[ -]?(?:moi|nous) (?:les |vos |des )?(?:{_MSG})\b.{{0,20}}\b(?:dorenavant|desormais|a l' avenir|a nouveau|de nouveau)\b",
+        r"\b(?:desinscrit|desinscrite|desabonne|desabonnee|desinscris|desabonner) (?:par erreur|sans faire expres|par accident|sans le vouloir)\b",
         rf"^(?:oui,? )?(?:continuez|continue) (?:a |de )(?:{_ME})?(?:envoyer|ecrire|informer|prevenir|texter)\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:{_ME})?(?:envoyer|ecrire|renvoyer) (?:de nouveau|a nouveau|encore) (?:vos |les |des |mes )?{_MSG}\b",

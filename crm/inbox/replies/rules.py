@@ -200,10 +200,11 @@ SOLVED: Rules = [
     ("solved.fixed", _rx(
         r"\b(?:est|sont|a ete|ont ete|c' est|tout est|c' etait) (?:bien |enfin |deja )?(?:de retour|revenue?s?|retablie?s?|reparee?s?|reglee?s?|resolue?s?|remise? en (?:service|route|marche|etat)|debouchee?s?|remplacee?s?|fini|finis|termine|terminee)\b",
         r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
+        r"\bplus rien ne (?:fuit|coule|goutte)\b|\b(?:ne|n' ) ?(?:fuit|goutte|coule) plus\b|\btout est en ordre\b",
         r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|bien maintenant|dans l' ordre|mieux|revenu a la normale)\b",
         r"\bprobleme (?:regle|resolu|reparee?|resout)\b|\bplus (?:de |aucun )(?:probleme|panne|souci|fuite|coupure)\b|\bplus rien a signaler\b",
         r"\bc' est revenu\b|\bc' est repare\b|\best revenue?\b|\bon a (?:de nouveau |enfin |a nouveau )?(?:de l' eau|l' eau|le chauffage|du chauffage|l' electricite|de l' eau chaude|du courant|la lumiere)\b",
-        r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont )?(?:passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
+        r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont |a |ont )?(?:change (?:la |le |les )?pieces?|remplace (?:la |le |les )?pieces?|passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
         r"^(?:c' est )?(?:repare|reparee|regle|reglee|resolu|resolue|retabli|retablie|revenu|revenue|fixe)(?: ?[!.,])* ?(?:merci|maintenant|c' est bon|ce matin|hier)?\b",
         r"\benfin (?:repare|reparee|revenue?|regle|reglee|retabli|retablie)\b|\benfin\b.{0,10}\b(?:marche|fonctionne|chaud)\b",
         r"\b" + _THING + r"\b.{0,10}\bok\b",
