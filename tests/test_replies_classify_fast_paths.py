@@ -10,11 +10,16 @@ from crm.inbox.replies.normalise import fold, normalise
 from crm.inbox.replies.objections import objection_of, read_objection
 from crm.text import strip_accents
 
-DEV = Path(__file__).parent / "data" / "replies_dev.csv"
+# The development part: the first set, then fresh replies written later (replies_dev2.csv).
+DEV_FILES = [Path(__file__).parent / "data" / name for name in ("replies_dev.csv", "replies_dev2.csv")]
+
+
+def _dev_rows() -> list[tuple[str, str, str]]:
+    return [row for path in DEV_FILES for row in read_labelled(path)]
 
 
 def test_skipping_the_objection_patterns_never_changes_the_answer():
-    norms = [normalise(text) for text, _, _ in read_labelled(DEV)]
+    norms = [normalise(text) for text, _, _ in _dev_rows()]
     assert [objection_of(n) for n in norms] == [read_objection(n) for n in norms]
     assert sum(objection_of(n) is not None for n in norms) > 100  # it does find objections
 
@@ -28,7 +33,7 @@ def test_only_short_replies_can_be_a_keyword_alone():
     from crm.inbox.optout_words import is_opt_in, is_opt_out
     from crm.inbox.understanding import _KEYWORD_MAX
 
-    long_keywords = [t for t, _, _ in read_labelled(DEV) if (is_opt_out(t) or is_opt_in(t)) and len(t) > 20]
+    long_keywords = [t for t, _, _ in _dev_rows() if (is_opt_out(t) or is_opt_in(t)) and len(t) > 20]
     assert long_keywords == [] and _KEYWORD_MAX >= 40
     assert is_opt_out(" S  T  O  P  !!! ") and len(" S  T  O  P  !!! ") < _KEYWORD_MAX
 
@@ -37,7 +42,7 @@ def test_every_callback_the_rules_find_names_one_of_the_call_stems():
     from crm.inbox.replies.rules import CALLBACK, first_hit
     from crm.inbox.understanding import _CALL_STEMS
 
-    norms = [normalise(text) for text, _, _ in read_labelled(DEV)]
+    norms = [normalise(text) for text, _, _ in _dev_rows()]
     found = [n for n in norms if first_hit(CALLBACK, n)]
     assert len(found) > 80
     assert all(any(s in n for s in _CALL_STEMS) for n in found)

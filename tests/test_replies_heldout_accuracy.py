@@ -57,11 +57,13 @@ def _checked(capsys, accuracy: float, negative_f1: float) -> None:
 
 
 def test_held_out_figures_do_not_fall_below_the_level_measured_at_landing(capsys):
-    """A regression guard: 91.1 % and 0.83 were measured when issue 15 landed."""
+    """A regression guard: 91.1 % and 0.83 were measured when issue 15 landed; 90.4 % and 0.837
+    after the rules were widened on fresh development replies (tests/data/replies_dev2.csv)."""
     _checked(capsys, 0.90, 0.82)
 
 
 @pytest.mark.xfail(strict=False, reason="issue 15's target is not reached yet on the independent "
-                   "held-out part (91.1 % intent accuracy, 0.83 negative F1 at landing)")
+                   "held-out part (91.1 % intent accuracy, 0.83 negative F1 at landing; 90.4 %, "
+                   "0.837 after the fresh development replies)")
 def test_held_out_accuracy_is_at_least_92_percent_and_negative_f1_at_least_0_85(capsys):
     _checked(capsys, 0.92, 0.85)

@@ -11,28 +11,33 @@ import pytest
 from crm.inbox.replies.measure import read_labelled, score
 from crm.inbox.understanding import Intent, pattern_polarity, sentiment, understand
 
-DEV = Path(__file__).parent / "data" / "replies_dev.csv"
+# The development part: the first set, then fresh replies written later (replies_dev2.csv).
+DEV_FILES = [Path(__file__).parent / "data" / name for name in ("replies_dev.csv", "replies_dev2.csv")]
+
+
+def _dev_rows() -> list[tuple[str, str, str]]:
+    return [row for path in DEV_FILES for row in read_labelled(path)]
 
 
 def test_the_development_set_holds_420_replies_covering_every_intent_and_tone():
-    rows = read_labelled(DEV)
+    rows = _dev_rows()
     assert len(rows) >= 420
     assert {intent for _, intent, _ in rows} == set(Intent.ALL)
     assert {tone for _, _, tone in rows} == {"negative", "neutral", "positive"}
 
 
 def test_the_development_set_stays_classified_as_labelled(capsys):
-    scores = score(read_labelled(DEV))
+    scores = score(_dev_rows())
     with capsys.disabled():
         print("\n" + scores.report("development set"))
     misses = [f"  {text!r}: expected {intent}, got {understand(text).intent} ({understand(text).decided_by})"
-              for text, intent, _ in read_labelled(DEV) if understand(text).intent != intent]
+              for text, intent, _ in _dev_rows() if understand(text).intent != intent]
     assert scores.accuracy >= 0.97, "\n".join(misses)
     assert scores.negative_f1 >= 0.90
 
 
 def test_every_classification_names_the_rule_that_decided():
-    for text, _, _ in read_labelled(DEV):
+    for text, _, _ in _dev_rows():
         assert understand(text).decided_by
 
 
@@ -78,3 +83,14 @@ def test_sentiment_reads_interview_summaries_too(text, label):
     got, score_ = sentiment(text)
     assert got == label
     assert -1.0 <= score_ <= 1.0
+
+
+def test_the_fresh_development_replies_stay_classified_as_labelled():
+    """replies_dev2.csv was written after the rules (SMS spelling, works, follow-ups, rent,
+    ratings, wrong numbers, other languages) and measured before they were widened for it:
+    86 % (negative F1 0.83) with the rules it was written against; it guards what was learnt."""
+    rows = read_labelled(DEV_FILES[1])
+    assert len(rows) >= 300
+    scores = score(rows)
+    assert scores.accuracy >= 0.96, scores.report("fresh development replies")
+    assert scores.negative_f1 >= 0.95

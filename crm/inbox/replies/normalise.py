@@ -87,6 +87,7 @@ SMS_WORDS = {
     "nikel": "nickel", "nickelle": "nickel", "impec": "impeccable", 
     "chauf": "chauffage", "chaufage": "chauffage",
     "chaufe": "chauffe", "elec": "electricite",
+    "pane": "panne", "panes": "pannes", "dpuis": "depuis", "ui": "oui", "repar": "repare",
     "technicient": "technicien", "tech": "technicien", "plombie": "plombier",
 }
 
@@ -133,6 +134,8 @@ _SQUEEZE = re.compile(r"([a-z?!.])\1{2,}")
 _ELISION = re.compile(r"'\s*")
 _SPACES = re.compile(r"\s+")
 # "sa marche", "sa remarche pas": "ça" spelt as the possessive, before a verb only.
+# "c réparer", "c'est régler": SMS French writes the participle as the infinitive.
+_PARTICIPLE = re.compile(r"\b(est|ete|sont|c' est) (repar|regl|chang|debouch|remplac|retabl)er\b")
 _SA_CA = re.compile(r"\bsa (?=(?:re ?)?(?:marche|fonctionne|va|coule|chauffe|fait|est|ne |n' |repart|a |y ))")
 
 
@@ -182,4 +185,6 @@ def normalise(text: str) -> str:
         if expanded:
             words.append(expanded)
     out = _SA_CA.sub("ca ", _ELISION.sub("' ", " ".join(words)))
+    if "er" in out:
+        out = _PARTICIPLE.sub(r"\1 \2e", out)
     return _SPACES.sub(" ", out).strip()

@@ -77,13 +77,19 @@ _CLEAR_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
-        rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes )?(?:{_MSG}|envois?)\b",
+        rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes |tout |tous les |toute )?(?:{_MSG}|envois?)\b",
+        r"\b(?:interdis|interdit|interdisons) (?:de |d' )(?:utiliser|contacter|ecrire|envoyer|m' ecrire|me contacter|m' envoyer)\b",
+        rf"\b(?:plus|pas) (?:la peine|besoin|utile) de (?:{_ME})?(?:prevenir|informer|avertir|tenir informee?) par (?:sms|textos?|messages?)\b",
+        r"\b(?:mon|ce|notre) numero\b.{0,20}\bne (?:doit|devra|doivent) plus (?:etre )?(?:utilise|contacte|sollicite)\b",
         r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b|\b(?:m' oublier|oubliez[ -]moi)\b",
         rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
         rf"\bplus besoin (?:de |d' )(?:vos |ces |les |des )?{_MSG}\b",
         r"^(?:vous pouvez|pouvez vous|merci de|merci d') (?:arreter|cesser|stopper)(?: ?[!.])*(?: merci)?(?: ?[!.])*$",
         r"\b(?:j' ai|je vous ai|on vous a|j' avais) (?:deja |pourtant |bien )?(?:dit|fait|envoye|repondu|ecrit|mis|tape) (?:un |le )?stop\b",
         r"\b(?:alors que|pourtant|malgre) (?:j' ai|mon|le) (?:deja )?(?:fait |dit |envoye |repondu )?stop\b",
+        # "combien de fois je dois vous dire STOP", "je vous ai déjà dit de ne plus m'écrire"
+        r"\b(?:combien de fois|fois)\b.{0,30}\b(?:dire|dit|ecrire|ecrit|envoyer|envoye|repeter|repete|taper|tape|mettre|mis) (?:un |le )?stop\b",
+        rf"\b(?:dit|demande|ecrit|repete|precise)\b (?:de |d' )(?:ne )?plus (?:{_ME})?{_SEND}\b",
     )),
     ("opt_out.refuse_receiving", _rx(
         r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais|plus rien|rien) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee|informe|informee|prevenu|prevenue))\b",
@@ -100,6 +106,7 @@ _CLEAR_OUT = [
     ("opt_out.leave_list", _rx(
         r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero|mes donnees|mes informations|mon 06|mon 07)\b",
         r"\b(?:me|m' |nous) (?:retirer|supprimer|enlever|effacer|rayer|radier|sortir) (?:de|des|du)\b",
+        r"\b(?:retire|supprime|enleve|efface|raye)[ -]?(?:moi|mon numero|mon nom|ce numero)\b(?! (?:de la|du) (?:liste d' attente|dossier))",
         r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
         r"\b(?:desinscri(?:vez|re|ption)|desabonn(?:ez|er|ement))(?:[ -](?:moi|nous))?\b",
         r"\b(?:je veux|je souhaite|je voudrais|je desire|merci de|veuillez) (?:me )?(?:desinscrire|desabonner|retirer de)\b",
@@ -117,6 +124,7 @@ _POSSIBLE_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})(?:relancer|harceler|deranger|embeter|ennuyer|saouler|soler|spammer)\b",
         r"\b(?:laissez|lachez)[ -]?(?:moi|nous)(?: tranquilles?| en paix)?\b",
         r"\bfoutez[ -]?(?:moi|nous) la paix\b",
+        rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' )recevoir (?:vos |ces |tous ces |toutes ces |des |les )?{_MSG}\b",
         rf"\b(?:marre|trop|assez|ras le bol) (?:de |d' |des |avec )(?:vos |ces |tous ces |toutes ces )?{_MSG}\b",
         r"\b(?:ca |cela )?(?:ne )?(?:m' |nous )interessen?t? (?:pas|plus)\b|\bpas interessee?s?\b",
         r"\b(?:saoulez|soulez|saoule|soule|saoulent|soulent|gonflez|emmerdez|fatiguez)\b",
@@ -127,6 +135,10 @@ _POSSIBLE_OUT = [
 
 _CLEAR_IN = [
     ("opt_in.sentence", _rx(
+        rf"\b(?:tenez|tenir)[ -]?(?:moi|nous) (?:informee?s?|au courant) par {_MSG}\b",
+        rf"\benvoyez[ -]?(?:moi|nous) (?:les |vos |des )?(?:{_MSG})\b.{{0,20}}\b(?:dorenavant|desormais|a l' avenir|a nouveau|de nouveau)\b",
+        r"\b(?:desinscrit|desinscrite|desabonne|desabonnee|desinscris|desabonner) (?:par erreur|sans faire expres|par accident|sans le vouloir)\b",
+        rf"^(?:oui,? )?(?:continuez|continue) (?:a |de )(?:{_ME})?(?:envoyer|ecrire|informer|prevenir|texter)\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:de nouveau |a nouveau |re ?)(?:{_ME})?(?:renvoyer|envoyer|envoyez|ecrire|recontacter|reecrire) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|pourriez|pouvez-vous|pourriez-vous|vous pouvez) (?:{_ME})?(?:envoyer|ecrire|renvoyer) (?:de nouveau|a nouveau|encore) (?:vos |les |des |mes )?{_MSG}\b",
         rf"\b(?:pouvez|vous pouvez|pourriez) (?:de nouveau|a nouveau) (?:{_ME})?(?:envoyer|ecrire|contacter)\b",
@@ -251,7 +263,7 @@ def read_objection(norm: str) -> Objection | None:
     hit = _first(_POSSIBLE_OUT, norm)
     stop_said = bool(_STOP_WORD.search(norm))
     if ((hit or _ANNOYED.search(norm)) and stop_said and not _TOPIC.search(norm)) or (
-            tokens[0] in ("stop", "stopall") and _NOT_CONCERNED.search(norm)):
+            (tokens[0] in ("stop", "stopall") or stop_said) and _NOT_CONCERNED.search(norm)):
         # "STOP je ne suis pas intéressé", "j'en ai marre de vos SMS, arrêtez", "STOP mauvais
         # numéro": the keyword and a refusal (or "not me") together are clear.
         return Objection(OPT_OUT, True, "opt_out.keyword_with_refusal", norm[:60])

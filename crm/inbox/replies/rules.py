@@ -30,7 +30,7 @@ _WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonc
 _FIXED = r"(?:repare|reparee|repares|reparees|regle|reglee|regles|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|revenus|fait|faite|fini|finie|termine|terminee|change|changee|debouche|remplace|remplacee|venu|venus|venue|passe|passes|intervenu)"
 _WHEN = r"(?:\d+|deux|trois|quatre|cinq|six|huit|dix|quinze|plusieurs|hier|avant-hier|ce matin|hier soir|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|une semaine|un mois|des jours|des semaines|des mois|le debut|longtemps|ce week-end|la semaine derniere|le mois dernier|noel|l' hiver|septembre|octobre|novembre|decembre)"
 _THING = r"(?:chauffage|radiateurs?|ascenseurs?|eau|eau chaude|chaudiere|interphone|porte|portail|lumieres?|eclairage|electricite|courant|ballon|cumulus|vmc|digicode|badge|parking|gaz|chauffe-eau|ventilation|minuterie)"
-_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?|ne ferme (?:plus|pas)|ferme (?:plus|pas)|ne s' ouvre (?:plus|pas))"
+_BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|gelee?s?|glacee?s?|cassee?s?|bouchee?s?|ne marche|ne marchent|ne fonctionne|ne fonctionnent|marche pas|marche plus|marchent pas|fonctionne pas|fonctionne plus|fuit|fuient|a l' arret|arretee?|en securite|en defaut|(?:re ?)?demarre (?:pas|plus)|ne ferme (?:plus|pas)|ferme (?:plus|pas)|ne s' ouvre (?:plus|pas))"
 
 PERSISTS_INSISTS: Rules = [
     ("persists.toujours_pas", _rx(
@@ -43,6 +43,7 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:attend|attends|attendons|attendent) (?:toujours|encore)\b|\btoujours en attente\b|\b(?:on|j' |nous) (?:attend|attends|attendons) (?:toujours|encore)\b",
         r"\b(?:sent|sentent|fuit|fuient|coule|goutte|gouttent|tombe|claque|sonne|grince|siffle|clignote|saute|disjoncte|pue|puent|refoule) (?:toujours|encore)\b",
         r"\btoujours (?:l' |le |la |les |des |une |un |cette |ce )?(?:odeur|bruit|fuite|gaz|humidite|moisissures?|infiltrations?|cafards|rats|souris|punaises|coupures?|pannes?|degats?|eau (?:froide|marron|tiede|jaune))\b",
+        r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) (?:panne|coupure|fuite|inondation)s?\b",
         r"\b(?:\d+|deuxieme|troisieme|quatrieme|cinquieme|\d+e|\d+eme) (?:jour|jours|semaine|semaines|nuit|nuits|fois)\b.{0,20}\b(?:sans|que|d' attente|de suite|panne|coupure)\b",
     )),
     ("persists.encore", _rx(
@@ -56,30 +57,37 @@ PERSISTS_INSISTS: Rules = [
     ("persists.not_fixed", _rx(
         r"\b(?:pas|jamais|toujours pas|pas encore|pas du tout|absolument pas|toujours rien de|rien) (?:ete |bien )?(?:repare|reparee|repares|regle|reglee|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|venu|venus|venue|passe|passes|intervenu|fait|faite|fini|finie|change|debouche|remplace)\b",
         r"\b(?:n' ?est|ne sont|n' ?a|n' ?ont|n' ?etait) (?:toujours |toujours pas |pas |jamais |plus )?(?:pas |jamais |toujours )?(?:encore )?(?:ete )?" + _FIXED + r"\b",
+        r"\b(?:pas pu|pu rien|rien pu) (?:reparer|regler|intervenir|faire|changer|deboucher|terminer|finir|reparer)\b",
         r"\brien n' ?a change\b|\brien ne change\b|\brien n' ?est regle\b|\brien n' ?a ete fait\b|\brien de fait\b|\brien de regle\b|\bpersonne n' ?est (?:venu|passe)\b|\bpersonne (?:n' )?(?:est )?(?:venu|passe)\b|\baucun (?:changement|technicien|retour|passage)\b|\bpas de changement\b",
         r"\b(?:ca |il |elle |c' )?(?:re ?marche|re ?fonctionne|est revenue?) (?:pas|plus|toujours pas)\b",
         r"\b(?:ca|il|elle|c' est|sa) (?:n' )?(?:a |est )?(?:pas|jamais) (?:re ?marche|re ?fonctionne|tenu|dure)\b",
         r"\b(?:ca|il|elle|tout) (?:a |est )?(?:re ?)?(?:lache|claque|reclaque|relache|recasse|retombe)\b",
-        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule|refuite|recommence a fuir|re ?goutte)\b",
+        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule (?:du|de|par|sous|dans|au|a nouveau du)|refuite|recommence a fuir|re ?goutte)\b",
     )),
     ("persists.denial", _rx(
-        r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on m' a dit que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
-        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|resolue?|fini|termine)\b.{0,40}\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|faux)\b",
+        r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on (?:m' |nous )a (?:dit|assure|affirme|promis) que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
+        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|resolue?|fini|termine|remise?|en route|en service)\b.{0,40}\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|faux)\b",
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,40}\b(?:mais|et) (?:ca |il |elle |c' est |c' )?(?:a |est )?(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|casse|hs|lache|tombe)\b",
         r"\b(?:repare|reparee|regle|revenue?|retablie?|marche|fonctionne|remarche)\b.{0,30}\b(?:mais|et) (?:seulement |que )?(?:une|deux|1|2|3|quelques|\d+) (?:heure|heures|h|minutes|min|jour|jours)\b",
         r"\b(?:revenue?|remarche|repare|reparee|marche|fonctionne)\b.{0,30}\bmais (?:ca |il |elle |l' eau |c' est )?(?:est |a )?(?:encore |toujours |de nouveau )?(?:re ?)?(?:coupee?|repartie?|en panne|tombee?|marron|jaune|froide?|tiede|bouchee?|casse)\b",
         r"\b(?:revenue?|repare|reparee|regle|reglee|remarche|fonctionne|marche|retabli|retablie)\b.{0,30}\bmais (?:pas|toujours pas|rien|plus rien) (?:chez|dans|au|a|pour|de mon|de notre|ici)\b|\bmais pas chez (?:moi|nous)\b",
+        r"\b(?:repare|reparee|regle|reglee|revenue?|retablie?|remarche|remis|remise)\b.{0,30}\bmais (?:ca |il |elle |c' )?(?:a |n' a )?(?:dure|tenu) (?:que |seulement )?(?:une|1|deux|2|trois|3|quelques|\d+) ",
+        r"\b(?:revenue?|retablie?|remarche|refonctionne|repare|reparee)\b.{0,30}\bmais (?:toujours )?pas (?:l' |le |la |les |d' |de |du )?" + _THING + r"\b",
         r"\b(?:a peine|seulement|que) (?:une|1|deux|2|quelques) (?:heure|heures|minutes|jour|jours)\b.{0,30}\b(?:panne|coupe|recoupe|lache|tombe)\b",
     )),
     ("persists.since", _rx(
-        r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
-        r"\b(?:sans|pas|plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
+        r"\b(?:cafards|punaises|souris|rats|blattes|moisissures?|infiltrations?|humidite)\b.{0,40}\bdepuis " + _WHEN + r"\b",
+        r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
+        r"\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
         r"\b(?:ca fait|voila|cela fait) " + _WHEN + r" (?:jours|semaines|mois|heures)?\b.{0,40}\b(?:que|sans|pas|panne|attends|attend)\b",
         r"\b(?:jours|semaines|mois) (?:sans|que|d' attente)\b.{0,30}\b(?:eau|chauffage|ascenseur|electricite|lumiere|courant|attends|panne|rien)\b",
         r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs)(?:e|eme)? (?:fois|relance|relances|appels)\b.{0,40}\b(?:appel|appele|signale|rien|toujours|panne|relance)\b",
         r"\b(?:j' |nous )?(?:ai|avons) (?:deja )?(?:signale|appele|relance|ecrit)\b.{0,50}\b(?:rien|toujours|jamais|personne|aucun)\b",
     )),
     ("persists.goes_on", _rx(
+        r"\b(?:pire|empire) (?:qu' avant|que avant|qu' hier|qu' avant l' intervention|qu' avant les travaux)\b|\bde pire en pire\b|\b(?:ca|c' est|il|elle) (?:empire|s' aggrave)\b",
+        r"\b(?:un|1) jour sur (?:deux|2)\b|\bune fois sur deux\b|\bpar intermittence\b|\bfait (?:encore |toujours |de nouveau )?des siennes\b|\bfont (?:encore |toujours )?des leurs\b",
+        r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit|probleme|souci|ca)s? (?:a |ont )?(?:repris|recommence)\b",
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit) (?:continue|persiste|reprend|recommence)\b|\b(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
         r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
         r"\bpersiste\b|\bperdure\b",
@@ -128,7 +136,7 @@ CALLBACK: Rules = [
         r"\bcall me\b|\bcall me back\b",
     )),
     ("callback.wish", _rx(
-        r"\b(?:besoin|envie|souhaite\w*|voudrais|veux|aimerais|aimerai|desire|demande)\b.{0,30}\b(?:etre rappele|etre rappelee|etre rappeles|etre contacte|etre contactee|un rappel|un appel|un coup de fil|qu' on m' appelle|qu' on me rappelle|qu' on me contacte|qu' on m' telephone|parler a (?:(?:quelqu' ?un|quelquun)|un conseiller|une conseillere|un responsable|une personne|mon conseiller|ma conseillere|un agent)|vous parler|avoir (?:quelqu' ?un|quelquun) au telephone|avoir un conseiller)",
+        r"\b(?:besoin|envie|souhaite\w*|voudrais|veux|aimerais|aimerai|desire|demande)\b.{0,30}\b(?:etre rappele|etre rappelee|etre rappeles|etre contacte|etre contactee|un rappel|un appel|un coup de fil|qu' on m' appelle|qu' on me rappelle|qu' on me contacte|qu' on m' telephone|parler (?:a|avec) (?:(?:quelqu' ?un|quelquun)|un conseiller|une conseillere|un responsable|une personne|mon conseiller|ma conseillere|un agent)|vous parler|avoir (?:quelqu' ?un|quelquun) au telephone|avoir un conseiller)",
         r"\bqu' ?on (?:me |m' )(?:rappelle|appelle|telephone|contacte)\b",
         r"\betre (?:rappele|rappelee|rappeles|recontacte|recontactee|appele|appelee)\b",
         r"\btelephone[ -]?moi\b|\btelephonez[ -]?moi\b",
@@ -159,8 +167,10 @@ NO_CALLBACK = _rx(
 
 QUESTION_START = _rx(
     r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|(?:quel|quelle|quels|quelles)(?! (?:honte|horreur|galere|scandale|misere|bordel|plaisir|bonheur|joie|soulagement|bonne nouvelle|catastrophe|cauchemar|enfer|blague))|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
-    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
+    r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:juste |seulement |simplement |bien |aussi )?(?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
+    r"\bquand (?:l' |le |la |les |mon |ma |mes |notre |nos )\w+(?: \w+)?$",
+    r"\bquand (?:cette annee|ce mois|cette semaine|exactement|environ|a peu pres|pour (?:ma|mon|la|le|les|l' |nous|moi))\b",
     r"\b(?:quand|combien|ou|pourquoi|comment|quelle heure|quel jour|qui|quoi|c' est quand|c' est ou)(?: (?:s' il vous plait|s' il te plait|merci|exactement|environ|alors|donc|svp))*(?: ?[.!])*$",
     r"^(?:et )?(?:pour|concernant) (?:le|la|les|l'|mon|ma|mes|nous|moi|notre|chez)\b|^et (?:le|la|les|l'|nous|moi|chez|au|a la|pour)\b",
     r"^(?:info|infos|information|informations|renseignement|renseignements|precision|precisions) (?:sur|svp|pour|concernant|s' il)\b|^qu' est[ -]ce\b|\bqu' est[ -]ce qu",
@@ -170,9 +180,11 @@ QUESTION_START = _rx(
     r"^(?:je peux|on peut|je pourrais|on pourrait|puis je|je pourrai) (?:avoir|savoir|recevoir|obtenir|venir|passer|payer|utiliser|laisser|mettre|faire|prendre|deposer|envoyer|changer)\b",
     r"\b(?:dites|dite|dis)[ -]?(?:moi|nous)\b|\b(?:je me demande|je me demandais|on se demande|on se demandait)\b|\bbesoin d' (?:info|infos|information|informations|renseignements?|precisions?|explications?)\b",
     r"\b(?:c' est|est-il|est il|serait-il|serait il|ce serait|ce sera|est-ce) possible (?:de|d' )|\bpour quelles? raisons?\b|\ba quoi (?:correspond|sert|servent|ca sert|ca correspond)\b|\bou en est\b|\b(?<!c' est )pourquoi\b",
-    r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
+    r"\b(?:peut|pouvez|pourriez|pourrait|dois|doit|devez|faut|sera|serait|seront|(?<!y )est|sont|avez|aurez|savez|puis|voulez|serez|viendra|viendront|passera|passerez|passeront|comptez|reviendra|durera|fonctionnera|marchera|concerne|s' agit) (?:t )?(?:je|il|elle|on|vous|ils|elles)\b|\b(?:va|a|aura) t (?:il|elle|on)\b|\b(?:vont|ont) (?:ils|elles)\b",
     r"\b(?:a quel moment|quel jour|quelle date|quels jours|quel horaire|quels horaires|quelle heure|combien de temps)\b",
     r"\bc' est (?:combien|quand|ou|qui|quoi|quel|quelle)\b|\bcombien (?:coute|ca coute|je dois|je vous dois|de temps|de jours|d' heures)\b",
+    r"^(?:je peux|on peut|j' ai le droit|on a le droit|je pourrais|on pourrait|puis je|peut on|je pourrai) (?:de |d' )?(?:[a-z]+(?:er|ir|re)|y)\b(?! (?:pas|plus))",
+    r"\bou (?:je|on|il) (?:dois|doit|peux|peut|faut)\b",
     r"^(?:je peux|on peut|peut-on|je dois|on doit|il faut|faut il|dois je) .{0,60}(?:ou pas|oui ou non)$",
     r"\b(?:when|what time|how long|why|where|how)\b.*\?",
 )
@@ -180,7 +192,7 @@ QUESTION_START = _rx(
 SOLVED: Rules = [
     ("solved.works_again", _rx(
         r"\b(?:ca |tout |il |elle |ils |elles |l' ascenseur |le chauffage |l' eau |le courant |la lumiere |les radiateurs |c' )?(?:re ?marche|re ?marchent|re ?fonctionne|re ?fonctionnent|repart|est reparti|est repartie|re ?chauffe|re ?chauffent|re ?coule)\b",
-        r"\b(?:ca|il|elle|tout|l' ascenseur|le chauffage|l' eau|les radiateurs|ils|elles|le courant|la lumiere|l' interphone|la porte|l' eau chaude|le chauffe-eau|la chaudiere) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
+        r"\b(?:ca|il|elle|tout|ils|elles|" + _THING + r"s?) (?:marche|fonctionne|fonctionnent|marchent|chauffe|chauffent|coule|coulent|va|tourne) (?:de nouveau|a nouveau|bien|maintenant|parfaitement|nickel|correctement|enfin|normalement|super bien|tres bien|impeccable|depuis)\b",
         r"\b(?:fonctionne|marche|chauffe) (?:tres bien|parfaitement|nickel|normalement|super|impeccable|comme avant)\b",
         r"\b(?:ca|tout) (?:re ?)?fonctionnen?t?\b|\btout (?:re ?)?marchen?t?\b",
         r"\b(?:de nouveau|a nouveau|enfin) (?:de l' eau|l' eau|du chauffage|le chauffage|chaud|l' ascenseur|la lumiere|du courant|de la lumiere|l' electricite)\b",
@@ -188,10 +200,11 @@ SOLVED: Rules = [
     ("solved.fixed", _rx(
         r"\b(?:est|sont|a ete|ont ete|c' est|tout est|c' etait) (?:bien |enfin |deja )?(?:de retour|revenue?s?|retablie?s?|reparee?s?|reglee?s?|resolue?s?|remise? en (?:service|route|marche|etat)|debouchee?s?|remplacee?s?|fini|finis|termine|terminee)\b",
         r"\b(?:eau|chauffage|courant|electricite|ascenseur|lumiere|gaz|chaude?|interphone|porte|radiateurs?)\b.{0,25}\b(?:revenue?|retablie?|de retour|reparee?|remis|remise|reglee?|resolue?|fonctionne|marche|debouchee?|remplacee?)\b",
+        r"\bplus rien ne (?:fuit|coule|goutte)\b|\b(?:ne|n' ) ?(?:fuit|goutte|coule) plus\b|\btout est en ordre\b",
         r"\b(?:c' est|tout est|tout va|ca va|tout est rentre|c' est rentre) (?:bon|ok|regle|rentre dans l' ordre|revenu|repare|bien maintenant|dans l' ordre|mieux|revenu a la normale)\b",
         r"\bprobleme (?:regle|resolu|reparee?|resout)\b|\bplus (?:de |aucun )(?:probleme|panne|souci|fuite|coupure)\b|\bplus rien a signaler\b",
         r"\bc' est revenu\b|\bc' est repare\b|\best revenue?\b|\bon a (?:de nouveau |enfin |a nouveau )?(?:de l' eau|l' eau|le chauffage|du chauffage|l' electricite|de l' eau chaude|du courant|la lumiere)\b",
-        r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont )?(?:passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
+        r"\b(?:le technicien|le plombier|l' electricien|le chauffagiste|(?:quelqu' ?un|quelquun)|l' entreprise|ils sont|il est|le reparateur|l' ascensoriste|la societe|le gardien) (?:est |sont |a |ont )?(?:change (?:la |le |les )?pieces?|remplace (?:la |le |les )?pieces?|passe|passes|venu|venus|intervenu|intervenus)\b.{0,40}\b(?:marche|fonctionne|regle|repare|reparee|bon|ok|merci|resolu|nickel|revenu|revenue|top|parfait|change)\b",
         r"^(?:c' est )?(?:repare|reparee|regle|reglee|resolu|resolue|retabli|retablie|revenu|revenue|fixe)(?: ?[!.,])* ?(?:merci|maintenant|c' est bon|ce matin|hier)?\b",
         r"\benfin (?:repare|reparee|revenue?|regle|reglee|retabli|retablie)\b|\benfin\b.{0,10}\b(?:marche|fonctionne|chaud)\b",
         r"\b" + _THING + r"\b.{0,10}\bok\b",
@@ -202,6 +215,11 @@ SOLVED: Rules = [
         r"\b(?:radiateurs?|chauffage|eau|appartement|logement|douche) (?:est |sont )?(?:bien |enfin |de nouveau |a nouveau )?(?:chauds?|chaudes?|rallumee?s?)\b|\b(?:est|sont|a ete) (?:bien )?rallumee?s?\b",
         r"\bintervention (?:faite|effectuee|reussie|terminee|ok)\b|\b(?:travaux|reparation) (?:termines|terminee|finis|finie|faits|faite)\b",
         r"\b(?:it|everything) (?:works|is fixed|is ok)\b",
+        r"^(?:l' |le |la |les |ma |mon |notre )?" + _THING + r"s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|changee?s?|remplacee?s?|debouchee?s?|retablie?s?)\b(?! (?:quand|\?))",
+        r"^(?:l' |le |la |les |ma |mon |notre )?(?:fuite|panne|probleme|souci)s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|resolue?s?)\b(?! (?:quand|\?))",
+        r"\b(?:a|ont|m' a|nous a|nous ont|m' ont) (?:bien |enfin )?(?:repare|regle|change|remplace|debouche|remis en (?:route|marche|service)) (?:l' |le |la |les |ma |mon |notre |nos )?" + _THING + r"s?\b",
+        r"\b(?:de nouveau|a nouveau|enfin) (?:de l' |du |de la |l' |le |la )?(?:eau|chauffage|electricite|courant|lumiere|gaz|eau chaude)\b",
+        r"\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes|bruit|odeur|humidite|infiltration)s?\b(?! (?:depuis|que))|\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes) depuis\b",
         r"^(?:ah |bon |ok )?ca y est\b|\bfini (?:la|les) (?:panne|coupure|fuite|galere)s?\b",
     )),
 ]
@@ -211,21 +229,26 @@ NOT_SOLVED = _rx(
     r"\b(?:pas|plus|jamais|pas encore|toujours pas) (?:ete |bien |encore )?(?:re ?marche|re ?fonctionne|repare|reparee|regle|reglee|revenue?|retablie?|resolue?|de retour)\b",
     r"\b(?:re ?marche|re ?fonctionne|revenue?|repart|chauffe|marche|fonctionne) (?:pas|plus|toujours pas|jamais)\b",
     r"\bn' (?:est|a|ont) (?:pas|jamais|toujours pas)\b",
+    r"\b(?:loyer|facture|paiement|virement|cheque|dette|solde|charges|somme|montant|echeance|arriere|arrieres)\b.{0,20}\b(?:regle|reglee|regles|paye|payee|fait)\b",
 )
 
 THANKS: Rules = [
     ("thanks.merci", _rx(
-        r"(?<!non )\bmerci\b(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
+        r"(?<!non )\bmerci\b(?! pour rien)(?! de (?:(?:me|m'|nous|bien vouloir|bien) )?(?:passer|venir|faire|reparer|prendre|rappeler|appeler|contacter|recontacter|telephoner|envoyer|renvoyer|ne|regler|intervenir|changer|retirer|supprimer|m'|me|joindre|verifier|repondre|indiquer|dire))",
         r"\bremercie\b|\bremerciements?\b|\bmerci d' avance\b|\bmercis\b",
         r"^(?:c' est |trop |vraiment )(?:top|super|parfait|genial|gentil|sympa|cool|bien)(?: ?[!.,])*(?: merci)?(?: ?[!.,])*$",
     )),
     ("thanks.acknowledged", _rx(
         r"^(?:(?:ah|oh|bon|ben|alors|ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|merci|beaucoup|au top|sanssouci|sansprobleme|pas de souci|pas de soucis|pas de probleme|emopos|excellent|bravo)(?: ?[!.,])* ?)+$",
-        r"(?:bonne|super|excellente|tres bonne) nouvelle",
+        r"\b(?:bonne|super|excellente|tres bonne) nouvelle\b",
         r"\bgentil\b|\bbien recu\b|\bbien note\b|\bc' est note\b|\bnote\b$|\bnote merci\b|\bc' est compris\b|\bbien vu\b|\bmessage recu\b|\binformation recue\b|\binfo recue\b",
         r"^(?:ok |d' accord )?(?:bien |tres bien )?(?:compris|recu|note|entendu)\b",
         r"^(?:ok|d' accord|parfait|super|top|genial|nickel|impeccable|tres bien|bien|entendu|compris|ca marche|cool|ca roule|ok pas de souci|pas de souci|pas de probleme|pas de soucis|no souci|au top|bravo|excellent|formidable|vous etes (?:super|top|geniaux|formidables))(?: ?[!.,])*(?: (?:ok|merci|bonne (?:journee|soiree|fin de journee)|a vous|beaucoup))*(?: ?[!.,])*$",
         r"\bbonne (?:journee|soiree|continuation|fin de journee)\b",
+        r"^(?:c' est )?(?:ok|parfait|super|top|genial|nickel|tres bien|d' accord|entendu|impeccable|cool)(?: ?[!.,])* ?(?:ca|alors|a (?:demain|bientot|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|tout a l' heure|plus tard|la semaine prochaine))(?: alors)?(?: ?[!.,])*$",
+        r"\b(?:bonne annee|bonnes fetes|joyeux noel|joyeuses fetes|meilleurs voeux)\b",
+        r"^[45] ?(?:/ ?5|sur 5)?\b(?! (?:jours?|semaines?|fois|heures?|mois))|\b(?:tres |super |bien |parfaitement )bien passee?\b|\bintervention (?:nickel|parfaite|top|super|impeccable|au top|rapide|efficace)\b",
+        r"\b(?:technicien|technicienne|intervenant|plombier|electricien|ouvriers?|gardien|equipe|chauffagiste)s? (?:etait |etaient |est |tres |super |vraiment )*(?:au top|top|super|parfait|gentil|gentille|sympa|aimable|ponctuel|efficace|professionnel|pro|competent|serviable|rapide|adorable)\b",
         r"\b(?:bravo|felicitations) (?:a|pour)\b|\bvous etes (?:super|top|geniaux|formidables|efficaces|au top|des anges|adorables)\b",
     )),
 ]
