@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ def parse_date(text: str, label: str) -> date:
         raise RowError(f"{label} impossible : « {text} » n'existe pas.") from None
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct cells in a whole file
 def parse_bool(text: str) -> bool | None:
     """1/0, oui/non, o/n, true/false (and a few more); None when empty or unreadable."""
     value = header_key(text)

@@ -66,6 +66,11 @@ class BatchWriter:
     async def start(self) -> None:
         async with self.db.session() as session:
             await self.estate.load(session)
+            # The keys on record (a few MB for 100,000 leases): a batch asks the database only
+            # for the leases and households that exist, none at all on a first import.
+            self.known_contracts: set[str] = set((await session.scalars(select(Lease.contract_ref))).all())
+            self.known_tenant_refs: set[str] = set((await session.scalars(
+                select(Tenant.tenant_ref).where(Tenant.tenant_ref.is_not(None)))).all())
 
     def accept(self, line: int, cells: list[str] | None, columns: dict[str, int]) -> Row | None:
         try:
@@ -85,11 +90,13 @@ class BatchWriter:
         now = self.clock.now()
         async with self.db.session() as session:
             await self.estate.resolve(session, rows)
-            refs = [r.values["contract_ref"] for r in rows]
+            refs = [ref for r in rows if (ref := r.values["contract_ref"]) in self.known_contracts]
             leases = {lease.contract_ref: lease for lease in
-                      (await session.scalars(select(Lease).where(Lease.contract_ref.in_(refs)))).all()}
+                      (await session.scalars(select(Lease).where(Lease.contract_ref.in_(refs)))).all()
+                      } if refs else {}
             tenant_ids = {lease.tenant_id for lease in leases.values()}
-            tenant_refs = {r.values["tenant_ref"] for r in rows if r.values.get("tenant_ref")}
+            tenant_refs = {ref for r in rows
+                           if (ref := r.values.get("tenant_ref")) and ref in self.known_tenant_refs}
             tenants: dict[int, Tenant] = {}
             by_ref: dict[str, Any] = {}  # Tenant, or a household created in this batch
             if tenant_ids or tenant_refs:
@@ -131,6 +138,7 @@ class BatchWriter:
                         changes["tenant_ref"] = [None, ref]
                         tenant.tenant_ref = ref
                         by_ref[ref] = tenant
+                        self.known_tenant_refs.add(ref)
                 row.tenant = tenant
                 self._apply_lease(row, lease, changes)
                 # An anonymised household (RGPD) is never refilled from the landlord's file.
@@ -165,6 +173,8 @@ class BatchWriter:
                     for household, e164, kind in new_phones
                 ])
             await session.commit()
+            self.known_contracts.update(lease.contract_ref for _, lease in new_leases)
+            self.known_tenant_refs.update(t.tenant_ref for t in new_tenants if t.tenant_ref)
             for row in rows:  # households now all have their ids
                 self.sms_wishes.note(row, opt_states)
             call_ids = [lease.id for _, lease in new_leases] + changed_ids
