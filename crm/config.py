@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     # report lost, e.g. during a database outage).
     status_refresh_after_minutes: float = Field(
         60, ge=1, validation_alias=_env("CRM_STATUS_REFRESH_AFTER_MINUTES"))
+    # A tenant file larger than this (bytes) is imported as a background job with a progress
+    # page; a smaller one is imported within the request (about 5,000 rows: a few seconds).
+    import_inline_max_bytes: int = Field(
+        1024 * 1024, ge=0, validation_alias=_env("CRM_IMPORT_INLINE_MAX_BYTES"))
     # One line per HTTP request on the console (`serve`); off when a proxy already logs them.
     access_log: bool = Field(True, validation_alias=_env("CRM_ACCESS_LOG"))
 

@@ -35,7 +35,8 @@ class Hook:
 
 
 # Periodic jobs: each module has ``JOBS: list[crm.scheduler.Job]``.
-JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.incidents.jobs", "crm.tenants.retention"))
+JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.incidents.jobs", "crm.tenants.retention",
+                   "crm.tenants.import_jobs"))
 
 # Tenant timeline: ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
 TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline",

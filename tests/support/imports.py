@@ -50,3 +50,17 @@ async def table_counts(db: Database) -> dict[str, int]:
 async def lease_by_ref(db: Database, contract_ref: str) -> Lease:
     async with db.session() as s:
         return (await s.scalars(select(Lease).where(Lease.contract_ref == contract_ref))).one()
+
+
+async def finish_import_jobs(app: Any) -> None:
+    """Wait until the background imports the app started have ended (no sleeping)."""
+    from crm.tenants.import_jobs import IMPORT_RUNNER
+
+    await app[IMPORT_RUNNER].wait()
+
+
+async def import_job(db: Database, job_id: int) -> Any:
+    from crm.tenants.models import ImportJob
+
+    async with db.session() as s:
+        return await s.get(ImportJob, job_id)

@@ -31,8 +31,9 @@ The modules, by job: ``columns`` (headers), ``rows`` (one row checked and conver
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import IO
 from zoneinfo import ZoneInfo
 
@@ -46,10 +47,12 @@ from crm.tenants.imports.report import ImportReport, RowIssue, format_report
 from crm.tenants.imports.rows import Row
 from crm.tenants.imports.writer import BatchWriter
 
-__all__ = ["ImportFileError", "ImportReport", "RowIssue", "format_report", "import_tenants"]
+__all__ = ["ImportFileError", "ImportReport", "RowIssue", "check_structure", "format_report",
+           "import_tenants"]
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
 
-Progress = Callable[[int, int | None], None]  # (bytes read, file size or None)
+# (bytes read, file size or None); may be a coroutine function (a job writes its progress).
+Progress = Callable[[int, int | None], Awaitable[None] | None]
 
 
 async def import_tenants(
@@ -98,13 +101,28 @@ async def import_tenants(
                 writing[0].cancel()
                 await asyncio.gather(writing[0], return_exceptions=True)
         if progress is not None and (end := _position(opened)) is not None:
-            progress(end, opened.size)
+            await _call(progress, end, opened.size)
         return await importer.finish()
     finally:
         if reader is not None:
             reader.text.detach()  # the caller's file object stays open
         if opened.close:
             opened.binary.close()
+
+
+def check_structure(upload: IO[bytes]) -> None:
+    """Raise ``ImportFileError`` when the file cannot be imported as a whole (not a CSV, a
+    required column missing): what a background job checks before answering. Reads the
+    sample and the header only, and leaves the file at its start."""
+    reader: Reader | None = None
+    try:
+        upload.seek(0)
+        reader = Reader(upload)
+        check_columns(columns_of(reader.header))
+    finally:
+        if reader is not None:
+            reader.text.detach()
+        upload.seek(0)
 
 
 def _position(opened: Source) -> int | None:
@@ -123,4 +141,10 @@ async def _committed(writing: tuple[asyncio.Task[None], int | None] | None, prog
     task, position = writing
     await task
     if progress is not None and position is not None:
-        progress(position, opened.size)
+        await _call(progress, position, opened.size)
+
+
+async def _call(progress: Progress, done: int, total: int | None) -> None:
+    result = progress(done, total)
+    if inspect.isawaitable(result):
+        await result
