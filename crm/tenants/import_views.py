@@ -129,12 +129,8 @@ async def _filename(request: web.Request) -> str | None:
 
 async def _own_job(request: web.Request) -> ImportJob:
     """The job of the URL, when it is the caller's: nobody sees another person's imports."""
-    try:
-        job_id = int(request.match_info["job_id"])
-    except ValueError:
-        raise NotFound("Import introuvable.") from None
     async with request.app[DB].session() as session:
-        job = await session.get(ImportJob, job_id)
+        job = await session.get(ImportJob, int(request.match_info["id"]))
     if job is None or job.user_id != principal(request).user_id:
         raise NotFound("Import introuvable.")
     return job
@@ -194,10 +190,10 @@ async def import_job_page(request: web.Request) -> web.Response:
 
 API_ROUTES = [
     ("POST", "/api/v1/imports/tenants", api_import_tenants, "api_import_tenants"),
-    ("GET", "/api/v1/imports/jobs/{job_id}", api_import_job, "api_import_job"),
+    ("GET", "/api/v1/imports/jobs/{id:\\d+}", api_import_job, "api_import_job"),
 ]
 PAGE_ROUTES = [
     ("GET", "/imports", import_page, "imports"),
     ("POST", "/imports", import_submit, "import_submit"),
-    ("GET", "/imports/jobs/{job_id}", import_job_page, "import_job"),
+    ("GET", "/imports/jobs/{id:\\d+}", import_job_page, "import_job"),
 ]
