@@ -89,6 +89,16 @@ class ImportRunner:
     async def run(self, job_id: int) -> None:
         if not await self._claim(job_id):
             return  # another process took it, or it has already run
+        try:
+            await self._import(job_id)
+        except asyncio.CancelledError:  # the server stops: say so rather than stay "en cours"
+            await asyncio.shield(self._end(job_id, ImportJobStatus.FAILED, error=INTERRUPTED))
+            raise
+        except Exception:
+            log.exception("import job %s failed", job_id)
+            await self._end(job_id, ImportJobStatus.FAILED, error=UNEXPECTED)
+
+    async def _import(self, job_id: int) -> None:
         async with self.db.session() as session:
             content = await session.scalar(select(ImportJobFile.content).where(ImportJobFile.job_id == job_id))
             user_id = await session.scalar(select(ImportJob.user_id).where(ImportJob.id == job_id))
@@ -104,12 +114,6 @@ class ImportRunner:
                                           user_id=user_id, progress=progress, tz=self.tz)
         except ImportFileError as exc:
             await self._end(job_id, ImportJobStatus.FAILED, error=f"Fichier refusé : {exc}")
-        except asyncio.CancelledError:
-            await asyncio.shield(self._end(job_id, ImportJobStatus.FAILED, error=INTERRUPTED))
-            raise
-        except Exception:
-            log.exception("import job %s failed", job_id)
-            await self._end(job_id, ImportJobStatus.FAILED, error=UNEXPECTED)
         else:
             await self._end(job_id, ImportJobStatus.DONE, report=report.as_dict())
 
