@@ -6,18 +6,26 @@
 
 The file looks like a landlord's Excel export: `;`, Windows-1252, French headers, dates in
 both writings, phones written every French way with about 1% typos, households holding two
-leases, ended leases, a few objections to SMS. Prints rows/second for the first import and
-for the re-import (which must find everything unchanged), and the process' peak memory.
-The database must be empty (a fresh SQLite file is made when no URL is given); its tables
-are created from the models.
+leases, ended leases, a few objections to SMS.
+
+The baseline is the raw parse of the same file: the csv module plus phonenumbers on every
+phone cell, nothing written. Each measurement runs in its own process (peak memory is that
+process' ru_maxrss); a raw parse and an import alternate three times and the medians are
+printed: rows/second of the first import and of the re-import (which must find everything
+unchanged), the ratio import / raw parse, the import's peak memory. The tables of the
+database are dropped and created anew for each import (a fresh SQLite file when no URL is
+given).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,37 +117,110 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-async def run(rows: int, database_url: str | None, keep: Path | None) -> None:
+def raw_parse(csv_path: Path) -> dict[str, float]:
+    """The baseline: the same file read with the csv module and every phone cell parsed and
+    validated with phonenumbers, nothing else (what any import must at least do)."""
+    import csv
+
+    import phonenumbers
+
+    started = time.perf_counter()
+    rows = 0
+    with csv_path.open(encoding="cp1252", newline="") as f:
+        reader = csv.reader(f, delimiter=";")
+        next(reader)
+        for cells in reader:
+            rows += 1
+            for cell in (cells[5], cells[6]):
+                if cell:
+                    try:
+                        phonenumbers.is_valid_number(phonenumbers.parse(cell, "FR"))
+                    except phonenumbers.NumberParseException:
+                        pass
+    return {"rows": rows, "seconds": time.perf_counter() - started, "peak_mb": _peak_rss_mb()}
+
+
+async def _empty_database(url: str | None, workdir: Path) -> Database:
+    db = Database(url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(schema.metadata.drop_all)
+    await db.create_all(schema.metadata)
+    return db
+
+
+async def import_twice(csv_path: Path, url: str | None) -> dict[str, float]:
+    """First import into an empty database, then the re-import (which must change nothing)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-import-db-"))
+    db = await _empty_database(url, workdir)
+    clock = FrozenClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
+    result: dict[str, float] = {"before_mb": _peak_rss_mb()}
+    try:
+        for label in ("first", "again"):
+            started = time.perf_counter()
+            report = await import_tenants(db, csv_path, clock=clock)
+            result[label] = time.perf_counter() - started
+            if label == "again" and (report.created or report.updated):
+                raise SystemExit(f"the re-import changed something: {report.counts()}")
+    finally:
+        await db.dispose()
+    result["peak_mb"] = _peak_rss_mb()
+    return result
+
+
+def _child(*args: str) -> dict[str, float]:
+    """One measurement in its own process, so its peak memory is its own."""
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run(rows: int, database_url: str | None, keep: Path | None, pairs: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
     csv_path = keep or workdir / "locataires.csv"
     started = time.perf_counter()
     generate(csv_path, rows)
     print(f"generated {rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB in "
           f"{time.perf_counter() - started:.1f} s: {csv_path}")
-    url = database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    await db.create_all(schema.metadata)
-    clock = FrozenClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
-    baseline = _peak_rss_mb()
-    try:
-        for label in ("first import", "re-import"):
-            started = time.perf_counter()
-            report = await import_tenants(db, csv_path, clock=clock)
-            elapsed = time.perf_counter() - started
-            print(f"{label}: {rows / elapsed:,.0f} rows/s ({elapsed:.1f} s) on {db.engine.dialect.name}; "
-                  f"{report.counts()}")
-    finally:
-        await db.dispose()
-    print(f"peak RSS {_peak_rss_mb():.0f} MB (before importing: {baseline:.0f} MB)")
+    dialect = "postgresql" if database_url and database_url.startswith("postgresql") else "sqlite"
+    ratios, firsts, agains, peaks, raw_rates, raw_peaks = [], [], [], [], [], []
+    for pair in range(pairs):  # interleaved: the machine's noise hits both sides alike
+        raw = _child("raw", str(csv_path))
+        imp = _child("import", str(csv_path), database_url or "")
+        raw_rate, rate = raw["rows"] / raw["seconds"], rows / imp["first"]
+        ratios.append(rate / raw_rate)
+        firsts.append(rate)
+        agains.append(rows / imp["again"])
+        peaks.append(imp["peak_mb"])
+        raw_rates.append(raw_rate)
+        raw_peaks.append(raw["peak_mb"])
+        print(f"  pair {pair + 1}: raw parse {raw_rate:,.0f} rows/s, import {rate:,.0f} rows/s "
+              f"(ratio {rate / raw_rate:.2f}), re-import {rows / imp['again']:,.0f} rows/s, "
+              f"peak {imp['peak_mb']:.0f} MB")
+    med = statistics.median
+    print(f"{dialect}, {rows:,} rows, median of {pairs} interleaved pairs:")
+    print(f"  raw parse (csv + phonenumbers): {med(raw_rates):,.0f} rows/s, peak RSS {med(raw_peaks):.0f} MB")
+    print(f"  import:    {med(firsts):,.0f} rows/s, ratio to the raw parse {med(ratios):.2f}, "
+          f"peak RSS {max(peaks):.0f} MB (whole process)")
+    print(f"  re-import: {med(agains):,.0f} rows/s")
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        kind, path = sys.argv[2], Path(sys.argv[3])
+        if kind == "raw":
+            result = raw_parse(path)
+        else:
+            result = asyncio.run(import_twice(path, sys.argv[4] or None))
+        print(json.dumps(result))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--database-url", help="a database whose tables may be dropped "
+                        "(default: a fresh SQLite file for each run)")
     parser.add_argument("--keep-file", type=Path, help="write the generated CSV here")
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(run(args.rows, args.database_url, args.keep_file))
+    run(args.rows, args.database_url, args.keep_file, args.pairs)
 
 
 if __name__ == "__main__":

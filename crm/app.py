@@ -133,6 +133,9 @@ def create_app(
     install_filters(env, settings)
     setup_routes(app)
     install_inbox(app)  # the open-messages badge in the navigation
+    from crm.tenants.import_jobs import install as install_import_jobs
+
+    install_import_jobs(app)  # large tenant imports run as background jobs
     from crm.requests.pages import install as install_requests
 
     install_requests(app)  # the reopened-requests badge on "Mes demandes"

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         60, ge=1, validation_alias=_env("CRM_STATUS_REFRESH_AFTER_MINUTES"))
     # Web processes `serve` starts on one port (PostgreSQL only: SQLite has one writer).
     workers: int = Field(1, ge=1, le=64, validation_alias=_env("CRM_WORKERS"))
+    # A tenant file larger than this (bytes) is imported as a background job with a progress
+    # page; a smaller one is imported within the request (about 5,000 rows: a few seconds).
+    import_inline_max_bytes: int = Field(
+        1024 * 1024, ge=0, validation_alias=_env("CRM_IMPORT_INLINE_MAX_BYTES"))
     # One line per HTTP request on the console (`serve`); off when a proxy already logs them.
     access_log: bool = Field(True, validation_alias=_env("CRM_ACCESS_LOG"))
 

@@ -35,7 +35,8 @@ class Hook:
 
 
 # Periodic jobs: each module has ``JOBS: list[crm.scheduler.Job]``.
-JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.incidents.jobs", "crm.tenants.retention"))
+JOBS = Hook("JOBS", ("crm.calls.jobs", "crm.campaigns.jobs", "crm.incidents.jobs", "crm.tenants.retention",
+                   "crm.tenants.import_jobs"))
 
 # Tenant timeline: ``async def entries(session, tenant_id) -> list[TimelineEntry]``.
 TIMELINE = Hook("entries", ("crm.calls.timeline", "crm.campaigns.timeline", "crm.inbox.timeline",
@@ -52,7 +53,8 @@ RETENTION = Hook("", ("crm.calls.retention", "crm.campaigns.retention",
 # ``async def on_leases_changed(session, *, today, lease_ids) -> None``. The caller commits.
 LEASES_CHANGED = Hook("on_leases_changed", ("crm.calls.reactions",))
 
-# A number opted out of SMS: ``async def on_opted_out(session, e164, at) -> None``.
+# Numbers opted out of SMS (one, or an import's batch):
+# ``async def on_opted_out(session, e164s: Collection[str], at) -> None``.
 OPTED_OUT = Hook("on_opted_out", ("crm.campaigns.reactions",))
 
 # A tenant asked by SMS to be called back:

@@ -15,5 +15,6 @@ import crm.models  # noqa: F401
 import crm.requests.models  # noqa: F401
 import crm.sms.models  # noqa: F401
 import crm.surveys.models  # noqa: F401
+import crm.tenants.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -1,6 +1,9 @@
 """`python main.py import tenants FILE`: a progress bar on stderr, then the French report;
 exit code 0, or 2 with a clear message when the file is refused."""
 
+import re
+
+from bench.import_tenants import generate
 from crm.tenants.imports.command import import_tenants_command
 from tests.support.imports import SAMPLE, row, table_counts, write_csv
 
@@ -47,3 +50,16 @@ async def test_a_missing_file_exits_2(settings, db, capsys, tmp_path):
 
     assert code == 2
     assert "Fichier introuvable" in capsys.readouterr().err
+
+
+async def test_the_progress_bar_moves_batch_by_batch_on_a_large_file(settings, db, capsys, tmp_path):
+    path = tmp_path / "export.csv"
+    generate(path, 3500)
+
+    code = await import_tenants_command(settings, str(path))
+
+    out, err = capsys.readouterr()
+    assert code == 0 and "Baux créés : 3500" in out
+    shown = [int(p) for p in re.findall(r"Import:\s+(\d+)%", err)]
+    assert shown[0] == 0 and 100 in shown
+    assert len([p for p in shown if 0 < p < 100]) >= 2  # one refresh per committed batch

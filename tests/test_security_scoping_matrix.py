@@ -312,6 +312,25 @@ async def test_a_conversation_shows_only_the_agency_s_side_of_a_shared_number(cl
     assert vendome.marker not in html
 
 
+async def test_an_admin_sees_only_the_import_jobs_they_sent(client, app, db):
+    """Import jobs belong to who sent them: another admin gets 404 on the API and the page,
+    and the /imports page lists only the caller's own jobs."""
+    from crm.tenants.import_jobs import IMPORT_RUNNER
+    from tests.support.imports import SAMPLE, finish_import_jobs
+
+    owner = await make_user(db, "admin", None, email="proprietaire@example.fr")
+    with SAMPLE.open("rb") as upload:
+        job = await app[IMPORT_RUNNER].submit(upload, filename="secret-export.csv",
+                                              user_id=owner.id, agency_id=None)
+    await finish_import_jobs(app)
+    caller = await _caller(client, db, "admin", None)
+    for path in (f"/api/v1/imports/jobs/{job.id}", f"/imports/jobs/{job.id}"):
+        resp = await caller.call("GET", path)
+        assert resp.status == 404, path
+        assert "secret-export.csv" not in await resp.text()
+    assert "secret-export.csv" not in await (await caller.call("GET", "/imports")).text()
+
+
 # --- roles ---------------------------------------------------------------------------------
 
 def _routes_refused_to(role: str) -> list[tuple[str, str]]:
@@ -343,6 +362,7 @@ def test_the_role_table_follows_api_md():
     assert "/api/v1/tenants/{id:\\d+}/sms" not in adviser
     assert not {"/api/v1/calls/queue", "/api/v1/inbox", "/messages", "/appels"} & adviser
     assert manager == {"/api/v1/imports/tenants", "/api/v1/imports/surveys", "/imports",
+                       "/api/v1/imports/jobs/{id:\\d+}", "/imports/jobs/{id:\\d+}",
                        "/enquetes/import", "/api/v1/tenants/{id:\\d+}/export",
                        "/api/v1/tenants/{id:\\d+}/anonymize",
                        # the texts of the requests' status SMS: the landlord's settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import update
@@ -12,13 +13,13 @@ from crm.campaigns.models import OutboxMessage, OutboxStatus
 OPTED_OUT_REASON = "Le destinataire a demandé l'arrêt des SMS (STOP)."
 
 
-async def on_opted_out(session: AsyncSession, e164: str, at: datetime) -> None:
-    """Every message still pending for the number stops, in the caller's transaction.
+async def on_opted_out(session: AsyncSession, e164s: Collection[str], at: datetime) -> None:
+    """Every message still pending for the numbers stops, in the caller's transaction.
     Urgent outage alerts may still go when the landlord allows it; the dispatcher re-checks
     that rule, so here every pending row for the number stops."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.e164 == e164, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(OutboxMessage.e164.in_(list(e164s)), OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.CANCELLED, error_reason=OPTED_OUT_REASON, updated_at=at)
         .execution_options(synchronize_session=False)
     )

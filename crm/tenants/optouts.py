@@ -7,10 +7,11 @@ Recording an opt-out also stops, at once, every message still pending for that n
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import and_, false, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -87,6 +88,30 @@ async def record_opt_change(
                             tenant_id=tenant_id, user_id=user_id, note=note))
     if opted_out:
         for react in hooks.OPTED_OUT.handlers():  # the outbox stops what is pending
-            await react(session, e164, at)
+            await react(session, [e164], at)
     await session.flush()
     return was != opted_out
+
+
+@dataclass(frozen=True, slots=True)
+class OptChange:
+    e164: str
+    opted_out: bool
+    tenant_id: int | None = None
+    note: str | None = None
+
+
+async def record_opt_changes(session: AsyncSession, changes: list[OptChange], *, at: datetime,
+                             source: str, user_id: int | None = None) -> None:
+    """``record_opt_change`` for many numbers at once (an import): one multi-row INSERT and
+    one outbox cancellation for the batch, instead of three statements a number. Numbers are
+    expected distinct. The caller commits."""
+    if not changes:
+        return
+    await session.execute(insert(OptOutEvent.__table__), [
+        {"e164": c.e164, "opted_out": c.opted_out, "at": at, "source": source,
+         "tenant_id": c.tenant_id, "user_id": user_id, "note": c.note} for c in changes])
+    stopped = [c.e164 for c in changes if c.opted_out]
+    if stopped:
+        for react in hooks.OPTED_OUT.handlers():
+            await react(session, stopped, at)

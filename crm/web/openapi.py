@@ -59,7 +59,12 @@ OPS: dict[str, dict[str, Any]] = {
     "api_tenants": {"query": {**AGENCY, "residence": (INT, "Residence id."),
                               "building": (INT, "Building id."),
                               "q": (STR, "Name, contract reference or phone number."), **PAGING}},
-    "api_import_tenants": {"body": CSV_BODY, "responses": {"422": "Wrong file structure."}},
+    "api_import_tenants": {"body": CSV_BODY, "query": {"background": (
+        STR, "1: run as a background job (202 and the job), 0: answer within the request; "
+             "default: a job when the file is larger than CRM_IMPORT_INLINE_MAX_BYTES.")},
+        "responses": {"202": "Large file: a background job, its status at the Location URL.",
+                      "422": "Wrong file structure."}},
+    "api_import_job": {"responses": {"404": "No such import job among the caller's."}},
     "api_import_surveys": {"body": CSV_BODY, "responses": {"422": "Wrong file structure."}},
     "api_calls_queue": {"query": {"date": (DATE, "Day (YYYY-MM-DD), default today (local time)."),
                                   **AGENCY, **PAGING}},

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.factories import make_user
+from tests.support.imports import finished_import_job
 from tests.support.security import two_agencies
 
 PAGES = {
     "admin": ["/ce-matin", "/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}",
               "/campagnes", "/campagnes/nouvelle", "/campagnes/{sent}", "/campagnes/{draft}",
               "/locataires", "/locataires/{tenant}", "/indicateurs", "/enquetes", "/enquetes/rapport",
-              "/enquetes/import", "/sms-simulation", "/imports", "/incidents", "/messages/modeles"],
+              "/enquetes/import", "/sms-simulation", "/imports", "/imports/jobs/{job}", "/incidents",
+              "/messages/modeles"],
     "adviser": ["/appels", "/appels/{task}", "/demandes", "/messages", "/messages/{msg}", "/locataires",
                 "/locataires/{tenant}", "/sms-simulation", "/incidents"],
 }
@@ -22,11 +25,12 @@ WIDER = "document.documentElement.scrollWidth - document.documentElement.clientW
 
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("role", ["admin", "adviser"])
-async def test_no_page_scrolls_sideways(logged_in_page, db, role, width):
+async def test_no_page_scrolls_sideways(logged_in_page, db, clock, role, width):
     blois, _ = await two_agencies(db)
+    user = await make_user(db, role=role, agency=None if role == "admin" else "Blois")
     ids = {"task": blois.task, "msg": blois.inbound, "sent": blois.sent, "draft": blois.draft,
-           "tenant": blois.tenant}
-    page = await logged_in_page(role=role, agency=None if role == "admin" else "Blois")
+           "tenant": blois.tenant, "job": await finished_import_job(db, user.id, clock.now())}
+    page = await logged_in_page(user=user)
     await page.set_viewport_size({"width": width, "height": 800})
     too_wide = {}
     for template in PAGES[role]:

@@ -50,3 +50,35 @@ async def table_counts(db: Database) -> dict[str, int]:
 async def lease_by_ref(db: Database, contract_ref: str) -> Lease:
     async with db.session() as s:
         return (await s.scalars(select(Lease).where(Lease.contract_ref == contract_ref))).one()
+
+
+async def finish_import_jobs(app: Any) -> None:
+    """Wait until the background imports the app started have ended (no sleeping)."""
+    from crm.tenants.import_jobs import IMPORT_RUNNER
+
+    await app[IMPORT_RUNNER].wait()
+
+
+async def import_job(db: Database, job_id: int) -> Any:
+    from crm.tenants.models import ImportJob
+
+    async with db.session() as s:
+        return await s.get(ImportJob, job_id)
+
+
+async def finished_import_job(db: Database, user_id: int, at: Any, *, rows: int = 3) -> int:
+    """A background import already done for ``user_id``, with rejected rows and warnings."""
+    from crm.tenants.models import ImportJob
+
+    report = {"created": rows, "updated": 0, "unchanged": 0, "ended": 0,
+              "rejected": [{"line": 3, "reason": "Date d'entrée absente."}],
+              "warnings": [{"line": 4, "reason": "Téléphone portable « 06 12 » ignoré : un numéro "
+                                                 "français a 10 chiffres, celui-ci en a 4."}]}
+    async with db.session() as s:
+        job = ImportJob(status="done", filename="export-tres-long-nom-de-fichier-du-bailleur.csv",
+                        user_id=user_id, bytes_total=1000, bytes_done=1000, report=report,
+                        created_at=at, started_at=at, updated_at=at, finished_at=at)
+        s.add(job)
+        await s.commit()
+        assert job.id is not None
+        return job.id

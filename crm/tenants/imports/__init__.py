@@ -31,8 +31,9 @@ The modules, by job: ``columns`` (headers), ``rows`` (one row checked and conver
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import IO
 from zoneinfo import ZoneInfo
 
@@ -46,10 +47,12 @@ from crm.tenants.imports.report import ImportReport, RowIssue, format_report
 from crm.tenants.imports.rows import Row
 from crm.tenants.imports.writer import BatchWriter
 
-__all__ = ["ImportFileError", "ImportReport", "RowIssue", "format_report", "import_tenants"]
+__all__ = ["ImportFileError", "ImportReport", "RowIssue", "check_structure", "format_report",
+           "import_tenants"]
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
 
-Progress = Callable[[int, int | None], None]  # (bytes read, file size or None)
+# (bytes read, file size or None); may be a coroutine function (a job writes its progress).
+Progress = Callable[[int, int | None], Awaitable[None] | None]
 
 
 async def import_tenants(
@@ -73,19 +76,32 @@ async def import_tenants(
         importer = BatchWriter(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
         await importer.start()
         batch: list[Row] = []
-        for line, cells in reader.rows_raw():
-            row = importer.accept(line, cells, columns)
-            if row is not None:
-                batch.append(row)
-            if line % 250 == 0:
-                await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
-            if len(batch) >= batch_size:
+        # A batch is written while the next one is parsed: the database works (in its own
+        # process, or aiosqlite's thread) while Python parses. One batch in flight at most,
+        # so memory stays bounded and batches land in file order. Progress is reported when
+        # a batch is committed, as the bytes read when that batch was complete.
+        writing: tuple[asyncio.Task[None], int | None] | None = None
+        try:
+            for line, cells in reader.rows_raw():
+                row = importer.accept(line, cells, columns)
+                if row is not None:
+                    batch.append(row)
+                if line % 250 == 0:
+                    await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
+                if len(batch) >= batch_size:
+                    await _committed(writing, progress, opened)
+                    writing = (asyncio.create_task(importer.write_batch(batch)), _position(opened))
+                    batch = []
+            await _committed(writing, progress, opened)
+            writing = None
+            if batch:
                 await importer.write_batch(batch)
-                batch = []
-                _report_progress(progress, opened)
-        if batch:
-            await importer.write_batch(batch)
-        _report_progress(progress, opened)
+        finally:
+            if writing is not None and not writing[0].done():
+                writing[0].cancel()
+                await asyncio.gather(writing[0], return_exceptions=True)
+        if progress is not None and (end := _position(opened)) is not None:
+            await _call(progress, end, opened.size)
         return await importer.finish()
     finally:
         if reader is not None:
@@ -94,11 +110,41 @@ async def import_tenants(
             opened.binary.close()
 
 
-def _report_progress(progress: Progress | None, opened: Source) -> None:
-    if progress is None:
-        return
+def check_structure(upload: IO[bytes]) -> None:
+    """Raise ``ImportFileError`` when the file cannot be imported as a whole (not a CSV, a
+    required column missing): what a background job checks before answering. Reads the
+    sample and the header only, and leaves the file at its start."""
+    reader: Reader | None = None
+    try:
+        upload.seek(0)
+        reader = Reader(upload)
+        check_columns(columns_of(reader.header))
+    finally:
+        if reader is not None:
+            reader.text.detach()
+        upload.seek(0)
+
+
+def _position(opened: Source) -> int | None:
     try:
         done = opened.binary.tell()
     except (OSError, ValueError):
+        return None
+    return min(done, opened.size or done)
+
+
+async def _committed(writing: tuple[asyncio.Task[None], int | None] | None, progress: Progress | None,
+                     opened: Source) -> None:
+    """Wait for the batch being written, then report how far the file was read for it."""
+    if writing is None:
         return
-    progress(min(done, opened.size or done), opened.size)
+    task, position = writing
+    await task
+    if progress is not None and position is not None:
+        await _call(progress, position, opened.size)
+
+
+async def _call(progress: Progress, done: int, total: int | None) -> None:
+    result = progress(done, total)
+    if inspect.isawaitable(result):
+        await result

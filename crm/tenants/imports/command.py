@@ -22,7 +22,7 @@ async def import_tenants_command(settings: Any, path: str) -> int:
         # A one-shot CLI command: nothing else runs on this loop, a stat() may block it.
         size = Path(path).stat().st_size if Path(path).is_file() else None  # noqa: ASYNC240
         with tqdm(total=size, unit="o", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                  desc="Import", leave=False) as bar:
+                  desc="Import", leave=False, mininterval=0, miniters=1) as bar:  # a refresh per batch
             def progress(done: int, total: int | None) -> None:
                 bar.update(done - bar.n)
 

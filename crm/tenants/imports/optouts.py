@@ -15,7 +15,7 @@ from crm.models import (
 )
 from crm.tenants.imports.bulk import BATCH_SIZE
 from crm.tenants.imports.rows import Row, is_anonymised, mobile_of
-from crm.tenants.optouts import record_opt_change
+from crm.tenants.optouts import OptChange, record_opt_changes
 
 
 @dataclass
@@ -84,9 +84,8 @@ class OptOutSettlement:
         changes += [(e164, False, note) for e164, note in self.opt_ins.items() if e164 not in self.objecting]
         for start in range(0, len(changes), BATCH_SIZE):
             async with db.session() as session:
-                for e164, opted_out, (tenant_id, line) in changes[start:start + BATCH_SIZE]:
-                    await record_opt_change(session, e164, opted_out=opted_out, at=now,
-                                            source=OptOutSource.IMPORT, tenant_id=tenant_id,
-                                            user_id=user_id,
-                                            note=f"Import du fichier locataires, ligne {line}")
+                await record_opt_changes(session, [
+                    OptChange(e164, opted_out, tenant_id, f"Import du fichier locataires, ligne {line}")
+                    for e164, opted_out, (tenant_id, line) in changes[start:start + BATCH_SIZE]
+                ], at=now, source=OptOutSource.IMPORT, user_id=user_id)
                 await session.commit()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,6 +45,7 @@ def parse_date(text: str, label: str) -> date:
         raise RowError(f"{label} impossible : « {text} » n'existe pas.") from None
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct cells in a whole file
 def parse_bool(text: str) -> bool | None:
     """1/0, oui/non, o/n, true/false (and a few more); None when empty or unreadable."""
     value = header_key(text)
@@ -67,10 +70,14 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+Normaliser = Callable[[str | None], PhoneResult | None]
+
+
 def parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
-               warnings: list[RowIssue]) -> Row:
+              warnings: list[RowIssue], normalise: Normaliser = normalise_phone) -> Row:
     """The row's values, checked and converted; raises RowError for a blocking problem.
-    Warnings are added to ``warnings`` only for a row that is kept."""
+    Warnings are added to ``warnings`` only for a row that is kept. ``normalise``: the phone
+    normaliser (the import passes one that parses each distinct number once)."""
     found: list[RowIssue] = []
     if cells is None:
         raise RowError("Ligne illisible (guillemets mal fermés ?).")
@@ -119,7 +126,7 @@ def parse_row(line: int, cells: list[str] | None, columns: dict[str, int],
     phones: list[PhoneResult] = []
     complete = True
     for f in ("mobile_phone", "landline_phone"):
-        result = normalise_phone(raw.get(f))
+        result = normalise(raw.get(f))
         if result is None:
             continue
         if not result.ok:
