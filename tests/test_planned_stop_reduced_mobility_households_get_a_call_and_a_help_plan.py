@@ -68,7 +68,9 @@ async def test_the_needs_close_the_call_and_the_plan_is_ticked_per_day(client, d
     refused = await client.post(f"/incidents/{incident['id']}/foyers/{household.id}/aide",
                                 data={"csrf_token": csrf, "day": "2026-12-04", "slot": "morning"},
                                 allow_redirects=False)
-    assert "pas%20dans%20le%20plan" in refused.headers["Location"]
+    assert refused.headers["Location"] == f"/incidents/{incident['id']}"  # the message is a one-time cookie
+    shown = await (await client.get(refused.headers["Location"])).text()
+    assert "pas dans le plan" in shown and 'class="flash error"' in shown
     assert (await get(client, manager, incident["id"]))["status"] == "open"
 
 
