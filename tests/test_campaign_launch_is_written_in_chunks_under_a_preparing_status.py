@@ -3,19 +3,17 @@
 
 from sqlalchemy import func, select
 
-from crm.campaigns import preparation
 from crm.campaigns.models import Campaign, OutboxMessage
-from tests.support.campaigns import building_b, draft_campaign, ids, launch_watching, lift_campaign
-from tests.support.factories import login, make_user, page_login
+from tests.support.campaigns import (
+    chunked_lift_draft,
+    launch_watching,
+)
+from tests.support.factories import page_login
 
 
 async def test_the_rows_are_committed_chunk_by_chunk_while_api_and_page_say_preparing(
         client, db, app, monkeypatch):
-    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
-    await building_b(db, 5)
-    manager = await make_user(db, "manager", "Blois")
-    headers = await login(client, manager)
-    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    manager, headers, campaign_id = await chunked_lift_draft(client, db, monkeypatch)
     await page_login(client, manager)
     seen = []
 
@@ -39,11 +37,7 @@ async def test_the_rows_are_committed_chunk_by_chunk_while_api_and_page_say_prep
 
 
 async def test_a_second_launch_during_the_preparation_writes_nothing_more(client, db, app, monkeypatch):
-    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
-    await building_b(db, 3)
-    manager = await make_user(db, "manager", "Blois")
-    headers = await login(client, manager)
-    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    manager, headers, campaign_id = await chunked_lift_draft(client, db, monkeypatch, homes=3)
     answers = []
 
     async def launch_again(rows: int) -> None:

@@ -10,8 +10,10 @@ from crm.campaigns import preparation
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.jobs import resume_preparations
 from crm.campaigns.models import Campaign, OutboxMessage
-from tests.support.campaigns import building_b, draft_campaign, ids, launch_watching, lift_campaign
-from tests.support.factories import login, make_user
+from tests.support.campaigns import (
+    chunked_lift_draft,
+    launch_watching,
+)
 
 
 class Crash(Exception):
@@ -30,11 +32,7 @@ async def status(db, campaign_id) -> str:
 
 
 async def test_a_crash_mid_preparation_is_resumed_by_the_job_once_stalled(client, db, app, clock, monkeypatch):
-    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
-    await building_b(db, 5)
-    manager = await make_user(db, "manager", "Blois")
-    headers = await login(client, manager)
-    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    manager, headers, campaign_id = await chunked_lift_draft(client, db, monkeypatch)
 
     async def crash_after_two_chunks(written: int) -> None:
         if written >= 4:
@@ -57,11 +55,7 @@ async def test_a_crash_mid_preparation_is_resumed_by_the_job_once_stalled(client
 
 async def test_a_cancel_during_the_preparation_stops_it_and_cancels_what_was_written(
         client, db, app, monkeypatch):
-    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
-    await building_b(db, 5)
-    manager = await make_user(db, "manager", "Blois")
-    headers = await login(client, manager)
-    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    manager, headers, campaign_id = await chunked_lift_draft(client, db, monkeypatch)
     cancels = []
 
     async def cancel_after_first_chunk(written: int) -> None:

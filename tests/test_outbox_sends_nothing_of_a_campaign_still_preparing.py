@@ -9,7 +9,14 @@ from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import Campaign, OutboxMessage
 from crm.errors import Invalid
 from crm.sms.models import LocalSms
-from tests.support.campaigns import building_b, draft_campaign, ids, launch_watching, lift_campaign
+from tests.support.campaigns import (
+    building_b,
+    chunked_lift_draft,
+    draft_campaign,
+    ids,
+    launch_watching,
+    lift_campaign,
+)
 from tests.support.factories import login, make_lease, make_user
 
 
@@ -20,11 +27,7 @@ async def sent(db) -> int:
 
 async def test_rows_written_during_the_preparation_leave_only_once_it_is_released(
         client, db, app, monkeypatch):
-    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
-    await building_b(db, 5)
-    manager = await make_user(db, "manager", "Blois")
-    headers = await login(client, manager)
-    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    manager, headers, campaign_id = await chunked_lift_draft(client, db, monkeypatch)
     claimed_meanwhile = []
 
     async def dispatch(rows: int) -> None:

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 
 from crm.campaigns.dispatcher import dispatch_once
 from tests.support.calls import new_task
 from tests.support.factories import make_user
-from tests.support.sms import http_settings, sign, twilio_params  # noqa: F401
+from tests.support.sms import http_settings, tenant_texts  # noqa: F401 (http_settings: a fixture)
 
 
 @pytest.fixture
@@ -30,16 +28,6 @@ async def _no_sideways_scroll(page) -> None:
     assert width <= viewport, f"{page.url}: {width}px wide in a {viewport}px window"
 
 
-async def _tenant_texts(live_server, body: str, sender: str) -> None:
-    params = twilio_params(body, sender)
-    from crm.keys import SETTINGS
-
-    signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{live_server.url}/webhooks/twilio/sms", data=urlencode(params),
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "X-Twilio-Signature": signature}) as resp:
-            assert resp.status == 200, await resp.text()
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -89,7 +77,7 @@ async def test_a_request_from_a_call_to_the_tenant_s_score(logged_in_page, live_
     await dispatch_once(live_server.app)
 
     # The tenant answers the satisfaction question by SMS.
-    await _tenant_texts(live_server, "4", "+33612345678")
+    await tenant_texts(live_server, "4", "+33612345678")
     await page.reload()
     await expect(page.locator("main")).to_contain_text("4 / 4")
     await expect(page.locator("#replies")).to_contain_text("4")

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
 from crm.campaigns.models import OutboxMessage
 from tests.support.factories import make_lease
-from tests.support.sms import http_settings, inbound, make_sent_campaign, sign, twilio_params  # noqa: F401
+from tests.support.sms import http_settings, inbound, make_sent_campaign, tenant_texts  # noqa: F401 (http_settings: a fixture)
 
 
 @pytest.fixture
@@ -23,17 +21,6 @@ def settings(http_settings):  # a Twilio auth token, and a session cookie over p
     return http_settings
 
 
-async def _tenant_texts(live_server, body: str) -> None:
-    """The SMS arrives through the real webhook, signed as Twilio signs it."""
-    params = twilio_params(body, "+33612345678")
-    from crm.keys import SETTINGS
-
-    signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{live_server.url}/webhooks/twilio/sms", data=urlencode(params),
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "X-Twilio-Signature": signature}) as resp:
-            assert resp.status == 200, await resp.text()
 
 
 async def test_an_adviser_answers_a_tenant_s_sms_from_the_inbox(logged_in_page, live_server, db, clock):
@@ -41,7 +28,7 @@ async def test_an_adviser_answers_a_tenant_s_sms_from_the_inbox(logged_in_page, 
     await make_sent_campaign(db, name="Coupure d'eau bâtiment B", agency_id=lease.agency_id,
                              recipients=[(lease.tenant_id, "+33612345678")],
                              sent_at=clock.now() - timedelta(hours=1))
-    await _tenant_texts(live_server, "Quand est-ce que l'eau revient ?")
+    await tenant_texts(live_server, "Quand est-ce que l'eau revient ?")
     page = await logged_in_page(role="adviser", agency="Blois")
 
     nav = page.get_by_role("navigation", name="Navigation principale")

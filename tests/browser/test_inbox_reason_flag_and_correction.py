@@ -5,16 +5,14 @@ Chromium at 1280 and 390 px wide, without sideways scrolling."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
 from crm.inbox.replies.models import IntentCorrection
 from tests.support.factories import make_lease
-from tests.support.sms import http_settings, inbound, sign, twilio_params  # noqa: F401
+from tests.support.sms import http_settings, inbound, tenant_texts  # noqa: F401 (http_settings: a fixture)
 
 
 @pytest.fixture
@@ -22,16 +20,6 @@ def settings(http_settings):
     return http_settings
 
 
-async def _texts(live_server, sender: str, body: str) -> None:
-    params = twilio_params(body, sender)
-    from crm.keys import SETTINGS
-
-    signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{live_server.url}/webhooks/twilio/sms", data=urlencode(params),
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "X-Twilio-Signature": signature}) as resp:
-            assert resp.status == 200, await resp.text()
 
 
 async def _fits(page) -> None:
@@ -44,8 +32,8 @@ async def test_an_adviser_reads_the_reason_answers_a_flag_and_corrects_an_intent
         logged_in_page, live_server, db, width):
     await make_lease(db, agency="Blois", last_name="Martin", mobile="+33611111111")
     await make_lease(db, agency="Blois", last_name="Bernard", mobile="+33622222222")
-    await _texts(live_server, "+33611111111", "arrêtez de me relancer pour le loyer")
-    await _texts(live_server, "+33622222222", "Pourquoi l'eau est coupée ?")
+    await tenant_texts(live_server, sender="+33611111111", body="arrêtez de me relancer pour le loyer")
+    await tenant_texts(live_server, sender="+33622222222", body="Pourquoi l'eau est coupée ?")
     page = await logged_in_page(role="adviser", agency="Blois")
     await page.set_viewport_size({"width": width, "height": 900})
 

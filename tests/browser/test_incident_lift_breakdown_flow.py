@@ -7,9 +7,7 @@ sideways scrolling, the picker driven by keyboard."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
@@ -17,10 +15,9 @@ from sqlalchemy import select
 from crm.campaigns.dispatcher import dispatch_once
 from crm.campaigns.models import OutboxMessage
 from crm.incidents.jobs import incident_commitments
-from crm.keys import SETTINGS
 from tests.support.factories import make_user
 from tests.support.incidents import building, paris
-from tests.support.sms import http_settings, sign, twilio_params  # noqa: F401
+from tests.support.sms import http_settings, tenant_texts  # noqa: F401 (http_settings: a fixture)
 
 
 @pytest.fixture
@@ -28,14 +25,6 @@ def settings(http_settings):  # a Twilio auth token, and a session cookie over p
     return http_settings
 
 
-async def _tenant_texts(live_server, body: str, sender: str) -> None:
-    params = twilio_params(body, sender)
-    signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{live_server.url}/webhooks/twilio/sms", data=urlencode(params),
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "X-Twilio-Signature": signature}) as resp:
-            assert resp.status == 200, await resp.text()
 
 
 async def _no_sideways_scrolling(page, width: int) -> None:
@@ -75,7 +64,7 @@ async def test_a_lift_breakdown_from_declaration_to_service_back(logged_in_page,
     await expect(page.get_by_role("status")).to_contain_text("Avis envoyé aux foyers.")
 
     assert await dispatch_once(live_server.app) == 4  # the outbox hands the SMS to the (local) provider
-    await _tenant_texts(live_server, "toujours en panne", b.by_floor("3").mobile)
+    await tenant_texts(live_server, "toujours en panne", b.by_floor("3").mobile)
     await page.reload()
     replies = page.locator("#replies")
     await expect(replies).to_contain_text("toujours en panne")

@@ -130,6 +130,20 @@ async def draft_campaign(client: Any, headers: dict[str, str], body: dict[str, A
     return int((await resp.json())["id"])
 
 
+async def chunked_lift_draft(client: Any, db: Database, monkeypatch: Any, homes: int = 5) -> tuple[Any, dict[str, str], int]:
+    """A lift campaign drafted by Blois's manager for ``homes`` households of building B,
+    whose launch is prepared two rows a chunk: ``(manager, api headers, campaign id)``."""
+    from crm.campaigns import preparation
+    from tests.support.factories import login, make_user
+
+    monkeypatch.setattr(preparation, "PREPARE_ROWS", 2)
+    await building_b(db, homes)
+    manager = await make_user(db, "manager", "Blois")
+    headers = await login(client, manager)
+    campaign_id = await draft_campaign(client, headers, lift_campaign((await ids(db, building="B"))["building"]))
+    return manager, headers, campaign_id
+
+
 async def reference_figures(db: Database, campaign: Any, settings: Any, now: Any) -> dict[str, Any]:
     """The preview's figures computed the plain way, one recipient after the other (render,
     analyse, add up): what the preview, which computes each distinct text once, must equal."""

@@ -106,3 +106,19 @@ async def make_sent_campaign(db: Database, *, name: str = "Coupure d'eau bâtime
 async def inbound(db: Database) -> list[InboundMessage]:
     async with db.session() as session:
         return list(await session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
+
+
+async def tenant_texts(live_server: Any, body: str, sender: str = "+33612345678") -> None:
+    """A tenant's SMS reaching a live server through the real webhook, signed as Twilio
+    signs it (browser tests: the page then shows what the service made of it)."""
+    import aiohttp
+
+    from crm.keys import SETTINGS
+
+    params = twilio_params(body, sender)
+    signature = sign(params, url=live_server.app[SETTINGS].public_url + "/webhooks/twilio/sms")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{live_server.url}/webhooks/twilio/sms", data=urlencode(params),
+                             headers={"Content-Type": "application/x-www-form-urlencoded",
+                                      "X-Twilio-Signature": signature}) as resp:
+            assert resp.status == 200, await resp.text()
