@@ -259,25 +259,26 @@ async def api_template_preview(request: web.Request) -> web.Response:
 # --- indicators ---------------------------------------------------------------------------------
 
 
+async def _indicator_rows(request: web.Request) -> tuple[indicators.Period, list[dict[str, Any]]]:
+    """The period asked for (from, to = YYYY-MM) and its rows, in the user's agency scope."""
+    period = indicators.Period.parse(request.query, now_of(request), tz_of(request))
+    scope = principal(request).agency_scope(int_param(request, "agency"))
+    async with request.app[DB].session() as session:
+        rows = await indicators.compute(session, period, scope, tz_of(request), now_of(request))
+    return period, rows
+
+
 @auth.managers
 async def api_indicators(request: web.Request) -> web.Response:
     """Request indicators per agency and month (from, to = YYYY-MM)."""
-    p = principal(request)
-    period = indicators.Period.parse(request.query, now_of(request), tz_of(request))
-    async with request.app[DB].session() as session:
-        rows = await indicators.compute(session, period, p.agency_scope(int_param(request, "agency")),
-                                        tz_of(request), now_of(request))
+    period, rows = await _indicator_rows(request)
     return json_response({"from": period.first, "to": period.last, "items": rows})
 
 
 @auth.managers
 async def api_indicators_csv(request: web.Request) -> web.Response:
     """The request indicators as CSV (Excel, ;-separated, UTF-8 with BOM)."""
-    p = principal(request)
-    period = indicators.Period.parse(request.query, now_of(request), tz_of(request))
-    async with request.app[DB].session() as session:
-        rows = await indicators.compute(session, period, p.agency_scope(int_param(request, "agency")),
-                                        tz_of(request), now_of(request))
+    period, rows = await _indicator_rows(request)
     return web.Response(body=indicators.to_csv(rows), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="demandes-{period.first}-{period.last}.csv"'})
