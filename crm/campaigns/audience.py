@@ -221,9 +221,12 @@ class AudienceScan:
         if self.ignore_opt_out:
             opted: Any = literal(False)
         else:
+            # The numbers whose latest event is an opt-out: computed once a statement (a
+            # lookup a row), not a correlated subquery a row.
             event, newer = aliased(OptOutEvent, name="event"), aliased(OptOutEvent, name="newer")
-            opted = exists().where(event.e164 == mobile.e164, event.opted_out.is_(True),
-                                   ~exists().where(newer.e164 == event.e164, newer.id > event.id))
+            opted = mobile.e164.in_(
+                select(event.e164).where(event.opted_out.is_(True),
+                                         ~exists().where(newer.e164 == event.e164, newer.id > event.id)))
         # A number goes to the first tenant (by id) of the audience who has it as mobile.
         other_lease = aliased(Lease, name="other_lease")
         duplicate = exists().where(

@@ -34,7 +34,7 @@ from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, scan_for
 from crm.campaigns.renderings import Renderings
 from crm.campaigns.rules import first_send_at
-from crm.campaigns.sqltext import SqlText, columns_of, register_sqlite_function, sql_text_for
+from crm.campaigns.sqltext import SqlText, columns_of, prepare_connection, sql_text_for
 from crm.campaigns.templating import MessageTemplate, check_variables_filled
 from crm.config import Settings
 from crm.db import Database
@@ -164,7 +164,7 @@ async def _write_by_sql(db: Database, campaign: Campaign, first: datetime, now: 
     ON CONFLICT DO NOTHING; one two tenants share goes to the first (the scan's rule, in SQL).
     """
     assert campaign.id is not None
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = OutboxMessage.__table__
     insert = dialect_insert_for(db)
     fix = (update(table).where(table.c.id == bindparam("row_id"))
            .values(body=bindparam("new_body"), segments=bindparam("new_segments")))
@@ -198,7 +198,7 @@ async def _write_by_sql(db: Database, campaign: Campaign, first: datetime, now: 
             if not await _still_preparing(session, campaign.id):
                 await session.rollback()
                 raise Stopped
-            await register_sqlite_function(session)
+            await prepare_connection(session)
             result = await session.execute(write, {"after": last, "upto": upto})
             inserted = result.all()
             unsure = sorted((r.tenant_id, r.id) for r in inserted if r.segments < 0)
