@@ -30,6 +30,7 @@ refusals with their usual messages. A body whose own text has GSM-7 escape chara
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -108,6 +109,9 @@ _PG_ODD = "[" + "".join("\\" + ch if ch in "\\]^-[" else ch for ch in sorted(_OD
 _PG_ASTRAL = "[\U00010000-\U0010ffff]"
 
 
+_REGISTERED: weakref.WeakSet[Any] = weakref.WeakSet()  # SQLite connections that have the function
+
+
 async def prepare_connection(session: AsyncSession) -> None:
     """Give this session's SQLite connection ``crm_values_code``; on PostgreSQL, turn JIT
     compilation off for the transaction (it took 2.7 s of a 100,000-recipient preview to
@@ -116,8 +120,12 @@ async def prepare_connection(session: AsyncSession) -> None:
         await session.execute(sql_statement("SET LOCAL jit = off"))
         return
     conn = await session.connection()
-    await conn.run_sync(lambda c: c.connection.dbapi_connection.create_function(
-        SQLITE_FUNCTION, -1, values_code, deterministic=True))
+    raw = (await conn.get_raw_connection()).driver_connection  # aiosqlite's connection
+    if raw is None or raw not in _REGISTERED:  # once a connection (a round trip to its thread)
+        await conn.run_sync(lambda c: c.connection.dbapi_connection.create_function(
+            SQLITE_FUNCTION, -1, values_code, deterministic=True))
+        if raw is not None:
+            _REGISTERED.add(raw)
 
 
 def _survives_strip(literal: str, i: int) -> bool:
