@@ -207,7 +207,9 @@ class AudienceScan:
             conditions.append(Lease.tenant_id.in_(tenant_ids))
         # Ordered by start, the latest matching lease wins (``_places``).
         later = aliased(Lease, name="later_lease")
-        latest = ~exists().where(later.tenant_id == Lease.tenant_id, *self.lease_conditions(later),
+        # The correlated subqueries go through their tenant's rows (tenant_id index): their
+        # audience conditions leave the other indexes alone, statistics or not.
+        latest = ~exists().where(later.tenant_id == Lease.tenant_id, *self.lease_conditions(later, unindexed=True),
                                  or_(later.lease_start > Lease.lease_start,
                                      and_(later.lease_start == Lease.lease_start, later.id > Lease.id)))
         mobile, earlier = aliased(Phone, name="mobile"), aliased(Phone, name="earlier")
@@ -232,7 +234,8 @@ class AudienceScan:
         duplicate = exists().where(
             earlier.e164 == mobile.e164, earlier.tenant_id < mobile.tenant_id,
             first_mobile(earlier, earlier.tenant_id),
-            exists().where(other_lease.tenant_id == earlier.tenant_id, *self.lease_conditions(other_lease)))
+            exists().where(other_lease.tenant_id == earlier.tenant_id,
+                           *self.lease_conditions(other_lease, unindexed=True)))
         stmt = (select(Lease.tenant_id, mobile.e164, opted.label("opted_out"), duplicate.label("duplicate"),
                        Tenant.reduced_mobility, Tenant.civility, Tenant.first_name, Tenant.last_name,
                        Residence.name.label("residence"), Building.name.label("building"),

@@ -10,22 +10,23 @@ The SQL text is the Python one: the campaign's variables are rendered in Python 
 the literal parts (bound parameters, never formatted into the SQL); a tenant field is its
 column, NULL written ""; the ends are stripped of what ``str.strip`` strips. Its segments
 are plain length arithmetic, which is only right when every character costs one unit; so
-the database also classifies each row by the characters of its values (``GLOB`` on
-SQLite, a regular expression on PostgreSQL):
+the database also classifies each row by the characters of its printed values
+(``values_code``: a Python function SQLite calls, regular expressions on PostgreSQL):
 
 - the manager's text all GSM-7 basic and the values too: GSM-7, one unit a character;
-- the manager's text all GSM-7 basic, the values holding a character that is neither
-  GSM-7 nor white space (it stays after stripping: the text is UCS-2) and none beyond the
-  BMP: UCS-2, one unit a character (launch only, without ``plain_values``);
+- the manager's text all GSM-7 basic, the values holding characters outside GSM-7, none
+  of them white space, an escape character or beyond the BMP (a residence "La Chênaie"):
+  UCS-2, one unit a character (the launch without ``plain_values``; the preview groups
+  these rows by those values to name the characters and price the plain alternative);
 - the manager's text holding a character outside GSM-7 that stays after stripping (the
   text is UCS-2 whatever the values), the values none beyond the BMP (with ``plain_values``
-  only GSM-7 basic ones, which it leaves as they are): UCS-2, one unit a character plus
-  one for each character of the manager's text beyond the BMP.
+  or in the preview: all GSM-7 basic): UCS-2, one unit a character plus one for each
+  character of the manager's text beyond the BMP.
 
-Any other row (an escape character, a value ``plain_values`` would change, a blank
-required field, a text too long) goes through the Python path, which also raises the
+Any other row (an escape character, an emoji, a value ``plain_values`` would change, a
+blank required field, a text too long) goes through Python, which also raises the
 refusals with their usual messages. A body whose own text has GSM-7 escape characters
-(``€``, ``[``...) goes wholly through Python.
+(``€``, ``[``...) or only odd white space outside GSM-7 goes wholly through Python.
 """
 
 from __future__ import annotations
