@@ -13,12 +13,24 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import false, or_, select
+from sqlalchemy import Select, and_, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from crm.auth import Principal
 from crm.errors import Forbidden
-from crm.models import Agency, Building, Entrance, Lease, LocalOffice, Phone, PhoneKind, Residence, Tenant
+from crm.models import (
+    Agency,
+    Building,
+    Entrance,
+    Lease,
+    LocalOffice,
+    OptOutEvent,
+    Phone,
+    PhoneKind,
+    Residence,
+    Tenant,
+)
 from crm.phones import format_phone
 from crm.tenants.optouts import opted_out_among
 from crm.web.jsonutil import Id
@@ -117,18 +129,18 @@ class AudienceScan:
     unreachable: list[Contact] = field(default_factory=list)
     reduced_mobility: list[Contact] = field(default_factory=list)
 
-    def lease_conditions(self) -> list[Any]:
+    def lease_conditions(self, lease: Any = Lease, *, unindexed: bool = False) -> list[Any]:
         a = self.audience
         parts = []
-        for column, ids in ((Lease.agency_id, a.agencies), (Lease.local_office_id, a.local_offices),
-                            (Lease.residence_id, a.residences), (Lease.building_id, a.buildings),
-                            (Lease.entrance_id, a.entrances), (Lease.tenant_id, a.tenant_ids)):
+        for column, ids in ((lease.agency_id, a.agencies), (lease.local_office_id, a.local_offices),
+                            (lease.residence_id, a.residences), (lease.building_id, a.buildings),
+                            (lease.entrance_id, a.entrances), (lease.tenant_id, a.tenant_ids)):
             if ids:
-                parts.append(column.in_(sorted(set(ids))))
+                parts.append((column + 0 if unindexed else column).in_(sorted(set(ids))))
         conditions = [or_(*parts) if parts else false(),
-                      or_(Lease.lease_end.is_(None), Lease.lease_end >= self.today)]
+                      or_(lease.lease_end.is_(None), lease.lease_end >= self.today)]
         if self.agency_id is not None:
-            conditions.append(Lease.agency_id == self.agency_id)
+            conditions.append(lease.agency_id == self.agency_id)
         return conditions
 
     async def chunks(self, session: AsyncSession) -> AsyncIterator[list[Recipient]]:
@@ -173,11 +185,93 @@ class AudienceScan:
                     batch.append(Recipient(tid, mobile, ctx))
             yield batch
 
+    # --- the same rules in one SQL statement (launch and preview of plain bodies) ---------
+
+    def recipients_select(self, *, after: int | None = None, upto: int | None = None,
+                          tenant_ids: list[int] | None = None) -> Select[Any]:
+        """Every audience tenant (of the range) as ``chunks`` sees it, one row each, in ONE
+        statement: ``tenant_id``, ``e164`` (the first valid mobile, NULL when none),
+        ``opted_out``, ``duplicate`` (an earlier tenant of the audience has the number),
+        ``reduced_mobility`` and the context's fields (``agency_phone`` unformatted).
+        A recipient is a row with a number, neither opted out nor a duplicate."""
+        # A chunk is a range of tenant ids: its conditions leave the other indexes alone
+        # (SQLite's planner would rather go through an audience's five agencies and read
+        # every lease of theirs for each chunk).
+        ranged = after is not None or upto is not None
+        conditions = self.lease_conditions(unindexed=ranged)
+        if after is not None:
+            conditions.append(Lease.tenant_id > after)
+        if upto is not None:
+            conditions.append(Lease.tenant_id <= upto)
+        if tenant_ids is not None:
+            conditions.append(Lease.tenant_id.in_(tenant_ids))
+        # Ordered by start, the latest matching lease wins (``_places``).
+        later = aliased(Lease, name="later_lease")
+        # The correlated subqueries go through their tenant's rows (tenant_id index): their
+        # audience conditions leave the other indexes alone, statistics or not.
+        latest = ~exists().where(later.tenant_id == Lease.tenant_id, *self.lease_conditions(later, unindexed=True),
+                                 or_(later.lease_start > Lease.lease_start,
+                                     and_(later.lease_start == Lease.lease_start, later.id > Lease.id)))
+        mobile, earlier = aliased(Phone, name="mobile"), aliased(Phone, name="earlier")
+
+        def first_mobile(phone: Any, tenant_id: Any) -> Any:
+            before = aliased(Phone)
+            return and_(phone.tenant_id == tenant_id, phone.kind == PhoneKind.MOBILE, phone.valid.is_(True),
+                        ~exists().where(before.tenant_id == phone.tenant_id, before.kind == PhoneKind.MOBILE,
+                                        before.valid.is_(True), before.id < phone.id))
+
+        if self.ignore_opt_out:
+            opted: Any = literal(False)
+        else:
+            # The numbers whose latest event is an opt-out: computed once a statement (a
+            # lookup a row), not a correlated subquery a row.
+            event, newer = aliased(OptOutEvent, name="event"), aliased(OptOutEvent, name="newer")
+            opted = mobile.e164.in_(
+                select(event.e164).where(event.opted_out.is_(True),
+                                         ~exists().where(newer.e164 == event.e164, newer.id > event.id)))
+        # A number goes to the first tenant (by id) of the audience who has it as mobile.
+        other_lease = aliased(Lease, name="other_lease")
+        duplicate = exists().where(
+            earlier.e164 == mobile.e164, earlier.tenant_id < mobile.tenant_id,
+            first_mobile(earlier, earlier.tenant_id),
+            exists().where(other_lease.tenant_id == earlier.tenant_id,
+                           *self.lease_conditions(other_lease, unindexed=True)))
+        stmt = (select(Lease.tenant_id, mobile.e164, opted.label("opted_out"), duplicate.label("duplicate"),
+                       Tenant.reduced_mobility, Tenant.civility, Tenant.first_name, Tenant.last_name,
+                       Residence.name.label("residence"), Building.name.label("building"),
+                       Entrance.name.label("entrance"), Agency.name.label("agency_name"),
+                       Agency.phone.label("agency_phone"))
+                .join(Tenant, Tenant.id == Lease.tenant_id)
+                .join(Residence, Residence.id == Lease.residence_id)
+                .join(Agency, Agency.id == Lease.agency_id)
+                .outerjoin(Building, Building.id == Lease.building_id)
+                .outerjoin(Entrance, Entrance.id == Lease.entrance_id)
+                .outerjoin(mobile, first_mobile(mobile, Lease.tenant_id))
+                .where(*conditions, latest))
+        return stmt
+
+    async def next_bound(self, conn: AsyncConnection | AsyncSession, after: int) -> int | None:
+        """The last tenant id of the next chunk after ``after`` (None: no more)."""
+        ids = (select(Lease.tenant_id).where(*self.lease_conditions(unindexed=True), Lease.tenant_id > after)
+               .group_by(Lease.tenant_id).order_by(Lease.tenant_id).limit(self.chunk_size).subquery())
+        return await conn.scalar(select(func.max(ids.c.tenant_id)))
+
     async def run(self, session: AsyncSession) -> AudienceScan:
         """Count only (and collect the lists asked for)."""
         async for _ in self.chunks(session):
             pass
         return self
+
+    @staticmethod
+    def recipient_of(row: Any, formatted: dict[str | None, str]) -> Recipient:
+        """A row of ``recipients_select`` as ``chunks`` gives it."""
+        phone = row.agency_phone
+        if phone not in formatted:
+            formatted[phone] = format_phone(phone)
+        return Recipient(row.tenant_id, row.e164, {
+            "civility": row.civility, "first_name": row.first_name, "last_name": row.last_name,
+            "residence": row.residence, "building": row.building, "entrance": row.entrance,
+            "agency_name": row.agency_name, "agency_phone": formatted[phone]})
 
     @staticmethod
     def _contact(tid: int, ctx: dict[str, Any], mobile: str | None, landlines: dict[int, str],

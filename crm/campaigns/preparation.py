@@ -25,18 +25,21 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, bindparam, case, delete, func, literal, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.campaigns.audience import AudienceScan
 from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from crm.campaigns.outbox import write_outbox_rows
 from crm.campaigns.preview import MAX_CHARACTERS, MAX_SEGMENTS, scan_for
 from crm.campaigns.renderings import Renderings
 from crm.campaigns.rules import first_send_at
+from crm.campaigns.sqltext import SqlText, columns_of, prepare_connection, sql_text_for
 from crm.campaigns.templating import MessageTemplate, check_variables_filled
 from crm.config import Settings
 from crm.db import Database
 from crm.errors import Invalid
+from crm.models import Lease
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +84,25 @@ async def _still_preparing(session: AsyncSession, campaign_id: int) -> bool:
 
 async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, settings: Settings,
                           now: datetime, *, on_chunk: OnChunk | None = None,
-                          chunk_rows: int | None = None) -> int:
+                          chunk_rows: int | None = None, by_sql: bool = True) -> int:
     """Write one pending row per recipient, ``chunk_rows`` per transaction, and return the
-    recipients. Raises ``Invalid`` (blank placeholder, too long, nobody) and ``Stopped``."""
+    recipients. Raises ``Invalid`` (blank placeholder, too long, nobody) and ``Stopped``.
+
+    A plain body's texts are built by the database (``_write_by_sql``) unless ``by_sql``
+    is False (the tests compare both ways)."""
     template = MessageTemplate(campaign.body, campaign.variables, plain_values=campaign.plain_values)
     check_variables_filled(campaign.body, campaign.variables)
     renderings = Renderings(template, campaign.body)
     scan = scan_for(campaign, settings, now)
     assert campaign.id is not None
     chunk_rows = chunk_rows or PREPARE_ROWS
+    sql = None
+    if by_sql:
+        async with db.session() as session:
+            sql = await sql_text_for(session, template)
+    if sql is not None:
+        scan.chunk_size = chunk_rows
+        return await _write_by_sql(db, campaign, first, now, scan, sql, renderings, on_chunk)
     written = 0
     rows: list[dict[str, Any]] = []
 
@@ -125,6 +138,97 @@ async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, set
     if scan.recipients == 0:
         raise Invalid("Aucun destinataire joignable par SMS.", code="no_recipients")
     return scan.recipients
+
+
+def _checked_row(renderings: Renderings, r: Any, first: datetime) -> dict[str, Any]:
+    rendering, new = renderings.of(r.context)
+    if new:
+        if rendering.blank:
+            raise blank_for_recipients(list(rendering.blank))
+        if len(rendering.text) > MAX_CHARACTERS or rendering.analysis.segments > MAX_SEGMENTS:
+            raise _too_long(rendering.text, rendering.analysis.segments)
+    return {"tenant_id": r.tenant_id, "e164": r.e164, "body": rendering.text,
+            "segments": rendering.analysis.segments, "next_try_at": first}
+
+
+async def _write_by_sql(db: Database, campaign: Campaign, first: datetime, now: datetime,
+                        scan: AudienceScan, sql: SqlText, renderings: Renderings,
+                        on_chunk: OnChunk | None) -> int:
+    """``write_in_chunks`` for a plain body: ONE INSERT … SELECT a chunk writes its rows,
+    the text built by the database (``sqltext``). The rows whose text SQL cannot vouch for
+    (rare: escape characters, emoji, blanks, texts too long...) come back from that
+    statement marked ``segments = -1``; they are rendered, checked (the refusals) and
+    corrected from Python before the chunk commits, so nothing wrong is ever committed.
+
+    A number already in the campaign's outbox (a resumed preparation) is skipped by
+    ON CONFLICT DO NOTHING; one two tenants share goes to the first (the scan's rule, in SQL).
+    """
+    assert campaign.id is not None
+    table = OutboxMessage.__table__
+    insert = dialect_insert_for(db)
+    fix = (update(table).where(table.c.id == bindparam("row_id"))
+           .values(body=bindparam("new_body"), segments=bindparam("new_segments")))
+    # Built once, run for each chunk's range (one compilation, one statement cached).
+    rec = scan.recipients_select(after=bindparam("after", type_=Integer),
+                                 upto=bindparam("upto", type_=Integer)).subquery("rec")
+    texts = (select(rec.c.tenant_id, rec.c.e164,
+                    *(v.label(k) for k, v in sql.text_select(columns_of(rec)).items()))
+             .where(rec.c.e164.is_not(None), not_(rec.c.opted_out), not_(rec.c.duplicate))
+             .offset(0)  # computed once a row: neither database inlines it again
+             .subquery("texts"))
+    x = sql.figures(columns_of(texts))
+    write = (insert(table).from_select(
+        ["campaign_id", "tenant_id", "e164", "body", "segments", "status", "attempts",
+         "next_try_at", "created_at"],
+        select(literal(campaign.id, Integer), texts.c.tenant_id, texts.c.e164, texts.c.body,
+               case((x["sql_launch"], x["segments"]), else_=-1), literal(OutboxStatus.PENDING),
+               literal(0, Integer), literal(first, table.c.next_try_at.type),
+               literal(now, table.c.created_at.type))
+        .order_by(texts.c.tenant_id))
+        .on_conflict_do_nothing(index_elements=["campaign_id", "e164"])
+        .returning(table.c.id, table.c.tenant_id, table.c.segments))
+    written = 0
+    last = 0
+    formatted: dict[str | None, str] = {}
+    async with db.session() as session:
+        while True:
+            upto = await scan.next_bound(session, last)
+            if upto is None:
+                break
+            if not await _still_preparing(session, campaign.id):
+                await session.rollback()
+                raise Stopped
+            await prepare_connection(session)
+            result = await session.execute(write, {"after": last, "upto": upto})
+            inserted = result.all()
+            unsure = sorted((r.tenant_id, r.id) for r in inserted if r.segments < 0)
+            if unsure:
+                row_ids = dict(unsure)
+                found = await session.execute(scan.recipients_select(tenant_ids=list(row_ids))
+                                              .order_by(Lease.tenant_id))
+                fixes = []
+                for row in found.all():
+                    if row.tenant_id in row_ids:
+                        done = _checked_row(renderings, AudienceScan.recipient_of(row, formatted), first)
+                        fixes.append({"row_id": row_ids.pop(row.tenant_id), "new_body": done["body"],
+                                      "new_segments": done["segments"]})
+                await session.execute(fix, fixes)
+            written += len(inserted)
+            await session.commit()
+            last = upto
+            if on_chunk is not None:
+                await on_chunk(written)
+        recipients = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.campaign_id == campaign.id))
+    if not recipients:
+        raise Invalid("Aucun destinataire joignable par SMS.", code="no_recipients")
+    return int(recipients)
+
+
+def dialect_insert_for(db: Database) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if db.is_postgres else sqlite.insert
 
 
 async def prepare_and_release(db: Database, campaign: Campaign, settings: Settings, *,

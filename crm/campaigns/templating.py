@@ -178,9 +178,19 @@ class MessageTemplate:
         self.variables = dict(variables or {})
         check_template(body, self.variables)
         self.required = required_placeholders(body)
+        self.plain_values = plain_values
         self._finalize = _plain if plain_values else _blank_none
         self._template = (_plain_env if plain_values else _env).from_string(body)
         self._parts = plain_parts(body)
+
+    @property
+    def plain_parts(self) -> list[str] | None:
+        """``plain_parts(body)``: [text, name, ..., text], or None (not plain)."""
+        return None if self._parts is None else list(self._parts)
+
+    def finalize(self, value: Any) -> Any:
+        """What a printed value becomes ("" for None; without accents with plain values)."""
+        return self._finalize(value)
 
     def render(self, context: Mapping[str, Any]) -> str:
         # Campaign variables first: the tenant's own fields are reserved names anyway.

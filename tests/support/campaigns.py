@@ -181,3 +181,53 @@ async def reference_figures(db: Database, campaign: Any, settings: Any, now: Any
                     out["samples"].append({"tenant_id": r.tenant_id, "phone": r.e164, "text": text})
         out["recipients"], out["excluded"] = scan.recipients, dict(scan.excluded)
     return out
+
+
+TRICKY_NAMES = ["Martin", "O'Brien", 'Dupont "le jeune"', "Lefèvre", "Benoît", "Chênaie", "O\u2019Neil",
+                "Nguyễn", "Martin 🙂", "Crochet [x]", "Prix 5€", "  Espacé  ", "\u00a0Insécable\u00a0",
+                "Tab\tulé", "Œuvray", "Ligne\nDeux", "N" * 120, "Δelta", "ÀÉÎÕÜ", "ç", "\u202fFin"]
+# Plain bodies, each a case of the SQL texts (crm/campaigns/sqltext.py).
+TRICKY_BODIES = [
+    "Bonjour {{ civility }} {{ last_name }}, coupure d'eau à {{ residence }}, bât. {{ building }}. "
+    "{{ agency_name }} : {{ agency_phone }}",
+    "{{ last_name }}",
+    "  {{ last_name }} : l'eau revient ce soir à {{ building }}  ",
+    "Bonjour {{ last_name }}, l\u2019eau revient ce soir. Merci\u00a0!",  # UCS-2 whatever the values
+    "Bonjour {{ last_name }} 🙂 à {{ residence }}",
+    "\u00a0{{ last_name }}\u00a0",  # white space outside GSM-7 only at the ends
+    "Coût 5€ pour {{ last_name }}",  # an escape character in the manager's text: Python
+    "Travaux " + "x" * 140 + " {{ last_name }} le {{ date }} ({{ building }}).",
+]
+
+
+async def tricky_estate(db: Database) -> None:
+    """Tenants of Blois with tricky names (quotes, accents GSM-7 has and lacks, typography,
+    emoji, escape characters, white space, a long one), a shared and an opted-out number,
+    a tenant without mobile, one who moved (two leases) and has two mobiles."""
+    from datetime import date
+
+    from crm.models import Agency, Phone
+    from tests.support.factories import NOW
+
+    for i, name in enumerate(TRICKY_NAMES):
+        await make_lease(db, residence="Les Provinces" if i % 3 else "La Chênaie", building="B" if i % 4 else "C\u00a0",
+                         mobile=f"+336110{i:05d}", last_name=name, civility="M." if i % 2 else "Mme")
+    await make_lease(db, mobile="+33611000001", last_name="Partage")  # a number already used
+    await make_lease(db, mobile="+33611099999", last_name="Stop", opted_out=True)
+    await make_lease(db, mobile=None, last_name="Sansmobile")
+    moved = await make_lease(db, mobile="+33611088888", last_name="Déménagé", residence="La Chênaie",
+                             lease_start=date(2025, 1, 1))
+    await make_lease(db, tenant=await _tenant(db, moved.tenant_id), residence="Les Provinces",
+                     lease_start=date(2026, 6, 1))
+    async with db.session() as s:  # a second, later mobile: the first one is used
+        s.add(Phone(tenant_id=moved.tenant_id, e164="+33611077777", kind="mobile", created_at=NOW))
+        agency = (await s.scalars(select(Agency))).first()
+        agency.phone = "+33254000000"
+        await s.commit()
+
+
+async def _tenant(db: Database, tenant_id: int) -> Any:
+    from crm.models import Tenant
+
+    async with db.session() as s:
+        return await s.get(Tenant, tenant_id)
