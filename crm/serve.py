@@ -8,6 +8,7 @@ in the process holding the PostgreSQL advisory lock (``crm/scheduler.py``)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -33,6 +34,22 @@ def access_log_options(settings: Settings) -> dict[str, object]:
     return {"access_log": logging.getLogger("aiohttp.access"), "access_log_format": ACCESS_LOG_FORMAT}
 
 
+async def freeze_startup_heap(_app: web.Application) -> None:
+    """Move what startup built (modules, mappers, routes, templates: about 150,000 objects)
+    out of the garbage collector's sight. Python's full collection walks every tracked
+    object, and while a launch runs it came every second or two, each stopping the loop
+    for 90-240 ms (/healthz p99 with it); these objects live as long as the process anyway.
+    The last startup hook of a served app (``serving``)."""
+    gc.collect()
+    gc.freeze()
+
+
+def serving(app: web.Application) -> web.Application:
+    """The app as ``serve`` runs it (benchmarks too): its startup heap frozen once started."""
+    app.on_startup.append(freeze_startup_heap)
+    return app
+
+
 SQLITE_WORKERS_REFUSED = (
     "{n} workers need PostgreSQL: SQLite allows one writer at a time, so several processes "
     "would queue behind each other's locks (and a second process adds no capacity). Set "
@@ -54,7 +71,7 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         asyncio.run(run_demo_command(settings, only_if_empty=True))
     if settings.workers > 1:
         return serve_workers(settings)
-    app = create_app(settings)
+    app = serving(create_app(settings))
     print(f"CRM HLM on {settings.public_url} (database: {settings.database_url.split('://')[0]}, "
           f"SMS: {settings.sms_backend})", flush=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None,
@@ -85,7 +102,7 @@ def run_worker(settings: Settings, sock: socket.socket, index: int) -> None:
 
 
 async def _run_worker(settings: Settings, sock: socket.socket) -> None:
-    app = create_app(settings)
+    app = serving(create_app(settings))
     runner = web.AppRunner(app, handle_signals=False, **access_log_options(settings))
     await runner.setup()
     stop = asyncio.Event()
