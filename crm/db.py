@@ -200,8 +200,8 @@ class HealthProbe:
     pre-ping).
 
     - PostgreSQL: one ``SELECT 1`` on a raw asyncpg connection (one round trip), with a
-      timeout; a failed ping closes it and the next one connects again. Concurrent pings
-      share the query in flight.
+      timeout; a failure closes it and tries once on a new one (the server may have
+      restarted), the next ping connects again. Concurrent pings share the query in flight.
     - SQLite (a file): ``PRAGMA schema_version`` on a plain ``sqlite3`` connection, run on
       the loop itself: it reads the file's first page (from the OS cache) in microseconds,
       and a WAL reader never waits for the writer, so it never queues behind a launch
@@ -227,14 +227,18 @@ class HealthProbe:
         return await self._ping_engine()
 
     async def _ping_postgres(self) -> bool:
-        try:
-            if self._pg is None or self._pg.is_closed():
-                _, params = self.db.engine.dialect.create_connect_args(self.db.engine.url)
-                self._pg = await asyncpg.connect(**params, timeout=PING_TIMEOUT)
-            return await self._pg.fetchval("SELECT 1", timeout=PING_TIMEOUT) == 1
-        except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
-            await self._close_pg()
-            return False
+        # A connection that served before may have died since (the server restarted): one
+        # more try on a fresh one before answering "unreachable", as the pool's pre-ping does.
+        tries = 2 if self._pg is not None else 1
+        for _ in range(tries):
+            try:
+                if self._pg is None or self._pg.is_closed():
+                    _, params = self.db.engine.dialect.create_connect_args(self.db.engine.url)
+                    self._pg = await asyncpg.connect(**params, timeout=PING_TIMEOUT)
+                return await self._pg.fetchval("SELECT 1", timeout=PING_TIMEOUT) == 1
+            except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
+                await self._close_pg()
+        return False
 
     def _ping_sqlite_file(self, path: str) -> bool:
         try:
