@@ -247,7 +247,7 @@ class HealthProbe:
                 self._sqlite = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True,
                                                timeout=SQLITE_PING_BUSY, isolation_level=None,
                                                check_same_thread=False)
-            self._sqlite.execute("PRAGMA schema_version").fetchone()
+            self._sqlite.execute("PRAGMA schema_version").fetchall()  # to the end: no read left open
             return True
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
