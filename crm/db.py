@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 from sqlalchemy import DateTime, MetaData, event
@@ -186,6 +188,103 @@ class SqliteWriteLock:
         self._release(dbapi_connection)
 
 
+PING_TIMEOUT = 5.0  # seconds /healthz waits for PostgreSQL before answering 503
+SQLITE_PING_BUSY = 0.1  # seconds a SQLite ping may wait for a lock (a WAL reader never should)
+
+
+class HealthProbe:
+    """The database ping of /healthz, on a driver connection of its own that stays open:
+    not SQLAlchemy's pool (a pool of one still checks out, runs its statement through a
+    cursor and rolls back on return: five trips to aiosqlite's thread, each waiting for
+    the GIL while a launch keeps the loop busy; three round trips on PostgreSQL with the
+    pre-ping).
+
+    - PostgreSQL: one ``SELECT 1`` on a raw asyncpg connection (one round trip), with a
+      timeout; a failure closes it and tries once on a new one (the server may have
+      restarted), the next ping connects again. Concurrent pings share the query in flight.
+    - SQLite (a file): ``PRAGMA schema_version`` on a plain ``sqlite3`` connection, run on
+      the loop itself: it reads the file's first page (from the OS cache) in microseconds,
+      and a WAL reader never waits for the writer, so it never queues behind a launch
+      holding the write lock. Should a lock be met all the same (the busy wait is
+      ``SQLITE_PING_BUSY``), the file answered: reachable.
+    - SQLite in memory (tests): ``SELECT 1`` on the app's engine (its only connection).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pg: asyncpg.Connection | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._inflight: asyncio.Future[bool] | None = None
+
+    async def ping(self) -> bool:
+        db = self.db
+        if db.is_postgres:
+            if self._inflight is None or self._inflight.done():
+                self._inflight = asyncio.ensure_future(self._ping_postgres())
+            return await asyncio.shield(self._inflight)
+        if db.is_sqlite and db.engine.url.database not in (None, "", ":memory:"):
+            return self._ping_sqlite_file(db.engine.url.database)
+        return await self._ping_engine()
+
+    async def _ping_postgres(self) -> bool:
+        # A connection that served before may have died since (the server restarted): one
+        # more try on a fresh one before answering "unreachable", as the pool's pre-ping does.
+        tries = 2 if self._pg is not None else 1
+        for _ in range(tries):
+            try:
+                if self._pg is None or self._pg.is_closed():
+                    _, params = self.db.engine.dialect.create_connect_args(self.db.engine.url)
+                    self._pg = await asyncpg.connect(**params, timeout=PING_TIMEOUT)
+                return await self._pg.fetchval("SELECT 1", timeout=PING_TIMEOUT) == 1
+            except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
+                await self._close_pg()
+        return False
+
+    def _ping_sqlite_file(self, path: str) -> bool:
+        try:
+            if self._sqlite is None:
+                # Never created here: a missing file is an outage, not an empty database.
+                self._sqlite = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True,
+                                               timeout=SQLITE_PING_BUSY, isolation_level=None,
+                                               check_same_thread=False)
+            self._sqlite.execute("PRAGMA schema_version").fetchall()  # to the end: no read left open
+            return True
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return True  # the file is there and another connection holds it
+            self._close_sqlite()
+            return False
+        except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
+            self._close_sqlite()
+            return False
+
+    async def _ping_engine(self) -> bool:
+        from sqlalchemy import text
+
+        try:
+            async with self.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
+            return False
+
+    async def _close_pg(self) -> None:
+        conn, self._pg = self._pg, None
+        if conn is not None:
+            conn.terminate()  # no goodbye to a server that may be gone
+
+    def _close_sqlite(self) -> None:
+        conn, self._sqlite = self._sqlite, None
+        if conn is not None:
+            conn.close()
+
+    async def close(self) -> None:
+        if self._inflight is not None and not self._inflight.done():
+            await asyncio.wait({self._inflight})
+        await self._close_pg()
+        self._close_sqlite()
+
+
 class Database:
     """The engine and the session factory of one app."""
 
@@ -195,7 +294,7 @@ class Database:
         # SQLite: writers of this process queue in order (SqliteWriteLock); PostgreSQL
         # has row locks and needs none.
         self.write_lock = SqliteWriteLock(self.engine) if self.is_sqlite else None
-        self._health_engine: AsyncEngine | None = None  # /healthz's own connection (ping)
+        self.health = HealthProbe(self)  # /healthz's own connection (ping)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -221,19 +320,9 @@ class Database:
             await conn.run_sync(metadata.create_all)
 
     async def ping(self) -> bool:
-        """Is the database reachable? On a connection of its own (a pool of one, opened on
-        first use): /healthz must not queue behind requests waiting for the app's pool,
-        e.g. while a 100,000-recipient launch holds SQLite's write lock."""
-        from sqlalchemy import text
-
-        if self._health_engine is None:
-            self._health_engine = make_engine(self.url, pool_size=1, max_overflow=0)
-        try:
-            async with self._health_engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 - any failure means "unreachable" for /healthz
-            return False
+        """Is the database reachable? Answered by ``HealthProbe``: a connection of its own,
+        outside the app's pool, so /healthz never queues behind the work."""
+        return await self.health.ping()
 
     async def refresh_statistics(self) -> None:
         """Let the query planner see the tables as they are now (after a big import).
@@ -249,9 +338,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self._health_engine is not None:
-            await self._health_engine.dispose()
-            self._health_engine = None
+        await self.health.close()
 
 
 def dialect_insert(session: Any) -> Any:

@@ -19,7 +19,10 @@ from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, Outbox
 from crm.db import dialect_insert
 from crm.tenants.optouts import opted_out_now
 
-CHUNK = 1000  # rows per executemany: bounded memory for a 100,000-recipient launch
+# Rows per executemany: bounded memory for a 100,000-recipient launch, and a short hold of
+# the event loop — SQLAlchemy prepares a statement's parameters in one synchronous stretch
+# (1,000 rows: 12-45 ms of CPU, /healthz waiting behind; 250: about 4 ms, same total).
+CHUNK = 250
 
 _table = OutboxMessage.__table__
 
