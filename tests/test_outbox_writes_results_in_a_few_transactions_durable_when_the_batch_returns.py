@@ -16,12 +16,19 @@ from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: 
 
 
 def _count_sent_writes(db) -> list[int]:  # type: ignore[no-untyped-def]
-    """Rows of each 'sent' results statement (one executemany is one write)."""
+    """Rows of each statement recording sids: an executemany (SQLite) or one UPDATE of
+    arrays (PostgreSQL) is one write."""
     writes: list[int] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE OUTBOX_MESSAGE SET STATUS") and "provider_sid" in statement:
-            writes.append(len(parameters) if executemany else 1)
+        words = " ".join(statement.split()).lower()
+        if not (words.startswith("update outbox_message") and "provider_sid" in words):
+            return
+        if executemany:
+            writes.append(len(parameters))
+        else:  # the arrays: ids, sids, times
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            writes.append(max(len(v) for v in values if isinstance(v, list | tuple)))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
     return writes

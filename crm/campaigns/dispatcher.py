@@ -200,7 +200,8 @@ class _Writer:
             retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
         async with d.db.session() as session:
-            for stmt, params in ((outbox.MARK_SENT, sent), (outbox.MARK_RETRY, retry),
+            await outbox.mark_sent(session, sent)
+            for stmt, params in ((outbox.MARK_RETRY, retry),
                                  (outbox.MARK_FAILED, failed), (outbox.MARK_UNKNOWN, unknown)):
                 if params:
                     await session.execute(stmt, params)
