@@ -43,18 +43,28 @@ from crm.tenants.optouts import record_opt_change
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000  # rows one dispatch_once() handles at most before looking around again
+# Rows one dispatch_once() handles at most before looking around again (campaigns done, the
+# stale sweep), and the seconds it goes on claiming: the bound that holds under a rate limit.
+# Between batches the workers run dry (the last calls, the last results, the next claim):
+# a few thousand rows make that a small share of a campaign sent at full speed.
+BATCH = 5000
+BATCH_SECONDS = 10.0
 CONCURRENCY = 20  # provider calls in flight
 # Rows are claimed a few dozen at a time, when fewer than half a chunk wait for a worker: a
 # crash then leaves at most CONCURRENCY + 1.5 × the chunk rows "sending" (then shown
 # "unknown"), never a whole campaign. Bigger chunks: fewer claim transactions, more at stake.
 # Without a rate limit the chunk doubles (up to MAX_CLAIM_CHUNK) each time the workers ran
-# dry waiting for a claim: sized to keep them busy, not larger.
+# dry waiting for a claim, and keeps that size for the next batches: sized to keep them
+# busy, not larger.
 CLAIM_CHUNK = 50
 MAX_CLAIM_CHUNK = 400
 POLL_SECONDS = 2.0  # idle wait between looks at the outbox (wake() cuts it short)
 STALE_SWEEP_SECONDS = 60.0
 SHUTDOWN_GRACE = 20.0  # seconds a stopping process waits for the batch in hand
+# Results are written when this many wait, or this long after the first one (or at once at
+# the end of a batch): a few large transactions a second rather than one per message.
+FLUSH_ROWS = 500
+FLUSH_SECONDS = 0.2
 WRITE_RETRY_SECONDS = 1.0  # between tries to record results while the database is down
 # PostgreSQL, several processes: a claim this old has no live caller any more (the transport
 # gives up after 15 s), so it is marked unknown without waiting for a restart.
@@ -91,24 +101,43 @@ class _Result:
 
 
 class _Writer:
-    """Writes results as they come, in bulk: while one transaction is being written, new
-    results gather for the next one (group commit). Quick when idle, batched when busy, and
-    a crash loses at most the results of one transaction in progress."""
+    """Writes results in bulk: a transaction takes what gathered while the previous one was
+    written (group commit), and waits for up to ``FLUSH_ROWS`` results or ``FLUSH_SECONDS``
+    after the first one, so a busy dispatcher writes a few large transactions a second
+    rather than many small ones. ``flush()`` (the end of every ``dispatch_once``, so a stop
+    too) writes what is waiting at once. A crash loses at most the results of that short
+    while: their rows stay ``sending`` (then ``unknown``), never ``pending`` again."""
 
     def __init__(self, dispatcher: Dispatcher, campaigns: dict[int, Campaign]) -> None:
         self.dispatcher = dispatcher
         self.campaigns = campaigns  # filled by the claims
         self.results: list[_Result] = []
         self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()  # enough results, or flush(): write without waiting
+        self._flushing = False
+        self.writes = 0  # transactions written (for tests and benchmarks)
 
     def add(self, result: _Result) -> None:
         self.results.append(result)
+        if len(self.results) >= FLUSH_ROWS:
+            self._ready.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
+
+    async def _gather(self) -> None:
+        """Let results gather for a transaction: up to FLUSH_ROWS, FLUSH_SECONDS at most."""
+        if self._flushing or len(self.results) >= FLUSH_ROWS:
+            return
+        self._ready.clear()
+        try:
+            await asyncio.wait_for(self._ready.wait(), FLUSH_SECONDS)
+        except TimeoutError:
+            pass
 
     async def _drain(self) -> None:
         outage_logged = False
         while self.results:
+            await self._gather()
             results, self.results = self.results, []
             try:
                 await self._write(results)
@@ -126,10 +155,17 @@ class _Writer:
                 await asyncio.sleep(WRITE_RETRY_SECONDS)
 
     async def flush(self) -> None:
-        while self._task is not None and not self._task.done():
-            await self._task
-        if self.results:
-            await self._drain()
+        """Write every result added so far, now (durable when this returns, unless the
+        database is unreachable: then it keeps trying)."""
+        self._flushing = True
+        self._ready.set()
+        try:
+            while self._task is not None and not self._task.done():
+                await self._task
+            if self.results:
+                await self._drain()
+        finally:
+            self._flushing = False
 
     async def _write(self, results: list[_Result]) -> None:
         d = self.dispatcher
@@ -164,7 +200,8 @@ class _Writer:
             retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
         async with d.db.session() as session:
-            for stmt, params in ((outbox.MARK_SENT, sent), (outbox.MARK_RETRY, retry),
+            await outbox.mark_sent(session, sent)
+            for stmt, params in ((outbox.MARK_RETRY, retry),
                                  (outbox.MARK_FAILED, failed), (outbox.MARK_UNKNOWN, unknown)):
                 if params:
                     await session.execute(stmt, params)
@@ -176,6 +213,7 @@ class _Writer:
                 await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,
                                         source="twilio_21610", tenant_id=r.row.tenant_id)
             await session.commit()
+            self.writes += 1
             if sent:  # reports that came before these sids were recorded (crm/campaigns/delivery.py)
                 await apply_early_reports(session, [p["b_sid"] for p in sent])
                 await session.commit()
@@ -205,6 +243,9 @@ class Dispatcher:
         self.wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # Without a rate limit, the claim size the workers needed so far: the next batch
+        # starts there instead of growing again from CLAIM_CHUNK.
+        self._claim_chunk = CLAIM_CHUNK
 
     def _may_ignore_opt_out(self, campaign_id: int, campaigns: dict[int, Campaign]) -> bool:
         from crm.campaigns.direct import CONFIRMATION_KIND
@@ -255,15 +296,20 @@ class Dispatcher:
         claim_error: Exception | None = None
         # Under a rate limit, claim and hold no more than about a second's worth of rows: a
         # row waiting for its turn is "sending" already, and a crash would turn it "unknown".
-        chunk = CLAIM_CHUNK if bucket.unlimited else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate)))
+        chunk = (self._claim_chunk if bucket.unlimited
+                 else max(1, min(CLAIM_CHUNK, math.ceil(bucket.rate))))
         low_water = max(1, chunk // 2)
         # Enough workers to keep the rate with provider calls of up to 2 s, no more.
         workers = CONCURRENCY if bucket.unlimited else min(CONCURRENCY, 2 * chunk)
 
+        loop = asyncio.get_running_loop()
+        claim_until = loop.time() + BATCH_SECONDS
+
         async def refill() -> None:
             nonlocal claimed, exhausted, claim_error
-            if self._stopping:
-                exhausted = True  # shutting down: finish what is in hand, claim nothing more
+            if self._stopping or (claimed and loop.time() >= claim_until):
+                # Shutting down, or time to look around: finish what is in hand, claim no more.
+                exhausted = True
                 return
             try:
                 rows, n = await self._claim(min(chunk, limit - claimed), campaigns)
@@ -295,15 +341,18 @@ class Dispatcher:
                             and grown_for is not refill_task):
                         # Ran dry while a claim was on its way: claim more at a time.
                         grown_for = refill_task
-                        chunk = min(MAX_CLAIM_CHUNK, chunk * 2)
+                        chunk = self._claim_chunk = min(MAX_CLAIM_CHUNK, chunk * 2)
                         low_water = chunk // 2
                     await asyncio.shield(refill_task)
                 elif exhausted:
                     return None
 
+        unlimited = bucket.unlimited  # CRM_SMS_RATE=0: no limiter call at all
+
         async def worker() -> None:
             while (row := await next_row()) is not None:
-                await bucket.acquire(row.segments)
+                if not unlimited:
+                    await bucket.acquire(row.segments)
                 try:
                     sid = await transport.send(row.e164, row.body, status_callback=callback)
                     writer.add(_Result(row, clock.now(), sid=sid))

@@ -89,11 +89,12 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
         ) as response:
             text = await response.text()
             holder = _last_headers.get()
-            if holder is not None:
+            # Read only when the SDK raises (Retry-After, the body for the error message, e.g.
+            # Prism's 422): an accepted message costs no copy of its headers.
+            if holder is not None and response.status >= 400:
                 holder.clear()
                 holder.update({k.lower(): v for k, v in response.headers.items()})
-                if response.status >= 400:  # kept for the error message (e.g. Prism's 422)
-                    holder[_BODY] = text[:1000]
+                holder[_BODY] = text[:1000]
             return Response(response.status, text, response.headers)
 
 
