@@ -113,7 +113,11 @@ class EstateCache:
 
     async def _flush(self, session: AsyncSession, model: Any, new: dict[Any, dict[str, Any]],
                      cache: dict[Any, int], kind: str) -> None:
-        ids = await insert_numbered(session, model, list(new.values()))
+        if not new:
+            return
+        columns = tuple(next(iter(new.values())))
+        ids = await insert_numbered(session, model.__table__, columns,
+                                    [tuple(values[c] for c in columns) for values in new.values()])
         for (k, values), id_ in zip(new.items(), ids, strict=True):
             cache[k] = id_
             self.names[(kind, id_)] = values["name"]
