@@ -49,56 +49,49 @@ class _Statement:
     sql: str
     # (position, the column type's bind processor): what SQLAlchemy would do to each value.
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    by_column: bool  # one execution with an array per column, else one execution per row
 
-    def bind(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def params(self, rows: Sequence[tuple[Any, ...]]) -> Any:
         """The rows as the driver takes them. A column's processor runs once per distinct
         value (a batch's timestamps are all "now", its dates repeat)."""
-        if not self.processors:
-            return list(rows)
-        memos: list[dict[Any, Any]] = [{} for _ in self.processors]
-        out = []
-        for row in rows:
-            values = list(row)
-            for (i, process), memo in zip(self.processors, memos, strict=True):
-                value = values[i]
-                if value is not None:
-                    try:
-                        values[i] = memo[value]
-                    except KeyError:
-                        values[i] = memo[value] = process(value)
-            out.append(tuple(values))
-        return out
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        for i, process in self.processors:
+            done = {value: process(value) for value in set(columns[i]) if value is not None}
+            columns[i] = [None if value is None else done[value] for value in columns[i]]
+        return tuple(columns) if self.by_column else list(zip(*columns, strict=True))
 
 
 @functools.lru_cache(maxsize=64)
 def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Statement:
-    quote = dialect.identifier_preparer.quote
-    if dialect.paramstyle == "qmark":
-        marks = ", ".join("?" for _ in columns)
-    elif dialect.paramstyle == "numeric_dollar":
-        marks = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-    else:  # pragma: no cover - the two drivers the service runs on are above
-        raise NotImplementedError(dialect.paramstyle)
+    """SQLite: a one-row INSERT for executemany (sqlite3 steps the prepared statement in C).
+    PostgreSQL: one INSERT … SELECT FROM unnest() of one array per column, a single
+    statement whatever the number of rows (asyncpg's executemany would run one per row)."""
     processors = []
     for i, name in enumerate(columns):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((i, process))
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(quote(c) for c in columns)}) VALUES ({marks})")
-    return _Statement(sql, tuple(processors))
+    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(dialect.identifier_preparer.quote(c) for c in columns)}) ")
+    if dialect.paramstyle == "qmark":
+        return _Statement(head + f"VALUES ({', '.join('?' for _ in columns)})", tuple(processors), False)
+    if dialect.paramstyle == "numeric_dollar":
+        arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
+                           for n, name in enumerate(columns, start=1))
+        return _Statement(head + f"SELECT * FROM unnest({arrays})", tuple(processors), True)
+    raise NotImplementedError(dialect.paramstyle)  # pragma: no cover - the two drivers of the service
 
 
 async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str],
                       rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert plain tuples (values in ``columns`` order) as one prepared INSERT run by the
-    driver's executemany: no per-row work in SQLAlchemy (which costs more than the database
-    does). The columns' bind processors are applied here, once per distinct value."""
+    """Insert plain tuples (values in ``columns`` order) in one prepared statement run by the
+    driver: no per-row work in SQLAlchemy, which costs more than the database does. The
+    columns' bind processors are applied here."""
     if not rows:
         return
     conn = await session.connection()
     statement = _statement(conn.dialect, table, tuple(columns))
-    await conn.exec_driver_sql(statement.sql, statement.bind(rows))  # a list of rows: executemany
+    await conn.exec_driver_sql(statement.sql, statement.params(rows))
 
 
 async def insert_numbered(session: AsyncSession, table: Table, columns: Sequence[str],
