@@ -45,53 +45,59 @@ def tenant_values(t: NewTenant) -> tuple[Any, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Statement:
-    sql: str
+class _Insert:
+    sql: str  # SQLite: a one-row INSERT, run by the driver's executemany
     # (position, the column type's bind processor): what SQLAlchemy would do to each value.
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
-    by_column: bool  # one execution with an array per column, else one execution per row
 
-    def params(self, rows: Sequence[tuple[Any, ...]]) -> Any:
+    def rows(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """The rows as the driver takes them. A column's processor runs once per distinct
         value (a batch's timestamps are all "now", its dates repeat)."""
+        if not self.processors:
+            return list(rows)
         columns = [list(column) for column in zip(*rows, strict=True)]
         for i, process in self.processors:
             done = {value: process(value) for value in set(columns[i]) if value is not None}
             columns[i] = [None if value is None else done[value] for value in columns[i]]
-        return tuple(columns) if self.by_column else list(zip(*columns, strict=True))
+        return list(zip(*columns, strict=True))
 
 
 @functools.lru_cache(maxsize=64)
-def _statement(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Statement:
-    """SQLite: a one-row INSERT for executemany (sqlite3 steps the prepared statement in C).
-    PostgreSQL: one INSERT … SELECT FROM unnest() of one array per column, a single
-    statement whatever the number of rows (asyncpg's executemany would run one per row)."""
+def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert:
     processors = []
     for i, name in enumerate(columns):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((i, process))
-    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(dialect.identifier_preparer.quote(c) for c in columns)}) ")
-    if dialect.paramstyle == "qmark":
-        return _Statement(head + f"VALUES ({', '.join('?' for _ in columns)})", tuple(processors), False)
-    if dialect.paramstyle == "numeric_dollar":
-        arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
-                           for n, name in enumerate(columns, start=1))
-        return _Statement(head + f"SELECT * FROM unnest({arrays})", tuple(processors), True)
-    raise NotImplementedError(dialect.paramstyle)  # pragma: no cover - the two drivers of the service
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(dialect.identifier_preparer.quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    return _Insert(sql, tuple(processors))
 
 
 async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str],
                       rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert plain tuples (values in ``columns`` order) in one prepared statement run by the
-    driver: no per-row work in SQLAlchemy, which costs more than the database does. The
-    columns' bind processors are applied here."""
+    """Insert plain tuples (values in ``columns`` order) with no per-row work in SQLAlchemy,
+    which costs more than the database does; the columns' bind processors are applied here.
+
+    SQLite: one prepared INSERT stepped by sqlite3's executemany (in C). PostgreSQL: COPY
+    (binary) through asyncpg, in the session's transaction: one statement whatever the
+    number of rows, and no per-value checks (an INSERT of unnest() arrays costs the client
+    three times as much)."""
     if not rows:
         return
     conn = await session.connection()
-    statement = _statement(conn.dialect, table, tuple(columns))
-    await conn.exec_driver_sql(statement.sql, statement.params(rows))
+    insert = _insert(conn.dialect, table, tuple(columns))
+    if conn.dialect.name != "postgresql":
+        await conn.exec_driver_sql(insert.sql, insert.rows(rows))
+        return
+    raw = await conn.get_raw_connection()
+    # SQLAlchemy's asyncpg adapter sends BEGIN with the transaction's first statement: COPY
+    # on the bare driver must not be that statement, or it would commit on its own.
+    if getattr(raw.dbapi_connection, "_transaction", None) is None:
+        await conn.exec_driver_sql("SELECT 1")
+    await raw.driver_connection.copy_records_to_table(  # an asyncpg connection
+        table.name, schema_name=table.schema, columns=list(columns), records=insert.rows(rows))
 
 
 async def insert_numbered(session: AsyncSession, table: Table, columns: Sequence[str],
@@ -112,10 +118,10 @@ async def insert_numbered(session: AsyncSession, table: Table, columns: Sequence
         return ids
     await insert_rows(session, table, columns, rows)
     name = conn.dialect.identifier_preparer.format_table(table)
-    last = (await conn.exec_driver_sql("SELECT last_insert_rowid()")).scalar_one()
+    last, count, highest = tuple((await conn.exec_driver_sql(
+        f"SELECT last_insert_rowid(), count(*), max(id) FROM {name} WHERE id > last_insert_rowid() - ?",
+        (len(rows),))).one())
     first = last - len(rows) + 1
-    count, highest = tuple((await conn.exec_driver_sql(
-        f"SELECT count(*), max(id) FROM {name} WHERE id >= ?", (first,))).one())
     if count != len(rows) or highest != last:
         raise RuntimeError(f"unexpected {table.name} ids from a bulk insert")
     return list(range(first, last + 1))

@@ -3,6 +3,7 @@ across batches, missing places created level by level."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from crm.tenants.imports.bulk import insert_numbered
 from crm.tenants.imports.rows import Row
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred places, named on every row
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 

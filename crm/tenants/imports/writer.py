@@ -14,10 +14,16 @@ from crm import hooks
 from crm.clock import Clock
 from crm.db import Database
 from crm.models import (
+    Agency,
     AuditEvent,
+    Building,
+    Entrance,
     Lease,
     LeaseChange,
+    LocalOffice,
+    OptOutEvent,
     Phone,
+    Residence,
     Tenant,
 )
 from crm.phones import normalise_phone
@@ -41,6 +47,8 @@ TENANT_FIELDS = ("civility", "first_name", "last_name", "email", "reduced_mobili
 LEASE_COLUMNS = ("contract_ref", "tenant_id", "agency_id", "local_office_id", "residence_id", "building_id",
                  "entrance_id", "floor", "dwelling_ref", "address", "postcode", "city", "lease_start",
                  "lease_end", "monthly_rent_cents", "created_at", "updated_at")
+IMPORTED_TABLES = tuple(model.__table__.name for model in (
+    Tenant, Lease, Phone, LeaseChange, OptOutEvent, Agency, LocalOffice, Residence, Building, Entrance))
 PHONE_COLUMNS = ("tenant_id", "e164", "kind", "valid", "source", "created_at")
 
 
@@ -71,6 +79,7 @@ class BatchWriter:
     async def start(self) -> None:
         async with self.db.session() as session:
             await self.estate.load(session)
+            await self.sms_wishes.load(session)
             # The keys on record, as hashes (a few MB for 100,000 leases): a batch asks the
             # database only for the leases and households that may exist, none at all on a
             # first import. A hash collision only costs a query that finds nothing.
@@ -245,8 +254,12 @@ class BatchWriter:
             return
         wanted = {p.e164: p.kind for p in row.phones}
         known = {p.e164 for p in existing}
-        before = {p.e164 for p in existing if p.source == "import"}
         added = {number for number in wanted if number not in known}
+        if row.tenant is not None and row.tenant.id is None:  # a household of this batch
+            for number in sorted(added, key=str):
+                new_phones.append((row.tenant, number, wanted[number]))
+            return
+        before = {p.e164 for p in existing if p.source == "import"}
         for number in sorted(added, key=str):
             new_phones.append((row.tenant, number, wanted[number]))
         removed: set[str] = set()
@@ -265,8 +278,9 @@ class BatchWriter:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
-        # New rows by the thousand: the planner needs fresh statistics (launch, preview).
-        await self.db.refresh_statistics()
+        # New rows by the thousand: the planner needs fresh statistics (launch, preview), for
+        # the tables an import writes only (not the outbox's millions of rows).
+        await self.db.refresh_statistics(IMPORTED_TABLES)
         return self.report
 
 
