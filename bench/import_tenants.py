@@ -24,6 +24,7 @@ import asyncio
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,7 @@ async def import_twice(csv_path: Path, url: str | None) -> dict[str, float]:
                 raise SystemExit(f"the re-import changed something: {report.counts()}")
     finally:
         await db.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
     result["peak_mb"] = _peak_rss_mb()
     return result
 
@@ -176,6 +178,13 @@ def _child(*args: str) -> dict[str, float]:
 
 def run(rows: int, database_url: str | None, keep: Path | None, pairs: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        _run(rows, database_url, keep, pairs, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # the generated file, unless kept elsewhere
+
+
+def _run(rows: int, database_url: str | None, keep: Path | None, pairs: int, workdir: Path) -> None:
     csv_path = keep or workdir / "locataires.csv"
     started = time.perf_counter()
     generate(csv_path, rows)

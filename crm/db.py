@@ -14,7 +14,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -324,15 +324,23 @@ class Database:
         outside the app's pool, so /healthz never queues behind the work."""
         return await self.health.ping()
 
-    async def refresh_statistics(self) -> None:
-        """Let the query planner see the tables as they are now (after a big import).
+    async def refresh_statistics(self, tables: Sequence[str] | None = None) -> None:
+        """Let the query planner see the tables as they are now (after a big import): the
+        ``tables`` named, or all of them.
 
         Without statistics SQLite picks a scan of every lease for each chunk of a launch
         (78 ms a chunk of 1,000 on 100,000 leases; about 1 ms after ANALYZE)."""
         from sqlalchemy import text
 
         async with self.engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+            if tables is None:
+                await conn.execute(text("ANALYZE"))
+            elif self.is_sqlite:  # one table per ANALYZE
+                for table in tables:
+                    await conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}"))
+            else:
+                names = ", ".join(conn.dialect.identifier_preparer.quote(table) for table in tables)
+                await conn.execute(text(f"ANALYZE {names}"))
             if self.is_sqlite:
                 await conn.execute(text("PRAGMA optimize"))
 

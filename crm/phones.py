@@ -86,14 +86,115 @@ _SEPARATORS = str.maketrans("", "", " .-\u00a0")
 _PLAIN_FRENCH = re.compile(r"(?:0|\+33|0033)([1-9]\d{8})")
 
 
+# The type of a French number is decided by its first digits: phonenumbers' patterns for
+# France are all "a prefix, then \d{k}", so whether a 9-digit national number matches one
+# depends on its first ``9 - k`` digits only. Three digits decide almost every number ("612",
+# "254"); a few prefixes need five (836 0x is premium rate). ``number_type`` tries a dozen
+# patterns in Python: here it is asked once per prefix that decides, and the answer kept.
+# The shape is read from the metadata at import; any other shape, and every number is asked.
+_NATIONAL_LENGTH = 9
+_SHORT = 3
+_TYPE_DESCS = ("general_desc", "premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
+               "pager", "uan", "voicemail", "fixed_line", "mobile")
+_TAIL = re.compile(r"(.*)\\d\{(\d+)\}", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeShape:
+    prefix: int  # leading digits that decide a national number's type
+    # Alternatives whose prefix is longer than _SHORT digits: (prefix pattern, its length).
+    long_prefixes: tuple[tuple[re.Pattern[str], int], ...]
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression (``a|b(c|d)`` -> ``a``, ``b(c|d)``)."""
+    parts: list[str] = []
+    depth, in_class, start, i = 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _type_shape(region: str = "FR") -> _TypeShape | None:
+    """Which leading digits decide a national number's type in ``region``; None when its
+    patterns are not all "a prefix, then \\d{k}" (lookarounds, variable tails...)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return None
+    longest, long_prefixes = 0, []
+    for name in _TYPE_DESCS:
+        desc = getattr(metadata, name)
+        pattern = desc.national_number_pattern if desc is not None else None
+        if not pattern:
+            continue  # matches nothing: the same answer for every number
+        if any(mark in pattern for mark in ("(?=", "(?!", "(?<", "\\1", "$", "^")):
+            return None
+        for alternative in _alternatives(pattern):
+            tail = _TAIL.fullmatch(alternative)
+            if tail is None or tail.group(1).endswith("\\"):
+                return None
+            width = _NATIONAL_LENGTH - int(tail.group(2))
+            longest = max(longest, width)
+            if width > _SHORT:
+                long_prefixes.append((re.compile(tail.group(1)), width))
+    return _TypeShape(longest, tuple(long_prefixes))
+
+
+_SHAPE = _type_shape()
+_UNSEEN = -1
+_TYPE_OF_SHORT: dict[str, int | None] = {}  # None: the short prefix does not decide
+_TYPE_OF_PREFIX: dict[str, int] = {}  # _SHAPE.prefix digits, under a short one that does not
+
+
+def _ask_type(national: str) -> int:
+    return phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=33, national_number=int(national)))
+
+
+def _needs_more_digits(shape: _TypeShape, short: str) -> bool:
+    """Whether some pattern with a longer prefix may match a number starting with ``short``."""
+    return any(prefix.fullmatch(f"{short}{n:0{width - len(short)}d}")
+               for prefix, width in shape.long_prefixes for n in range(10 ** (width - len(short))))
+
+
+def _french_type(national: str) -> int:
+    """``phonenumbers.number_type`` of +33 ``national`` (9 digits), asked once per prefix
+    that decides it."""
+    if _SHAPE is None:
+        return _ask_type(national)
+    short = national[:_SHORT]
+    known = _TYPE_OF_SHORT.get(short, _UNSEEN)
+    if known == _UNSEEN:
+        known = _TYPE_OF_SHORT[short] = None if _needs_more_digits(_SHAPE, short) else _ask_type(national)
+    if known is not None:
+        return known
+    prefix = national[:_SHAPE.prefix]
+    number_type = _TYPE_OF_PREFIX.get(prefix)
+    if number_type is None:
+        number_type = _TYPE_OF_PREFIX[prefix] = _ask_type(national)
+    return number_type
+
+
 def _plain_french(text: str) -> PhoneResult | None:
     """Fast path for a plainly written French number; None when it needs the full parser
     (overseas numbers, odd lengths, brackets, anything unusual)."""
     match = _PLAIN_FRENCH.fullmatch(text.translate(_SEPARATORS))
     if match is None:
         return None
-    number = phonenumbers.PhoneNumber(country_code=33, national_number=int(match.group(1)))
-    number_type = phonenumbers.number_type(number)
+    number_type = _french_type(match.group(1))
     if number_type == PhoneNumberType.UNKNOWN:
         return None  # maybe overseas ("0690…"), or invalid: the full path says which and why
     return PhoneResult(raw=text, e164="+33" + match.group(1), kind=_kind(number_type))

@@ -4,6 +4,7 @@ exit code 0, or 2 with a clear message when the file is refused."""
 import re
 
 from bench.import_tenants import generate
+from crm.tenants.imports.bulk import BATCH_SIZE
 from crm.tenants.imports.command import import_tenants_command
 from tests.support.imports import SAMPLE, row, table_counts, write_csv
 
@@ -54,12 +55,13 @@ async def test_a_missing_file_exits_2(settings, db, capsys, tmp_path):
 
 async def test_the_progress_bar_moves_batch_by_batch_on_a_large_file(settings, db, capsys, tmp_path):
     path = tmp_path / "export.csv"
-    generate(path, 3500)
+    rows = 2 * BATCH_SIZE + 500  # three batches
+    generate(path, rows)
 
     code = await import_tenants_command(settings, str(path))
 
     out, err = capsys.readouterr()
-    assert code == 0 and "Baux créés : 3500" in out
+    assert code == 0 and f"Baux créés : {rows}" in out
     shown = [int(p) for p in re.findall(r"Import:\s+(\d+)%", err)]
     assert shown[0] == 0 and 100 in shown
     assert len([p for p in shown if 0 < p < 100]) >= 2  # one refresh per committed batch

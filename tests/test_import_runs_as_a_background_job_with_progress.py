@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bench.import_tenants import generate
 from crm.tenants.import_jobs import IMPORT_RUNNER, ImportRunner
+from crm.tenants.imports.bulk import BATCH_SIZE
 from crm.tenants.models import ImportJob, ImportJobFile
 from tests.support.factories import api_user, csrf_from, make_user, page_login
 from tests.support.imports import (
@@ -114,7 +115,8 @@ async def test_the_page_redirects_to_a_progress_bar_then_shows_the_line_numbered
 
 async def test_progress_is_written_after_every_batch(app, db, tmp_path, monkeypatch):
     path = tmp_path / "export.csv"
-    generate(path, 2500)
+    rows = 2 * BATCH_SIZE + BATCH_SIZE // 2  # three batches
+    generate(path, rows)
     admin = await make_user(db, "admin", None)
     seen: list[int] = []
     original = ImportRunner._set
@@ -133,7 +135,7 @@ async def test_progress_is_written_after_every_batch(app, db, tmp_path, monkeypa
     size = path.stat().st_size
     assert len(seen) == 3 and seen == sorted(seen) and seen[0] < size / 2 and seen[-1] == size
     stored = await import_job(db, job.id)
-    assert stored.status == "done" and stored.report["created"] == 2500
+    assert stored.status == "done" and stored.report["created"] == rows
     assert stored.started_at is not None and stored.finished_at is not None
 
 

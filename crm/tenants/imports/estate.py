@@ -3,6 +3,7 @@ across batches, missing places created level by level."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from crm.tenants.imports.bulk import insert_numbered
 from crm.tenants.imports.rows import Row
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred places, named on every row
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -113,7 +115,11 @@ class EstateCache:
 
     async def _flush(self, session: AsyncSession, model: Any, new: dict[Any, dict[str, Any]],
                      cache: dict[Any, int], kind: str) -> None:
-        ids = await insert_numbered(session, model, list(new.values()))
+        if not new:
+            return
+        columns = tuple(next(iter(new.values())))
+        ids = await insert_numbered(session, model.__table__, columns,
+                                    [tuple(values[c] for c in columns) for values in new.values()])
         for (k, values), id_ in zip(new.items(), ids, strict=True):
             cache[k] = id_
             self.names[(kind, id_)] = values["name"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db import Database
@@ -32,25 +32,30 @@ class OptOutSettlement:
         self.opt_outs: dict[str, tuple[int, int]] = {}
         self.opt_ins: dict[str, tuple[int, int]] = {}
         self.objecting: set[str] = set()  # numbers some row says "oui" for
+        self.known: set[int] = set()  # see load()
+
+    async def load(self, session: AsyncSession) -> None:
+        """The numbers an import ever recorded something for, as hashes: only they have a
+        state to ask for (none on a first import). A hash collision only costs a query."""
+        self.known = {hash(e164) for e164 in await session.scalars(
+            select(OptOutEvent.e164).where(OptOutEvent.source == OptOutSource.IMPORT).distinct())}
 
     async def states(self, session: AsyncSession, rows: list[Row]) -> dict[str, OptOutState]:
         """For the mobiles of the rows that say something about SMS: the last state an import
-        recorded, and whether anything happened since."""
+        recorded, and whether anything happened since (one query)."""
         numbers = {m for r in rows if r.values.get("sms_opt_out") is not None
-                   for m in [mobile_of(r)] if m}
+                   for m in [mobile_of(r)] if m and hash(m) in self.known}
         if not numbers:
             return {}
-        latest_any = select(func.max(OptOutEvent.id)).where(
-            OptOutEvent.e164.in_(numbers)).group_by(OptOutEvent.e164)
-        latest_import = select(func.max(OptOutEvent.id)).where(
-            OptOutEvent.e164.in_(numbers), OptOutEvent.source == OptOutSource.IMPORT
-        ).group_by(OptOutEvent.e164)
-        latest_ids = set((await session.scalars(latest_any)).all())
-        states: dict[str, OptOutState] = {}
-        for e in (await session.execute(select(OptOutEvent.id, OptOutEvent.e164, OptOutEvent.opted_out)
-                                        .where(OptOutEvent.id.in_(latest_import)))).all():
-            states[e.e164] = OptOutState(e.opted_out, e.id in latest_ids)
-        return states
+        latest = select(
+            OptOutEvent.e164,
+            func.max(OptOutEvent.id).label("any_id"),
+            func.max(case((OptOutEvent.source == OptOutSource.IMPORT, OptOutEvent.id))).label("import_id"),
+        ).where(OptOutEvent.e164.in_(numbers)).group_by(OptOutEvent.e164).subquery()
+        found = await session.execute(
+            select(OptOutEvent.e164, OptOutEvent.opted_out, latest.c.any_id == OptOutEvent.id)
+            .join(latest, OptOutEvent.id == latest.c.import_id))
+        return {e164: OptOutState(opted_out, bool(is_latest)) for e164, opted_out, is_latest in found.all()}
 
     def note(self, row: Row, states: dict[str, OptOutState]) -> None:
         """Remember what the file's "refus SMS" asks for this row's mobile; ``record`` writes

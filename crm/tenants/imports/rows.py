@@ -31,18 +31,29 @@ class RowError(Exception):
 
 def parse_date(text: str, label: str) -> date:
     """``2026-10-03`` or ``03/10/2026`` (a time after it, as Excel writes, is ignored)."""
+    found = _read_date(text)
+    if isinstance(found, date):
+        return found
+    if found == "unreadable":
+        raise RowError(f"{label} illisible : « {text} » (attendu JJ/MM/AAAA ou AAAA-MM-JJ).")
+    raise RowError(f"{label} impossible : « {text} » n'existe pas.")
+
+
+@functools.lru_cache(maxsize=8192)  # a file's dates repeat (move-ins of the same days)
+def _read_date(text: str) -> date | str:
+    """The date written in ``text``, or why not: "unreadable" or "impossible"."""
     match = _ISO.fullmatch(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
     else:
         match = _FRENCH.fullmatch(text)
         if not match:
-            raise RowError(f"{label} illisible : « {text} » (attendu JJ/MM/AAAA ou AAAA-MM-JJ).")
+            return "unreadable"
         day, month, year = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise RowError(f"{label} impossible : « {text} » n'existe pas.") from None
+        return "impossible"
 
 
 @functools.lru_cache(maxsize=256)  # a handful of distinct cells in a whole file

@@ -3,32 +3,37 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
 from crm.clock import Clock
 from crm.db import Database
 from crm.models import (
+    Agency,
     AuditEvent,
+    Building,
+    Entrance,
     Lease,
     LeaseChange,
+    LocalOffice,
+    OptOutEvent,
     Phone,
+    Residence,
     Tenant,
 )
 from crm.phones import normalise_phone
 from crm.tenants.imports.bulk import (
-    NewLease,
+    TENANT_COLUMNS,
     NewTenant,
     insert_numbered,
-    new_lease,
+    insert_rows,
     new_tenant,
-    number_records,
-    values_of,
+    tenant_values,
 )
 from crm.tenants.imports.estate import EstateCache
 from crm.tenants.imports.optouts import OptOutSettlement
@@ -39,6 +44,12 @@ LEASE_TEXT_FIELDS = ("floor", "dwelling_ref", "address", "postcode", "city")
 ESTATE_FIELDS = ("agency", "local_office", "residence", "building", "entrance")
 PHONE_CACHE_SIZE = 20_000  # numbers; a household's leases are usually close in the file
 TENANT_FIELDS = ("civility", "first_name", "last_name", "email", "reduced_mobility")
+LEASE_COLUMNS = ("contract_ref", "tenant_id", "agency_id", "local_office_id", "residence_id", "building_id",
+                 "entrance_id", "floor", "dwelling_ref", "address", "postcode", "city", "lease_start",
+                 "lease_end", "monthly_rent_cents", "created_at", "updated_at")
+IMPORTED_TABLES = tuple(model.__table__.name for model in (
+    Tenant, Lease, Phone, LeaseChange, OptOutEvent, Agency, LocalOffice, Residence, Building, Entrance))
+PHONE_COLUMNS = ("tenant_id", "e164", "kind", "valid", "source", "created_at")
 
 
 def _json(value: Any) -> Any:
@@ -68,6 +79,7 @@ class BatchWriter:
     async def start(self) -> None:
         async with self.db.session() as session:
             await self.estate.load(session)
+            await self.sms_wishes.load(session)
             # The keys on record, as hashes (a few MB for 100,000 leases): a batch asks the
             # database only for the leases and households that may exist, none at all on a
             # first import. A hash collision only costs a query that finds nothing.
@@ -116,10 +128,10 @@ class BatchWriter:
                     phones.setdefault(p.tenant_id, []).append(p)
             opt_states = await self.sms_wishes.states(session, rows)
 
-            # New rows are plain records inserted in bulk: building ORM objects for them
-            # costs more than the database does.
+            # New rows are plain tuples inserted in bulk: building ORM objects for them costs
+            # more than the database does.
             new_tenants: list[NewTenant] = []
-            new_leases: list[tuple[Row, NewLease]] = []
+            new_rows: list[Row] = []  # rows whose lease is new
             new_phones: list[tuple[Any, str, str]] = []  # (household, e164, kind)
             changed_ids: list[int] = []  # a corrected start date or a new number matters to calls
             for row in rows:
@@ -133,8 +145,7 @@ class BatchWriter:
                         new_tenants.append(tenant)
                         if tenant.tenant_ref:
                             by_ref[tenant.tenant_ref] = tenant
-                    lease = new_lease(v["contract_ref"], v["lease_start"], now)
-                    new_leases.append((row, lease))
+                    new_rows.append(row)
                 else:
                     tenant = tenants[lease.tenant_id]
                     ref = v.get("tenant_ref")
@@ -143,14 +154,14 @@ class BatchWriter:
                         tenant.tenant_ref = ref
                         by_ref[ref] = tenant
                         self.known_tenant_refs.add(hash(ref))
+                    self._apply_lease(row, lease, changes)
                 row.tenant = tenant
-                self._apply_lease(row, lease, changes)
                 # An anonymised household (RGPD) is never refilled from the landlord's file.
                 if self._owns_household(row) and not is_anonymised(tenant):
                     self._apply_tenant(row, changes, now)
                     existing = phones.get(tenant.id, []) if tenant.id is not None else []
                     self._sync_phones(session, row, existing, changes, new_phones)
-                if lease.id is None:
+                if lease is None:
                     self.report.created += 1
                 elif changes:
                     lease.updated_at = now
@@ -165,27 +176,21 @@ class BatchWriter:
                     self.report.unchanged += 1
 
             await session.flush()  # the updates and removed numbers of existing rows
-            number_records(new_tenants, await insert_numbered(session, Tenant, [values_of(t) for t in new_tenants]))
-            for row, lease in new_leases:
-                lease.tenant_id = row.tenant.id
-            number_records([lease for _, lease in new_leases],
-                    await insert_numbered(session, Lease, [values_of(lease) for _, lease in new_leases]))
-            if new_phones:
-                await session.execute(insert(Phone.__table__), [
-                    {"tenant_id": household.id, "e164": e164, "kind": kind, "valid": True,
-                     "source": "import", "created_at": now}
-                    for household, e164, kind in new_phones
-                ])
-            await session.commit()
-            self.known_contracts.update(hash(lease.contract_ref) for _, lease in new_leases)
-            self.known_tenant_refs.update(hash(t.tenant_ref) for t in new_tenants if t.tenant_ref)
+            for tenant, id_ in zip(new_tenants, await insert_numbered(
+                    session, Tenant.__table__, TENANT_COLUMNS, [tenant_values(t) for t in new_tenants]), strict=True):
+                tenant.id = id_
+            lease_ids = await insert_numbered(session, Lease.__table__, LEASE_COLUMNS,
+                                              [_lease_values(row, now) for row in new_rows])
+            await insert_rows(session, Phone.__table__, PHONE_COLUMNS, [
+                (household.id, e164, kind, True, "import", now) for household, e164, kind in new_phones])
             for row in rows:  # households now all have their ids
                 self.sms_wishes.note(row, opt_states)
-            call_ids = [lease.id for _, lease in new_leases] + changed_ids
-            if call_ids:
-                today = now.astimezone(self.tz).date()
-                await _leases_changed(session, today, call_ids)
-                await session.commit()
+            if call_ids := lease_ids + changed_ids:
+                await _leases_changed(session, now.astimezone(self.tz).date(), call_ids)
+            # One transaction for the batch and what the features made of it (call tasks).
+            await session.commit()
+            self.known_contracts.update(hash(row.values["contract_ref"]) for row in new_rows)
+            self.known_tenant_refs.update(hash(t.tenant_ref) for t in new_tenants if t.tenant_ref)
 
     def _owns_household(self, row: Row) -> bool:
         tenant = row.tenant
@@ -249,8 +254,12 @@ class BatchWriter:
             return
         wanted = {p.e164: p.kind for p in row.phones}
         known = {p.e164 for p in existing}
-        before = {p.e164 for p in existing if p.source == "import"}
         added = {number for number in wanted if number not in known}
+        if row.tenant is not None and row.tenant.id is None:  # a household of this batch
+            for number in sorted(added, key=str):
+                new_phones.append((row.tenant, number, wanted[number]))
+            return
+        before = {p.e164 for p in existing if p.source == "import"}
         for number in sorted(added, key=str):
             new_phones.append((row.tenant, number, wanted[number]))
         removed: set[str] = set()
@@ -269,10 +278,22 @@ class BatchWriter:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
-        # New rows by the thousand: the planner needs fresh statistics (launch, preview).
-        await self.db.refresh_statistics()
+        # New rows by the thousand: the planner needs fresh statistics (launch, preview), for
+        # the tables an import writes only (not the outbox's millions of rows).
+        await self.db.refresh_statistics(IMPORTED_TABLES)
         return self.report
 
+
+
+def _lease_values(row: Row, now: datetime) -> tuple[Any, ...]:
+    """A new lease's columns (``LEASE_COLUMNS``): what ``_apply_lease`` would copy onto an
+    empty lease (a column absent from the file, or an unreadable rent, stays empty)."""
+    v, estate = row.values, row.estate
+    assert row.tenant is not None and row.tenant.id is not None
+    return (v["contract_ref"], row.tenant.id, estate["agency"], estate["local_office"], estate["residence"],
+            estate["building"], estate["entrance"], v.get("floor"), v.get("dwelling_ref"), v.get("address"),
+            v.get("postcode"), v.get("city"), v["lease_start"], v.get("lease_end"), v.get("monthly_rent_cents"),
+            now, now)
 
 
 async def _leases_changed(session: AsyncSession, today: date, lease_ids: list[int]) -> None:
