@@ -8,6 +8,7 @@ text the service answers with (opt-out confirmation, acknowledgement) or None.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,12 @@ CALLBACK_ACK = "Bien reçu : un conseiller de votre agence vous rappelle aujourd
 
 # Filed as handled at once: nothing more to do for an adviser.
 HANDLED_INTENTS = frozenset({Intent.THANKS, Intent.PROBLEM_SOLVED, Intent.OPT_OUT, Intent.OPT_IN})
+
+
+# Replies repeat ("STOP", "merci", "toujours en panne"): the understanding of short texts
+# (a pure function of the text, frozen) is kept for the next identical one.
+_CACHED_BODY_CHARS = 160
+_understood = functools.lru_cache(maxsize=4096)(understand)
 
 
 @dataclass(frozen=True)
@@ -177,7 +184,7 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
     e164 = params["From"]
     body = params.get("Body", "")
     # Understanding reads the text alone: done before a connection is taken.
-    meaning = understand(body)
+    meaning = _understood(body) if len(body) <= _CACHED_BODY_CHARS else understand(body)
     intent = meaning.intent
     if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and not meaning.callback:
         # No action of another module due (a reaction to the SMS answered is checked in
