@@ -25,7 +25,7 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +84,62 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _ping_only_idle_connections(engine)
+    return engine
+
+
+# A connection given back to the pool less than this long ago is not pinged on checkout.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_only_idle_connections(engine: AsyncEngine) -> None:
+    """Pre-ping (on PostgreSQL three round trips: BEGIN, ";", ROLLBACK) only connections
+    that sat in the pool for PING_AFTER_IDLE_SECONDS: under load every checkout would pay
+    it, for a connection that worked a moment ago. One that broke meanwhile fails its
+    statement, is invalidated by the error, and the request gets the outage's 503."""
+    sync = engine.sync_engine
+    returned: dict[int, float] = {}  # id(DBAPI connection) → when it came back to the pool
+
+    def checked_in(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            returned[id(dbapi_connection)] = time.monotonic()
+
+    def forget(dbapi_connection: Any, *_args: Any) -> None:
+        returned.pop(id(dbapi_connection), None)
+
+    event.listen(sync.pool, "checkin", checked_in)
+    event.listen(sync.pool, "close", forget)
+    event.listen(sync.pool, "close_detached", forget)
+    event.listen(sync.pool, "invalidate", forget)
+    event.listen(sync.pool, "soft_invalidate", forget)
+    dialect = sync.dialect  # this engine's own instance
+    ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        back = returned.get(id(dbapi_connection))
+        if back is not None and time.monotonic() - back < PING_AFTER_IDLE_SECONDS:
+            return True
+        return bool(ping(dbapi_connection))
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
 
 
 _WRITES = re.compile(
     r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|ANALYZE|VACUUM)\b"
     r"|^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.I | re.S)
+
+
+def _sqlite_in_transaction(dbapi_connection: Any) -> bool | None:
+    """Whether the pysqlite connection behind SQLAlchemy's proxies is in a transaction
+    (None when it cannot tell). Read from the event loop while aiosqlite's thread is idle."""
+    try:
+        adapted = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        return bool(adapted._connection.in_transaction)
+    except Exception:  # noqa: BLE001 - closed or unknown: let the driver roll back
+        return None
+
+
 class SqliteWriteLock:
     """SQLite takes one writer at a time: writers of this process queue here, on an
     asyncio lock, instead of polling the file lock with a busy timeout (which let a
@@ -130,7 +180,10 @@ class SqliteWriteLock:
 
         def do_rollback(dbapi_connection: Any) -> None:
             try:
-                rollback(dbapi_connection)
+                # The pool's reset of a connection that committed finds no transaction:
+                # no ROLLBACK then (each is a hop to aiosqlite's thread).
+                if _sqlite_in_transaction(dbapi_connection) is not False:
+                    rollback(dbapi_connection)
             finally:
                 self._release(dbapi_connection)
 
@@ -140,6 +193,17 @@ class SqliteWriteLock:
     @property
     def held(self) -> bool:
         return self._lock.locked()
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        """Hold the lock around a write made on a driver connection directly (no
+        SQLAlchemy statement events there); the same give-up rule as statements."""
+        acquired = await self._acquire()
+        try:
+            yield
+        finally:
+            if acquired:
+                self._lock.release()
 
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if not _WRITES.match(statement):
@@ -311,6 +375,22 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             yield session
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """A pooled connection's driver object (``aiosqlite.Connection`` or asyncpg's
+        ``Connection``) for a hot path that runs precompiled SQL itself (the inbox's
+        webhook); it goes back to the pool afterwards, and is invalidated when the error
+        says the server went away."""
+        fairy = await self.engine.raw_connection()
+        try:
+            yield fairy.driver_connection
+        except BaseException as exc:
+            if isinstance(exc, Exception) and database_unreachable(exc):
+                await greenlet_spawn(fairy.invalidate, exc)
+            raise
+        finally:
+            await greenlet_spawn(fairy.close)
 
     async def create_all(self, metadata: MetaData) -> None:
         """Create the tables of ``metadata`` (tests pass ``crm.schema.metadata``, which gathers

@@ -8,6 +8,7 @@ text the service answers with (opt-out confirmation, acknowledgement) or None.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,12 @@ CALLBACK_ACK = "Bien reçu : un conseiller de votre agence vous rappelle aujourd
 
 # Filed as handled at once: nothing more to do for an adviser.
 HANDLED_INTENTS = frozenset({Intent.THANKS, Intent.PROBLEM_SOLVED, Intent.OPT_OUT, Intent.OPT_IN})
+
+
+# Replies repeat ("STOP", "merci", "toujours en panne"): the understanding of short texts
+# (a pure function of the text, frozen) is kept for the next identical one.
+_CACHED_BODY_CHARS = 160
+_understood = functools.lru_cache(maxsize=4096)(understand)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,86 @@ _EXISTING = select(InboundMessage.__table__.c.id).where(
     InboundMessage.__table__.c.provider_sid == bindparam("sid"))
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled once for a dialect: its SQL text and, per positional
+    parameter, its name, its value when the statement holds it, and the type's bind
+    processor (what SQLAlchemy would apply: UTC datetimes as SQLite text...)."""
+    sql: str
+    params: tuple[tuple[str, Any, Any], ...]
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Any, given: tuple[str, ...]) -> _Compiled:
+        # The IN lists of constants become plain parameters; ``given`` ones come per call.
+        from sqlalchemy.sql import visitors
+
+        def optional(bind: Any) -> None:
+            if bind.key in given:
+                bind.required = False
+
+        compiled = visitors.cloned_traverse(statement, {}, {"bindparam": optional}).compile(
+            dialect=dialect, compile_kwargs={"render_postcompile": True})
+        held = compiled.construct_params()
+        processors = compiled._bind_processors
+        return cls(compiled.string,
+                   tuple((name, held.get(name), processors.get(name))
+                         for name in compiled.positiontup or ()))
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        out = []
+        for name, held, process in self.params:
+            value = values.get(name, held)
+            out.append(process(value) if process is not None and value is not None else value)
+        return out
+
+
+@dataclass(frozen=True)
+class _FastStatements:
+    insert: _Compiled  # returns (id, campaign_id), or no row
+    insert_and_flag: _Compiled  # PostgreSQL: the same, flagging the campaign in one statement
+    existing: _Compiled  # the row a replayed MessageSid landed on
+    flag: _Compiled  # SQLite: the campaign flag on its own (same thread hop)
+
+
+_FAST: dict[str, _FastStatements] = {}  # dialect name → statements
+
+
+def _fast_statements(db: Database) -> _FastStatements:
+    """The common case for the driver directly, compiled once per dialect: the threading
+    insert, which stores nothing when another feature cares about the SMS answered (that
+    case takes the session path and its reaction); on PostgreSQL the same flagging the
+    outage campaign in the same statement; the lookup of a replayed MessageSid."""
+    dialect = db.engine.dialect
+    if dialect.name not in _FAST:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        concerns = [concern(thread.c.outbox_message_id)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in _GIVEN),
+                       *(thread.c[name] for name in _THREADED))
+                .select_from(thread)
+                .where(~or_(*concerns) if concerns else true()))
+        insert = ((postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+                  .from_select([*_GIVEN, *_THREADED], rows)
+                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+                  .returning(table.c.id, table.c.campaign_id))
+        plain = _Compiled.of(insert, dialect, (*_GIVEN, "e164", "since", "today"))
+        flagged = plain
+        if dialect.name == "postgresql":
+            categories = ", ".join(f"'{c}'" for c in (Category.OUTAGE, Category.WORKS))
+            flagged = _Compiled(
+                f"WITH ins AS ({plain.sql}), flag AS (UPDATE campaign SET problem_persists_count"
+                f" = campaign.problem_persists_count + 1 WHERE campaign.id = (SELECT campaign_id"
+                f" FROM ins) AND campaign.category IN ({categories})) SELECT id, campaign_id FROM ins",
+                plain.params)
+        _FAST[dialect.name] = _FastStatements(plain, flagged,
+                                              _Compiled.of(_EXISTING, dialect, ("sid",)),
+                                              _Compiled.of(_FLAG_CAMPAIGN, dialect, ("campaign_id",)))
+    return _FAST[dialect.name]
+
+
 async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: ZoneInfo) -> Received:
     """Store and handle one incoming SMS (already verified). Idempotent on MessageSid.
 
@@ -97,8 +184,23 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
     e164 = params["From"]
     body = params.get("Body", "")
     # Understanding reads the text alone: done before a connection is taken.
-    meaning = understand(body)
+    meaning = _understood(body) if len(body) <= _CACHED_BODY_CHARS else understand(body)
     intent = meaning.intent
+    if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and not meaning.callback:
+        # No action of another module due (a reaction to the SMS answered is checked in
+        # SQL): the driver runs the precompiled insert itself.
+        handled = intent in HANDLED_INTENTS and meaning.review is None
+        stored = await _store_directly(db, {
+            "provider_sid": sid, "from_e164": e164, "to": params.get("To"), "body": body,
+            "received_at": now, "intent": intent, "sentiment": meaning.sentiment,
+            "sentiment_score": meaning.score,
+            "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
+            "handled_at": now if handled else None,
+            "decided_by": meaning.decided_by[:160], "review": meaning.review,
+            **thread_params(e164, now, now.astimezone(tz).date()),
+        }, flag=intent == Intent.PROBLEM_PERSISTS)
+        if stored is not None:
+            return Received(stored[0], stored[1], None)
     async with db.session() as session:
         reply: str | None = None
         if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
@@ -153,6 +255,56 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                         .values(status=InboundStatus.HANDLED, handled_at=now))
         await session.commit()
         return Received(message_id, False, reply)
+
+
+async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -> tuple[int, bool] | None:
+    """Store a reply that needs no action on a driver connection, with SQL compiled once
+    (``_fast_statements``): ``(row id, duplicate)``, or None when another feature cares
+    about the SMS it answers (nothing was stored: the session path does it with the
+    reaction). ``flag``: the reply says the outage goes on (its campaign is flagged in the
+    same transaction)."""
+    statements = _fast_statements(db)
+    args = statements.insert.args(values)
+    sid = values["provider_sid"]
+    if db.write_lock is not None:
+        # SQLite: the whole write in ONE hop to aiosqlite's thread, under the write lock.
+        async with db.write_lock.hold(), db.driver_connection() as conn:
+            result: tuple[int, bool] | None = await conn._execute(
+                _store_in_sqlite_thread, conn._conn, statements, args, sid, flag)
+            return result
+    async with db.driver_connection() as conn:
+        # PostgreSQL: one statement outside a transaction (it commits alone).
+        row = await conn.fetchrow((statements.insert_and_flag if flag else statements.insert).sql, *args)
+        if row is not None:
+            return row[0], False
+        existing = await conn.fetchval(statements.existing.sql, *statements.existing.args({"sid": sid}))
+        return (existing, True) if existing is not None else None
+
+
+def _store_in_sqlite_thread(conn: Any, statements: _FastStatements, args: list[Any], sid: str,
+                            flag: bool) -> tuple[int, bool] | None:
+    try:
+        cursor = conn.execute(statements.insert.sql, args)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            conn.rollback()  # nothing was written
+            cursor = conn.execute(statements.existing.sql, statements.existing.args({"sid": sid}))
+            try:
+                found = cursor.fetchone()
+            finally:
+                cursor.close()
+            return (found[0], True) if found is not None else None
+        if flag and row[1] is not None:
+            conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": row[1]})).close()
+        conn.commit()
+        return row[0], False
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
 
 
 def opt_note(body: str) -> str:

@@ -80,8 +80,11 @@ async def twilio_sms(request: web.Request) -> web.Response:
     if request.content_type != "application/x-www-form-urlencoded":
         raise ApiError("Un webhook Twilio est un formulaire (application/x-www-form-urlencoded).",
                        code="unsupported_media_type", status=415)
-    # A chunked body has no Content-Length: the clone caps what post() will read.
-    params = await verified_form(request.clone(client_max_size=MAX_WEBHOOK_BYTES))
+    # A chunked body has no Content-Length: the clone caps what post() will read (the
+    # access middleware already caps public routes at this size: no second clone then).
+    if request.client_max_size > MAX_WEBHOOK_BYTES:
+        request = request.clone(client_max_size=MAX_WEBHOOK_BYTES)
+    params = await verified_form(request)
     sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
     # PostgreSQL refuses NUL characters in text; nothing legitimate sends them.
     if (not _SID.match(sid) or not _E164.match(sender) or len(body) > MAX_CHARACTERS
