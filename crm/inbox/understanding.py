@@ -24,6 +24,7 @@ from crm.inbox.replies.objections import Objection, objection_of
 from crm.inbox.replies.rules import (
     CALLBACK,
     NO_CALLBACK,
+    LEAK_STOPPED,
     NOT_SOLVED,
     PERSISTS_INSISTS,
     PERSISTS_STATE,
@@ -151,6 +152,8 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
             # "mon badge ne marche plus", "la sonnette ne marche pas": a new fault in the home,
             # not the outage the message was about (the labelled replies read it as "other").
             hit = None
+        elif hit is not None and hit[0] == "persists.not_working" and LEAK_STOPPED.search(norm):
+            hit = None  # "le plafond ne coule plus": the leak stopped
     if hit is not None:
         return Intent.PROBLEM_PERSISTS, _decided(*hit), objection
     hit = first_hit(CALLBACK, norm) if any(s in norm for s in _CALL_STEMS) else None
@@ -159,7 +162,8 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
     if question is not None:
         return Intent.QUESTION, _decided(*question), objection
     hit = first_hit(SOLVED, norm)
-    if hit is not None and not NOT_SOLVED.search(norm):
+    if hit is not None and not NOT_SOLVED.search(norm) or LEAK_STOPPED.search(norm):
+        hit = hit or ("solved.leak_stopped", LEAK_STOPPED.search(norm).group(0))  # type: ignore[union-attr]
         return Intent.PROBLEM_SOLVED, _decided(*hit), objection
     hit = first_hit(THANKS, norm)
     if hit is not None:

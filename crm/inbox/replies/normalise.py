@@ -24,7 +24,7 @@ from crm.text import strip_accents
 _EMOJI_WORDS = {
     **{c: " emopos " for c in "😊🙂😀😃😄😁❤💚💙🥰😍🤗✅☺👏🌞💐😉💪🎉♥"},
     **{c: " emoneg " for c in "😡😠🤬😤👎😞😢😭😩😫😒🙄💩❌😖😣☹🥶😔😟😕🤯😱"},
-    "🙏": " merci ", "👍": " ok ", "👌": " ok ",
+    "🙏": " merci ", "👍": " ok ", "👌": " ok ", "📞": " appel ", "☎": " appel ",
 }
 _EMOTICONS = re.compile(r"(?<!\w)(?::-?\)|:-?d\b|;-?\)|<3)|(?<!\w)(:-?\(|:'\()")
 _EMOJI_RX = re.compile("|".join(map(re.escape, sorted(_EMOJI_WORDS, key=len, reverse=True))))
@@ -88,6 +88,8 @@ SMS_WORDS = {
     "chauf": "chauffage", "chaufage": "chauffage",
     "chaufe": "chauffe", "elec": "electricite",
     "pane": "panne", "panes": "pannes", "dpuis": "depuis", "ui": "oui", "repar": "repare",
+    "mwa": "moi", "moa": "moi", "twa": "toi", "toa": "toi",
+    "apl": "appelez", "aple": "appelle", "aplez": "appelez", "apler": "appeler", "appeller": "appeler",
     "technicient": "technicien", "tech": "technicien", "plombie": "plombier",
 }
 
@@ -110,7 +112,8 @@ _VOWEL_STEMS = ("envo", "aim", "appel", "appell", "attend", "inscri", "abonn", "
                 "interess", "excus", "arriv", "ascens", "enerv", "embet", "harcel", "occup",
                 "ennuy", "arret", "etai", "eta", "avai", "avez", "enleve", "effac", "oubli",
                 "habit", "import", "entend", "expliqu", "indiqu", "inquiet", "achet", "appart",
-                "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app")
+                "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app", "effondr", "importe", "entrepri", "escalier",
+                "etat", "ordinateur")
 # Words that happen to look like an elision and are not ("mais", "lait", "dans"...).
 _NOT_ELIDED = frozenset({
     "mais", "mai", "lait", "laisse", "laissez", "lent", "lente", "dans", "deja", "des", "les",
@@ -180,6 +183,10 @@ def normalise(text: str) -> str:
             words.append(token)  # "bâtiment C", "entrée G": a name, not "c'est" / "j'ai"
             continue
         expanded = SMS_WORDS.get(token)
+        if expanded is None and "'" in token:
+            head, _, rest = token.partition("'")  # "m'apl" -> "m' appelez"
+            rest_expanded = SMS_WORDS.get(rest)
+            expanded = f"{head}' {rest_expanded}" if rest_expanded else token
         if expanded is None:
             expanded = _unglue(token)
         if expanded:

@@ -62,7 +62,7 @@ _NEGATED = _rx(
 # Clear refusals of all messages, each named for the inbox.
 _CLEAR_OUT = [
     ("opt_out.no_more_messages", _rx(
-        rf"^(?:(?:bonjour|bonsoir|madame|monsieur|merci) )*(?:plus|pas|stop|assez|fini|finis) (?:de |d' |des |les |aux |vos )(?:vos |ces |tes )?{_MSG}\b",
+        rf"^(?:(?:bonjour|bonsoir|madame|monsieur|merci|s' il vous plait|s' il te plait|svp|stp),? )*(?:plus|pas|stop|assez|fini|finis) (?:de |d' |des |les |aux |vos )(?:vos |ces |tes )?{_MSG}\b",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:s' il vous plait|s' il te plait|merci|svp|!|\.|$)",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:pour moi|sur ce numero|a ce numero|ici)\b",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG}$",
@@ -77,7 +77,7 @@ _CLEAR_OUT = [
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
-        rf"\b{_STOP_VERB} (?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes |tout |tous les |toute )?(?:{_MSG}|envois?)\b",
+        rf"\b{_STOP_VERB} (?:s' il vous plait |s' il te plait |donc |maintenant |tout de suite )?(?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes |tout |tous les |toute )?(?:{_MSG}|envois?)\b",
         r"\b(?:interdis|interdit|interdisons) (?:de |d' )(?:utiliser|contacter|ecrire|envoyer|m' ecrire|me contacter|m' envoyer)\b",
         rf"\b(?:plus|pas) (?:la peine|besoin|utile) de (?:{_ME})?(?:prevenir|informer|avertir|tenir informee?) par (?:sms|textos?|messages?)\b",
         r"\b(?:mon|ce|notre) numero\b.{0,20}\bne (?:doit|devra|doivent) plus (?:etre )?(?:utilise|contacte|sollicite)\b",
@@ -101,10 +101,13 @@ _CLEAR_OUT = [
         r"\bje ne (?:veux|souhaite|desire) (?:plus|pas|plus jamais|jamais) (?:recevoir|etre contacte|etre contactee)\b",
         r"\bne plus (?:recevoir|etre contacte|etre contactee)\b",
         rf"\b(?:refuse|refusons|m' oppose|nous opposons|opposition) (?:a |aux |de |d' )?(?:recevoir |l' envoi (?:de |des )?)?(?:vos |les |ces |des |de |d' )?{_MSG}\b",
+        r"\b(?:veux|veut|voulons|souhaite|desire|voudrais) (?:plus|pas|ne plus|ne pas|plus jamais|jamais) (?:etre )?(?:harcele|harcelee|harceler|spamme|spammee|relance|relancee|embete|embetee|importune|importunee)\b",
+        rf"\b{_MSG} (?:non|pas) (?:desiree?s?|sollicitee?s?|voulue?s?|souhaitee?s?|demandee?s?|consentie?s?)\b",
         rf"\b{_MSG}\b.{{0,12}}\b(?:j' en veux plus|je n' en veux plus|n' en veux plus|j' en veux pas|je n' en veux pas)\b",
     )),
     ("opt_out.leave_list", _rx(
         r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|otez|oter|radiez|radier|sortez|sortir)[ -]?(?:moi|nous|mon numero|mon nom|mes coordonnees|mon contact|ce numero|notre numero|mes donnees|mes informations|mon 06|mon 07)\b",
+        r"\b(?:retirez|retirer|supprimez|supprimer|enlevez|enlever|effacez|effacer|rayez|rayer|sortez|sortir)[ -]?(?:le|la|les|l' )? (?:de|des|du) (?:vos|la|votre|les|ta) (?:envois|liste|listes|fichier|fichiers|base|contacts|destinataires)\b",
         r"\b(?:me|m' |nous) (?:retirer|supprimer|enlever|effacer|rayer|radier|sortir) (?:de|des|du)\b",
         r"\b(?:retire|supprime|enleve|efface|raye)[ -]?(?:moi|mon numero|mon nom|ce numero)\b(?! (?:de la|du) (?:liste d' attente|dossier))",
         r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
@@ -162,7 +165,7 @@ _CLEAR_IN = [
         rf"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous) (?:{_ME})?(?:renvoyer|re-envoyer|reecrire) (?:vos |les |des )?{_MSG}\b",
         r"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous|peux) (?:me |m' |nous )(?:recontacter|contacter|ecrire|prevenir|informer|joindre) (?:de nouveau |a nouveau )?par (?:sms|texto|textos)\b",
         r"\betre (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant)\b.{0,30}\bpar (?:sms|texto|textos|message|messages)\b",
-        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
+        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|aimerai|voudrai|souhaiterai|desire) (?:bien )?(?:re)?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
         r"\b(?:accepte|acceptons|d' accord pour|ok pour) (?:de |a )?recevoir\b",
         rf"\b(?:accepte|acceptons) (?:les |vos |des )?{_MSG}\b|\bre ?abonn|\bre ?inscri",
         rf"\b(?:me |m' |nous )(?:r?ajouter|inscrire|reinscrire|remettre) (?:a|sur|dans|aux) (?:la |vos |les )?(?:liste|listes|envois|{_MSG})\b",
@@ -177,6 +180,7 @@ _CLEAR_IN = [
         r"\b(?:ne )?(?:veux|souhaite) (?:plus|pas) (?:etre )?(?:desinscrit|desinscrite|desabonne|desabonnee)\b",
         rf"\b(?:oui|ok|d' accord) (?:je veux|je souhaite|pour) (?:bien )?(?:recevoir )?(?:les |vos |des )?{_MSG}\b",
         rf"\brenvoyez[ -]?(?:moi|nous) (?:les |vos |des )?{_MSG}\b",
+        rf"\b(?:pouvez|vous pouvez|pourriez) (?:me |m' |nous )(?:envoyer|ecrire|texter) (?:les |vos |des )?(?:{_MSG} )?(?:ici|sur ce numero|a ce numero|a ce nouveau numero|sur ce nouveau numero|dorenavant|desormais)\b",
     )),
 ]
 
@@ -188,6 +192,7 @@ madame monsieur ! . , ; : emoneg emopos sms message messages texto textos envoi 
 vos ces a aux de du sur ce numero numeros mon ici suffit assez ca svp et deja dit encore
 une fois je veux plus rien la stp pub publicite spam fini thanks thank you mes l' ai vous
 dis dit fois deux trois deja pas interesse interessee ca suffit definitif tous toutes
+mais votre comprehension cordialement
 """.split())
 _OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire", "arretez",
                         "cessez", "stoppez", "stopp",
@@ -198,14 +203,20 @@ _OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez", "cesse
 _IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription", "restart"})
 # Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
 # no objection ("j'en ai marre, toujours pas d'eau").
-_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcelement|harcelez|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
+_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
 _REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
 _WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
 _TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
 _STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
 # "STOP mauvais numéro", "STOP je ne suis plus locataire": the messages are not for this person.
-_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?)\b")
+_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?|(?:ecrivez|contactez|appelez|envoyez|ecrire|contacter)[ -]?(?:lui|leur|plutot a|a mon|a ma)|s' occupe de tout)\b")
+# Reminders about one debt are one topic: "stop aux relances, j'ai un échéancier".
+_ONE_TOPIC_MSG = re.compile(r"\brelances?\b")
+_CONDITION = re.compile(r"\bsi (?:je|j'|on|nous|ma|mon)\b")
+# "STOP" as a sentence of its own at the end, after other words.
+_FINAL_STOP = re.compile(r"[!.?] ?(?:stop|stopall)(?: ?[!.])*$")
+_RECEIVE = re.compile(r"\b(?:recoi[st]?|recoivent|recevoir|recu|recue)\b")
 _WORD = re.compile(r"[a-z0-9]+'?|[!.,;:?]")
 
 
@@ -258,7 +269,11 @@ def read_objection(norm: str) -> Objection | None:
         if hit:
             name, span = hit
             # "arrêtez de m'envoyer des messages pour le loyer": one topic only, a person decides.
-            clear = not _TOPIC.search(norm[norm.find(span):])
+            clear = not _TOPIC.search(norm[norm.find(span):]) and not _ONE_TOPIC_MSG.search(span) and not (
+                # "plus de sms de relance si je paye par prélèvement ?": a question about a case.
+                "?" in norm and _CONDITION.search(norm))
+            if not clear and _FINAL_STOP.search(norm):
+                clear = True  # "... à 7h du matin !!! STOP": the keyword said on its own
             return Objection(OPT_OUT, clear, name if clear else name + ".topic", span)
     hit = _first(_POSSIBLE_OUT, norm)
     stop_said = bool(_STOP_WORD.search(norm))
@@ -267,6 +282,9 @@ def read_objection(norm: str) -> Objection | None:
         # "STOP je ne suis pas intéressé", "j'en ai marre de vos SMS, arrêtez", "STOP mauvais
         # numéro": the keyword and a refusal (or "not me") together are clear.
         return Objection(OPT_OUT, True, "opt_out.keyword_with_refusal", norm[:60])
+    if stop_said and _FINAL_STOP.search(norm) and _WHOLE_MSG.search(norm) and not _TOPIC.search(norm):
+        # "comment on fait pour plus recevoir vos sms ?? stop": the messages, then the keyword.
+        return Objection(OPT_OUT, True, "opt_out.keyword_after_messages", norm[-60:])
     if hit and _WHOLE_MSG.search(norm) and not _TOPIC.search(norm):
         # "laissez-moi tranquille avec vos SMS", "j'en ai marre de vos messages": the messages
         # themselves are refused.
@@ -280,6 +298,9 @@ def read_objection(norm: str) -> Objection | None:
     hit = _first(_CLEAR_IN, norm)
     if hit:
         return Objection(OPT_IN, True, *hit)
+    if tokens[0] in _IN_WORDS and len(tokens) > 1 and tokens[1] in ".!," and _RECEIVE.search(norm):
+        # "START. Mon voisin reçoit les infos et pas moi": the keyword, then why.
+        return Objection(OPT_IN, True, "opt_in.keyword_then_reason", norm[:60])
     if tokens[0] in _IN_WORDS:
         return Objection(OPT_IN, False, "opt_in.possible.start_with_words", norm[:60])
     return None
