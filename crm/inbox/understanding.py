@@ -23,8 +23,8 @@ from crm.inbox.replies.normalise import normalise
 from crm.inbox.replies.objections import Objection, objection_of
 from crm.inbox.replies.rules import (
     CALLBACK,
-    NO_CALLBACK,
     LEAK_STOPPED,
+    NO_CALLBACK,
     NOT_SOLVED,
     PERSISTS_INSISTS,
     PERSISTS_STATE,
@@ -162,8 +162,11 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
     if question is not None:
         return Intent.QUESTION, _decided(*question), objection
     hit = first_hit(SOLVED, norm)
-    if hit is not None and not NOT_SOLVED.search(norm) or LEAK_STOPPED.search(norm):
-        hit = hit or ("solved.leak_stopped", LEAK_STOPPED.search(norm).group(0))  # type: ignore[union-attr]
+    if hit is not None and NOT_SOLVED.search(norm):
+        hit = None
+    if hit is None and (leak := LEAK_STOPPED.search(norm)):
+        hit = "solved.leak_stopped", leak.group(0)  # "le plafond ne coule plus"
+    if hit is not None:
         return Intent.PROBLEM_SOLVED, _decided(*hit), objection
     hit = first_hit(THANKS, norm)
     if hit is not None:
@@ -201,7 +204,10 @@ _PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout s
             ("n' en peux plus", "enpeuxplus"), ("j' en peux plus", "enpeuxplus"),
             ("peux pas payer", "peuxpaspayer"), ("pas de reponse", "pasdereponse"),
             ("aucune reponse", "pasdereponse"), ("deja dit", "jaidejadit"), ("deja fait stop", "jaidejadit"),
-            ("jamais demande", "jaidejadit"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
+            ("jamais demande", "jaidejadit"), ("n' importe quoi", "nimportequoi"),
+            ("mais bon", "maisbon"), ("arreter de payer", "greve"), ("plus payer", "greve"),
+            ("personne decroche", "personnerepond"), ("personne ne decroche", "personnerepond"),
+            ("deja signale", "jaidejadit"), ("bons a rien", "incompetents"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
 
 _NEGATORS = {"pas", "plus", "jamais", "aucun", "aucune", "rien", "sans", "ni", "personne"}
 # A bad word is negated only by these, close before it: "plus de fuite", "sans souci"
@@ -295,6 +301,11 @@ _POLARITY = {
     "bouchee": -0.4, "relance": -0.2, "relancer": -0.2, "harcelement": -0.7, "harceler": -0.6,
     "spam": -0.4, "deranger": -0.3, "derange": -0.3, "deranges": -0.3, "derangee": -0.3, "infernal": -0.8, "horrible": -0.8, "terrible": -0.6, "dingue": -0.5, "ridicule": -0.7, "aberrant": -0.8, "indigne": -0.8,
     "lamentables": -0.9, "incompetents": -0.9, "incompetent": -0.8, "foutez": -0.7,
+    # anger at the landlord, threats (a death notice stays neutral: replies_dev*.csv)
+    "voleurs": -0.8, "voleur": -0.8, "escrocs": -0.8, "escroc": -0.8, "arnaque": -0.8,
+    "arnaqueurs": -0.8, "incapables": -0.8, "nimportequoi": -0.7, "maisbon": -0.3, "greve": -0.5,
+    "police": -0.4, "gendarmerie": -0.4, "contentieux": -0.4, "relances": -0.2, "hausse": -0.4,
+    "hausses": -0.4, "chomage": -0.4, "expulse": -0.7, "expulsee": -0.7,
     "choque": -0.6, "choquee": -0.6, "revoltant": -0.9, "epuise": -0.5, "epuisee": -0.5,
 }
 
@@ -341,6 +352,8 @@ def _lexicon_score(norm: str) -> tuple[float, int]:
         if tok.startswith("merci"):
             # "merci de me rappeler" is politeness, and "plus de sms merci" is not negated thanks.
             value = 0.1 if after == "de" else value
+        elif value < 0 and tok in _NEGATED_AFTER and after in ("pas", "plus", "jamais"):
+            value = 0.0
         elif tok in _PHRASE_TOKENS:
             pass  # a set phrase carries its own negation ("personne ne répond")
         elif (value > 0 and (any(t in _NEGATORS for t in window) or after in ("pas", "plus", "jamais"))) or (
@@ -362,15 +375,21 @@ _INTENT_BIAS = {
 _STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b")
 
 
-_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bcette fois\b|\brespecte[rz]? (?:ma|mon|notre) (?:demande|choix|refus)\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
 # A refusal given as an order, without a word of politeness, reads as irritated.
 # ("je ne veux plus de sms" is a plain refusal: the labelled replies read it as neutral.)
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien)\b|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
+_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
 _COMPLAINT = re.compile(r"\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
+
+
+# A low rating given alone ("2/5", "1 étoile", "1"): an unhappy answer to a satisfaction survey.
+_LOW_RATING = re.compile(r"^(?:note )?(?:[0-2](?: ?/ ?| sur | )5|[0-4](?: ?/ ?| sur | )10|[01]|[12] etoiles?)(?: ?[!.])*$")
+# Bad words a spoken negation after them cancels: "j'espère que ça (ne) dérange pas".
+_NEGATED_AFTER = frozenset({"derange", "gene", "inquiete", "embete", "deranges", "genes"})
 
 
 def _word_values(norm: str) -> list[float]:
@@ -408,6 +427,8 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         # "mon voisin a encore garé sa voiture devant mon garage": a complaint.
         rules = max(-1.0, min(rules, 0.0) - 0.25)
         hits += 1
+    if intent == Intent.OTHER and _LOW_RATING.match(norm):
+        rules, hits = -0.5, hits + 1
     if hits == 0:
         # Nothing the rules know: the PatternAnalyzer's hint decides, damped. It is only
         # computed here, where it is used (it costs more than all the rules together).

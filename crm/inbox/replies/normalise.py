@@ -113,7 +113,7 @@ _VOWEL_STEMS = ("envo", "aim", "appel", "appell", "attend", "inscri", "abonn", "
                 "ennuy", "arret", "etai", "eta", "avai", "avez", "enleve", "effac", "oubli",
                 "habit", "import", "entend", "expliqu", "indiqu", "inquiet", "achet", "appart",
                 "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app", "effondr", "importe", "entrepri", "escalier",
-                "etat", "ordinateur")
+                "etat", "ordinateur", "esper")
 # Words that happen to look like an elision and are not ("mais", "lait", "dans"...).
 _NOT_ELIDED = frozenset({
     "mais", "mai", "lait", "laisse", "laissez", "lent", "lente", "dans", "deja", "des", "les",

@@ -14,9 +14,12 @@ CLEAR (acts at once, like the keyword; history source ``sms_sentence`` with the 
     "désinscrivez-moi", "supprimez mon numéro", "unsubscribe me", "remove my number".
 POSSIBLE (nothing changes; the inbox shows "objection possible" with "désinscrire" / "non"):
   - a refusal limited to one topic or of unclear scope: "arrêtez de me relancer pour le loyer",
-    "arrêtez de m'envoyer des messages pour les travaux", "laissez-moi tranquille",
+    "arrêtez de m'envoyer des messages pour les travaux", "stop aux relances" (reminders of
+    one debt), "laissez-moi tranquille",
     "ça ne m'intéresse pas", "trop de sms";
-  - "stop" followed by something other than politeness: "stop les travaux svp", "STOP 2".
+  - "stop" followed by something other than politeness: "stop les travaux svp", "STOP 2"
+    (but a "STOP" said on its own after a refusal or after naming the messages is clear:
+    "arrêtez de m'envoyer des SMS à 7h !!! STOP").
 NOT an objection: "arrêtez de m'appeler le soir" is about calls at one hour (a person reads it
 as any other reply); "pourquoi je ne reçois plus vos sms ?" is a question; "je ne veux pas me
 désinscrire" negates it.

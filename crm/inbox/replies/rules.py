@@ -89,7 +89,7 @@ PERSISTS_INSISTS: Rules = [
         r"\bdepuis " + _WHEN + r"\b.{0,50}\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b",
         r"\b(?:sans|pas|(?<!habite )plus|panne|rien|coupe|coupee|bloque|bloquee|froid|hs|fuite|attends|attend|attendons|hors service|casse|cassee|en rade)\b.{0,50}\bdepuis " + _WHEN + r"\b",
         r"\b(?:ca fait|voila|cela fait) " + _WHEN + r" (?:jours|semaines|mois|heures)?\b.{0,40}\b(?:que|sans|pas|panne|attends|attend)\b",
-        r"(?<!les )\b(?:jours|semaines|mois) (?:sans|que|d' attente)\b.{0,30}\b(?:eau|chauffage|ascenseur|electricite|lumiere|courant|attends|panne|rien)\b",
+        r"\b(?:jours|semaines|mois)(?<!les jours)(?<!les semaines)(?<!les mois) (?:sans|que|d' attente)\b.{0,30}\b(?:eau|chauffage|ascenseur|electricite|lumiere|courant|attends|panne|rien)\b",
         r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs)(?:e|eme)? (?:fois|relance|relances|appels)\b.{0,40}\b(?:appel|appele|signale|rien|toujours|panne|relance)\b",
         r"\b(?:j' |nous )?(?:ai|avons) (?:deja )?(?:signale|appele|relance|ecrit)\b.{0,50}\b(?:rien|toujours|jamais|personne|aucun)\b",
     )),
