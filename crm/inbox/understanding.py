@@ -207,7 +207,12 @@ _PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout s
             ("jamais demande", "jaidejadit"), ("n' importe quoi", "nimportequoi"),
             ("mais bon", "maisbon"), ("arreter de payer", "greve"), ("plus payer", "greve"),
             ("personne decroche", "personnerepond"), ("personne ne decroche", "personnerepond"),
-            ("deja signale", "jaidejadit"), ("bons a rien", "incompetents"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
+            ("deja signale", "jaidejadit"),
+            ("a bout", "epuisement"), ("au bout du rouleau", "epuisement"), ("comme des chiens", "commedeschiens"),
+            ("comme des animaux", "commedeschiens"), ("comme des moins que rien", "commedeschiens"),
+            ("commence a bien faire", "raslebol"), ("pas serieux", "passerieux"),
+            ("plus confiance", "plusconfiance"), ("pas confiance", "plusconfiance"),
+            ("aucune confiance", "plusconfiance"), ("bons a rien", "incompetents"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
 
 _NEGATORS = {"pas", "plus", "jamais", "aucun", "aucune", "rien", "sans", "ni", "personne"}
 # A bad word is negated only by these, close before it: "plus de fuite", "sans souci"
@@ -306,6 +311,9 @@ _POLARITY = {
     "arnaqueurs": -0.8, "incapables": -0.8, "nimportequoi": -0.7, "maisbon": -0.3, "greve": -0.5,
     "police": -0.4, "gendarmerie": -0.4, "contentieux": -0.4, "relances": -0.2, "hausse": -0.4,
     "hausses": -0.4, "chomage": -0.4, "expulse": -0.7, "expulsee": -0.7,
+    "epuisement": -0.7, "commedeschiens": -0.7, "passerieux": -0.6, "plusconfiance": -0.6,
+    "foutage": -0.8, "raccroche": -0.5, "coince": -0.5, "coincee": -0.5, "coinces": -0.5,
+    "handicape": -0.3, "handicapee": -0.3, "tribunal": -0.5, "prefecture": -0.3,
     "choque": -0.6, "choquee": -0.6, "revoltant": -0.9, "epuise": -0.5, "epuisee": -0.5,
 }
 
@@ -382,7 +390,7 @@ _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|la
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
 _REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
-_COMPLAINT = re.compile(r"\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
+_COMPLAINT = re.compile(r"\b(?:vais|allons|va|vont) (?:appeler|contacter|ecrire a|saisir|prevenir|alerter|aller voir|aller a) (?:la mairie|le maire|la prefecture|un avocat|mon avocat|la presse|les journaux|le tribunal|l' adil|la police|une association|les medias|le defenseur)\b|\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
 
 

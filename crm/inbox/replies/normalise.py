@@ -130,6 +130,7 @@ _NOT_ELIDED = frozenset({
     "service", "services", "saine", "seine", "date", "dates", "tapis", "temps",
     "mari", "marie", "matin", "mairie", "marche", "maison", "salut", "sale",
     "tele", "tenant", "loi", "loin", "soir", "soit", "tot", "toit", "mois",
+    "savez", "savais", "savait", "savaient", "detail", "details", "detaille", "detaillee",
 })
 
 _TOKEN = re.compile(r"[a-z0-9']+|[?!.,;:]")
