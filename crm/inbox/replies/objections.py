@@ -183,6 +183,7 @@ _CLEAR_IN = [
         r"\b(?:ne )?(?:veux|souhaite) (?:plus|pas) (?:etre )?(?:desinscrit|desinscrite|desabonne|desabonnee)\b",
         rf"\b(?:oui|ok|d' accord) (?:je veux|je souhaite|pour) (?:bien )?(?:recevoir )?(?:les |vos |des )?{_MSG}\b",
         rf"\brenvoyez[ -]?(?:moi|nous) (?:les |vos |des )?{_MSG}\b",
+        rf"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|aimerai|desire) (?:bien )?(?:recevoir |avoir )?(?:les |vos |des )?{_MSG} (?:a nouveau|de nouveau)\b",
         rf"\b(?:pouvez|vous pouvez|pourriez) (?:me |m' |nous )(?:envoyer|ecrire|texter) (?:les |vos |des )?(?:{_MSG} )?(?:ici|sur ce numero|a ce numero|a ce nouveau numero|sur ce nouveau numero|dorenavant|desormais)\b",
     )),
 ]

@@ -37,7 +37,7 @@ _BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|g
 PERSISTS_INSISTS: Rules = [
     ("persists.toujours_pas", _rx(
         r"\btoujours (?:pas|rien|aucun|aucune|pareil|le meme|la meme|en panne|bloque|bloquee|coupe|coupee|froid|froide|froids|sans|hors service|en rade|hs|arrete|arretee|de fuite|une fuite|la fuite|des coupures|pas de|en attente|dans le noir|glace|glaces|a l' arret|nul|pire|bouche|bouchee|bouches|bouchees|casse|cassee|casses|cassees|ferme|fermee|ouvert|ouverte|inonde|inondee|humide|moisi|sale|en travaux|autant de \w+)\b",
-        r"\b(?:est|sont|reste|restent|c' est|il y a|y a|j' ai|on a|nous avons|ils sont|elles sont) (?:toujours|encore) (?:la|presente?s?|installee?s?|partout|visibles?|ici|dans (?:le|la|les|l' |mon|ma|mes|notre|nos))\b",
+        r"\b(?:" + _NUISANCE[3:-1] + r"|probleme|souci|trou|degats?|" + _THING[3:-1] + r")s?\b.{0,30}\b(?:est|sont|reste|restent|ils sont|elles sont) (?:toujours|encore) (?:la|presente?s?|installee?s?|partout|visibles?|ici|dans (?:le|la|les|l' |mon|ma|mes|notre|nos))\b",
         r"\b(?:il y a|y a|j' ai|on a|nous avons|nous avons|voit|vois) (?:toujours|encore) (?:des |de la |de l' |du |une |un |autant de |plein de )?" + _NUISANCE + r"\b",
         r"\btoujours (?:de l' |du |des |de la )" + _NUISANCE + r"\b|\b(?:fait|font) (?:toujours|encore) (?:des |du |autant de |de l' |de la )?" + _NUISANCE + r"\b",
         r"\btoujours (?:le |la |les |l' |un |une |des )?(?:probleme|panne|coupure|fuite|souci|meme souci|infiltration|humidite|odeur|bruit)s?\b",
