@@ -24,7 +24,23 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
-Rules = list[tuple[str, re.Pattern[str]]]
+class Gated:
+    """A rule pattern run only when the reply holds one of its stems: a substring test costs
+    far less than a search by a pattern that opens on a long list of words."""
+
+    __slots__ = ("stems", "rx", "pattern")
+
+    def __init__(self, stems: tuple[str, ...], rx: re.Pattern[str]) -> None:
+        self.stems, self.rx, self.pattern = stems, rx, rx.pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for stem in self.stems:
+            if stem in text:
+                return self.rx.search(text)
+        return None
+
+
+Rules = list[tuple[str, "re.Pattern[str] | Gated"]]
 
 _WORKS = r"(?:marche|marchent|fonctionne|fonctionnent|remarche|remarchent|refonctionne|refonctionnent|va|vont|chauffe|chauffent|coule|coulent|s' allume|demarre|tourne)"
 _FIXED = r"(?:repare|reparee|repares|reparees|regle|reglee|regles|resolu|resolue|remis|remise|retabli|retablie|revenu|revenue|revenus|fait|faite|fini|finie|termine|terminee|change|changee|debouche|remplace|remplacee|venu|venus|venue|passe|passes|intervenu)"
@@ -37,9 +53,6 @@ _BROKEN = r"(?:en panne|hs|hors service|en rade|coupee?s?|bloquee?s?|froide?s?|g
 PERSISTS_INSISTS: Rules = [
     ("persists.toujours_pas", _rx(
         r"\btoujours (?:pas|rien|aucun|aucune|pareil|le meme|la meme|en panne|bloque|bloquee|coupe|coupee|froid|froide|froids|sans|hors service|en rade|hs|arrete|arretee|de fuite|une fuite|la fuite|des coupures|pas de|en attente|dans le noir|glace|glaces|a l' arret|nul|pire|bouche|bouchee|bouches|bouchees|casse|cassee|casses|cassees|ferme|fermee|ouvert|ouverte|inonde|inondee|humide|moisi|sale|en travaux|autant de \w+)\b",
-        r"\b(?:" + _NUISANCE[3:-1] + r"|probleme|souci|trou|degats?|" + _THING[3:-1] + r")s?\b.{0,30}\b(?:est|sont|reste|restent|ils sont|elles sont) (?:toujours|encore) (?:la|presente?s?|installee?s?|partout|visibles?|ici|dans (?:le|la|les|l' |mon|ma|mes|notre|nos))\b",
-        r"\b(?:il y a|y a|j' ai|on a|nous avons|nous avons|voit|vois) (?:toujours|encore) (?:des |de la |de l' |du |une |un |autant de |plein de )?" + _NUISANCE + r"\b",
-        r"\btoujours (?:de l' |du |des |de la )" + _NUISANCE + r"\b|\b(?:fait|font) (?:toujours|encore) (?:des |du |autant de |de l' |de la )?" + _NUISANCE + r"\b",
         r"\btoujours (?:le |la |les |l' |un |une |des )?(?:probleme|panne|coupure|fuite|souci|meme souci|infiltration|humidite|odeur|bruit)s?\b",
         r"\b(?:est|sont|c' est|reste|restent|ca|il|elle) toujours\b.{0,25}\b(?:panne|bloque|coupe|hs|arrete|froid|froids|froide|fuite|noir|sale|casse|cassee|ferme|fermee|bouche|bouchee)",
         r"\btoujours (?:la |une )?(?:cata|catastrophe|galere|meme chose|le meme probleme)\b|\btoujours personne\b",
@@ -52,7 +65,6 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:\d+|deuxieme|troisieme|quatrieme|cinquieme|\d+e|\d+eme) (?:jour|jours|semaine|semaines|nuit|nuits|fois)\b.{0,20}\b(?:sans|que|d' attente|de suite|panne|coupure)\b",
     )),
     ("persists.encore", _rx(
-        r"\bencore (?:des |de la |de l' |du |une )" + _NUISANCE + r"\b(?! (?:merci|svp))",
         r"\bencore (?:panne|en panne|bloque|bloquee|coupe|coupee|hs|rien|une panne|une coupure|une fuite|sans|froid|arrete|en rade|tombe|tombee|casse|cassee|a l' arret|pas (?:d' |de |repare|regle|marche|fonctionne|revenu|venu|passe|d' eau|de chauffage))\b",
         r"\b(?:de nouveau|a nouveau|re) ?(?:en panne|coupe|coupee|bloque|bloquee|hs|en rade|casse|a l' arret)\b",
         r"\bre ?tombee? en panne\b|\bretombe\b|\bre ?coupee?\b|\bre ?bloquee?\b|\bre ?panne\b",
@@ -81,6 +93,19 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:revenue?|retablie?|remarche|refonctionne|repare|reparee)\b.{0,30}\bmais (?:toujours )?pas (?:l' |le |la |les |d' |de |du )?" + _THING + r"\b",
         r"\b(?:a peine|seulement|que) (?:une|1|deux|2|quelques) (?:heure|heures|minutes|jour|jours)\b.{0,30}\b(?:panne|coupe|recoupe|lache|tombe)\b",
     )),
+    # What lingers (pests, damp, smells, noise) or comes back: run only when one of the stems
+    # is there (a substring test costs far less than these patterns).
+    ("persists.lingering", Gated(("toujours", "encore", "revien", "retour", "malgre"), _rx(
+        r"\b(?:" + _NUISANCE[3:-1] + r"|probleme|souci|trou|degats?|" + _THING[3:-1] + r")s?\b.{0,30}\b(?:est|sont|reste|restent|ils sont|elles sont) (?:toujours|encore) (?:la|presente?s?|installee?s?|partout|visibles?|ici|dans (?:le|la|les|l' |mon|ma|mes|notre|nos))\b",
+        r"\b(?:il y a|y a|j' ai|on a|nous avons|nous avons|voit|vois) (?:toujours|encore) (?:des |de la |de l' |du |une |un |autant de |plein de )?" + _NUISANCE + r"\b",
+        r"\btoujours (?:de l' |du |des |de la )" + _NUISANCE + r"\b|\b(?:fait|font) (?:toujours|encore) (?:des |du |autant de |de l' |de la )?" + _NUISANCE + r"\b",
+        r"\bencore (?:des |de la |de l' |du |une )" + _NUISANCE + r"\b(?! (?:merci|svp))",
+        r"\b" + _NUISANCE + r"\b.{0,30}\b(?:revient|reviennent|revenue?s?|de retour) (?:tout le temps|sans cesse|toujours|a chaque)|\b(?:ca|elle|il) revient (?:tout le temps|sans cesse|toujours)\b",
+        r"\b(?:toujours|encore)\b.{0,50}\bmalgre (?:la |le |les |l' |vos |votre |leur |son |sa |ses |un |une )?(?:passage|intervention|desinsectisation|deratisation|traitement|travaux|courriers?|lettres?|filets?|reparation|nettoyage|relances?|signalements?|visite)\b",
+    ))),
+    ("persists.recurring", Gated(("tous les", "toutes les", "sans arret", "sans cesse", "tout le temps", "regulierement", "constamment", "chaque"), _rx(
+        r"\b(?:coupe|coupent|saute|sautent|disjoncte|s' arrete|s' arretent|lache|plante|fuit|fuient|bloque|tombe en panne|tombent en panne|s' eteint|s' eteignent|recoupe)\b (?:encore |toujours )?(?:tous les (?:jours|soirs|matins|deux jours)|toutes les (?:nuits|heures|semaines|deux heures|cinq minutes|\d+ ?(?:minutes|min|heures|h))|sans arret|sans cesse|tout le temps|regulierement|constamment|chaque (?:jour|soir|nuit|matin|semaine))\b",
+    ))),
     ("persists.relapse", _rx(
         r"\b(?:revenue?s?|reparti|repartie|remarche|refonctionne|repare|reparee|rallume|rallumee|retabli|retablie|marche|fonctionne)\b.{0,30}\b(?:puis|mais|et|avant de|pour) (?:de nouveau |a nouveau |encore )?(?:plus rien|re ?froid|re ?froide|re ?coupee?|re ?panne|re ?en panne|re ?tombee? en panne|(?:re ?)?recoupee?|plus de (?:chauffage|eau|courant|lumiere|chaud)|froid de nouveau|(?:en panne|coupee?|froide?) (?:de nouveau|a nouveau))\b",
     )),
@@ -98,14 +123,11 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:un|1) jour sur (?:deux|2)\b|\bune fois sur deux\b|\bpar intermittence\b|\bfait (?:encore |toujours |de nouveau )?des siennes\b|\bfont (?:encore |toujours )?des leurs\b",
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit|probleme|souci|ca)s? (?:a |ont )?(?:repris|recommence)\b",
         r"\b(?:coupure|panne|fuite|infiltration|odeur|bruit|nuisance|travaux)s?(?: (?:de la|du|des|de l' |d' )[\w' ]{2,20}?)? (?:continuen?t?|persisten?t?|reprenn?e?n?t?|recommencen?t?)\b|\b(?<!si )(?:ca|cela|le probleme|probleme|le souci|souci|les problemes) (?:continue|persiste|perdure|recommence|reprend)\b",
-        r"\b" + _NUISANCE + r"\b.{0,30}\b(?:revient|reviennent|revenue?s?|de retour) (?:tout le temps|sans cesse|toujours|a chaque)|\b(?:ca|elle|il) revient (?:tout le temps|sans cesse|toujours)\b",
         r"\b(?:ca|cela|c' est) (?:re ?)?recommence\b|\bc' est reparti\b(?! pour)|\bca repart de plus belle\b",
         r"\bpersiste\b|\bperdure\b",
-        r"\b(?:coupe|coupent|saute|sautent|disjoncte|s' arrete|s' arretent|lache|plante|fuit|fuient|bloque|tombe en panne|tombent en panne|s' eteint|s' eteignent|recoupe)\b (?:encore |toujours )?(?:tous les (?:jours|soirs|matins|deux jours)|toutes les (?:nuits|heures|semaines|deux heures|cinq minutes|\d+ ?(?:minutes|min|heures|h))|sans arret|sans cesse|tout le temps|regulierement|constamment|chaque (?:jour|soir|nuit|matin|semaine))\b",
         r"\b(?:fuite|panne|coupure|probleme|souci|infiltration|odeur|bruit|humidite|cafards|rats|punaises|punaises de lit|souris|blattes|moisissure|moustiques|fourmis)s? (?:est |sont )?(?:revenue?s?|de retour|reapparue?s?|revient|reviennent)\b|\bn' a (?:dure|tenu) que\b",
         r"\brien n' ?a bouge\b|\brien ne bouge\b|\baucune? (?:progres|resultat|amelioration|evolution|changement)\b|\bpas mieux\b|\bn' a rien (?:change|fait|regle)\b|\bn' a (?:pas |servi a rien|rien)(?: servi| regle)?\b.{0,10}\b(?:servi|regle)\b",
         r"^(?:non,? )?(?:pas|toujours pas|rien) (?:chez (?:moi|nous)|ici|de mon cote|de notre cote|au \d+\w*)(?: ?[!.])*$|^negatif(?: ?[!.])*$",
-        r"\b(?:toujours|encore)\b.{0,50}\bmalgre (?:la |le |les |l' |vos |votre |leur |son |sa |ses |un |une )?(?:passage|intervention|desinsectisation|deratisation|traitement|travaux|courriers?|lettres?|filets?|reparation|nettoyage|relances?|signalements?|visite)\b",
         r"^(?:(?:non|ben non|bah non|helas|malheureusement) )?pas encore(?: ?[!.])*$|^(?:meme|le meme|la meme) (?:probleme|souci|chose|panne)\b",
     )),
 ]
@@ -241,7 +263,6 @@ SOLVED: Rules = [
         r"\b(?:a|ont|est|sont) (?:bien |enfin |deja )?ete (?:bien |enfin )?(?:reparee?s?|reglee?s?|resolue?s?|retablie?s?|debouchee?s?|remplacee?s?|changee?s?|colmatee?s?|soudee?s?|rebranchee?s?|purgee?s?|traitee?s?|desinfectee?s?|nettoyee?s?|remise? en (?:service|route|marche|etat))\b",
         r"^(?:(?:oui|ok|bon|ben|voila|parfait|super|c' est bon)(?: ?[!.,])* )+(?:c' est )?(?:bien )?(?:repare|reparee|regle|reglee|resolu|resolue|retabli|retablie|revenu|revenue)\b(?! (?:quand|\?))",
         r"\b(?:a l' air|semble|semblent|parait|on dirait) (?:de )?(?:re ?marcher|re ?fonctionner|fonctionner|marcher|etre (?:repare|reparee|regle|reglee|revenu|revenue|bon|ok))\b",
-        r"\b" + _NUISANCE + r"\b.{0,20}\b(?:s' est|se sont|est|sont|a|ont) (?:enfin |bien |completement |totalement )?(?:arretee?s?|calmee?s?|partie?s?|disparue?s?|terminee?s?)\b",
         r"^(?:l' |le |la |les |ma |mon |notre )?" + _THING + r"s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|changee?s?|remplacee?s?|debouchee?s?|retablie?s?)\b(?! (?:quand|\?))",
         r"^(?:l' |le |la |les |ma |mon |notre )?(?:fuite|panne|probleme|souci)s? (?:bien |enfin )?(?:reparee?s?|reglee?s?|resolue?s?)\b(?! (?:quand|\?))",
         r"\b(?:a|ont|m' a|nous a|nous ont|m' ont) (?:bien |enfin )?(?:repare|regle|change|remplace|debouche|remis en (?:route|marche|service)) (?:l' |le |la |les |ma |mon |notre |nos )?" + _THING + r"s?\b",
@@ -249,6 +270,9 @@ SOLVED: Rules = [
         r"\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes|bruit|odeur|humidite|infiltration)s?\b(?! (?:depuis|que))|\bplus (?:de |d' )?(?:cafards|punaises|souris|rats|blattes) depuis\b",
         r"^(?:ah |bon |ok )?ca y est\b|\bfini (?:la|les) (?:panne|coupure|fuite|galere)s?\b",
     )),
+    ("solved.nuisance_gone", Gated(("arret", "calme", "parti", "disparu", "termine"), _rx(
+        r"\b" + _NUISANCE + r"\b.{0,20}\b(?:s' est|se sont|est|sont|a|ont) (?:enfin |bien |completement |totalement )?(?:arretee?s?|calmee?s?|partie?s?|disparue?s?|terminee?s?)\b",
+    ))),
 ]
 
 # A leak that stops is solved, water that stops is not: "le plafond ne coule plus".
