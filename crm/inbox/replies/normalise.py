@@ -75,7 +75,9 @@ SMS_WORDS = {
     "auj": "aujourd'hui", "ajd": "aujourd'hui", "ojd": "aujourd'hui", "aujourdhui": "aujourd'hui",
     "dm1": "demain", "2m1": "demain", "dmn": "demain", 
     "rdv": "rendez-vous", "asc": "ascenseur", "ascenceur": "ascenseur", "assenceur": "ascenseur",
-    "acenseur": "ascenseur", "asenseur": "ascenseur",
+    "acenseur": "ascenseur", "asenseur": "ascenseur", "asanceur": "ascenseur", "assanceur": "ascenseur",
+    "ascanceur": "ascenseur", "assenseur": "ascenseur", "lasanceur": "l'ascenseur", "lassenseur": "l'ascenseur",
+    "lascenceur": "l'ascenseur", "e": "est",
     "rapl": "rappel", "rapel": "rappel", "rapellez": "rappelez", "rapeler": "rappeler",
     "rapelez": "rappelez", "rappeller": "rappeler", "rappellez": "rappelez",
     "rapeller": "rappeler", "rapelle": "rappelle", "rapplez": "rappelez",
@@ -140,6 +142,8 @@ _SPACES = re.compile(r"\s+")
 # "sa marche", "sa remarche pas": "ça" spelt as the possessive, before a verb only.
 # "c réparer", "c'est régler": SMS French writes the participle as the infinitive.
 _PARTICIPLE = re.compile(r"\b(est|ete|sont|c' est) (repar|regl|chang|debouch|remplac|retabl)er\b")
+# "cé réparé" folds to "ce repare": "ce" before a participle or a state is "c'est".
+_CE_CEST = re.compile(r"\bce (?=(?:repare|reparee|regle|reglee|bon|ok|fini|finie|revenu|revenue|resolu|resolue|nickel|toujours|en panne|normal|urgent|quand|pour quand|pas normal)\b)")
 _SA_CA = re.compile(r"\bsa (?=(?:re ?)?(?:marche|fonctionne|va|coule|chauffe|fait|est|ne |n' |repart|a |y ))")
 
 
@@ -180,7 +184,7 @@ def normalise(text: str) -> str:
     """The normal form the rules read (see the module docstring)."""
     words: list[str] = []
     for token in _TOKEN.findall(fold(text)):
-        if token in ("c", "g") and words and words[-1] in _PLACE_WORDS:
+        if token in ("c", "g", "e") and words and words[-1] in _PLACE_WORDS:
             words.append(token)  # "bâtiment C", "entrée G": a name, not "c'est" / "j'ai"
             continue
         expanded = SMS_WORDS.get(token)
@@ -193,6 +197,8 @@ def normalise(text: str) -> str:
         if expanded:
             words.append(expanded)
     out = _SA_CA.sub("ca ", _ELISION.sub("' ", " ".join(words)))
+    if "ce " in out:
+        out = _CE_CEST.sub("c' est ", out)
     if "er" in out:
         out = _PARTICIPLE.sub(r"\1 \2e", out)
     return _SPACES.sub(" ", out).strip()

@@ -80,7 +80,7 @@ PERSISTS_INSISTS: Rules = [
         r"\b(?:ca |il |elle |c' )?(?:re ?marche|re ?fonctionne|est revenue?) (?:pas|plus|toujours pas)\b",
         r"\b(?:ca|il|elle|c' est|sa) (?:n' )?(?:a |est )?(?:pas|jamais) (?:re ?marche|re ?fonctionne|tenu|dure)\b",
         r"\b(?:ca|il|elle|tout) (?:a |est )?(?:re ?)?(?:lache|claque|reclaque|relache|recasse|retombe)\b",
-        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:refuit|refuient|recoule (?:du|de|par|sous|dans|au|a nouveau du)|refuite|recommence a fuir|re ?goutte)\b",
+        r"\b(?:n' a|n' ont|a|ont) (?:pas|jamais) (?:tenu|dure|marche|fonctionne)\b|\b(?:re ?fuit|re ?fuient|re ?coule (?:du|de|par|sous|dans|au|a nouveau du)|re ?fuite|recommence a fuir|re ?goutte)\b",
     )),
     ("persists.denial", _rx(
         r"\b(?:c' est faux|pas vrai|n' importe quoi|mensonge|mentez|menteurs?|foutez de (?:moi|nous)|soi-disant|soit disant|pretendument|on (?:m' |nous )a (?:dit|assure|affirme|promis) que|vous dites que|vous avez dit que|il parait que)\b.{0,60}\b(?:repare|reparee|regle|reglee|revenu|revenue|retabli|retablie|resolu|fini|termine|fonctionne|marche|ok|bon)\b",
