@@ -91,6 +91,7 @@ SMS_WORDS = {
     "chaufe": "chauffe", "elec": "electricite",
     "pane": "panne", "panes": "pannes", "dpuis": "depuis", "ui": "oui", "repar": "repare",
     "mwa": "moi", "moa": "moi", "twa": "toi", "toa": "toi",
+    "aret": "arret", "kes": "qu'est-ce", "kesque": "qu'est-ce que", "stope": "stop",
     "apl": "appelez", "aple": "appelle", "aplez": "appelez", "apler": "appeler", "appeller": "appeler",
     "technicient": "technicien", "tech": "technicien", "plombie": "plombier",
 }
@@ -115,7 +116,7 @@ _VOWEL_STEMS = ("envo", "aim", "appel", "appell", "attend", "inscri", "abonn", "
                 "ennuy", "arret", "etai", "eta", "avai", "avez", "enleve", "effac", "oubli",
                 "habit", "import", "entend", "expliqu", "indiqu", "inquiet", "achet", "appart",
                 "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app", "effondr", "importe", "entrepri", "escalier",
-                "etat", "ordinateur", "esper")
+                "etat", "ordinateur", "esper", "oppos")
 # Words that happen to look like an elision and are not ("mais", "lait", "dans"...).
 _NOT_ELIDED = frozenset({
     "mais", "mai", "lait", "laisse", "laissez", "lent", "lente", "dans", "deja", "des", "les",
@@ -147,10 +148,22 @@ _CE_CEST = re.compile(r"\bce (?=(?:repare|reparee|regle|reglee|bon|ok|fini|finie
 _SA_CA = re.compile(r"\bsa (?=(?:re ?)?(?:marche|fonctionne|va|coule|chauffe|fait|est|ne |n' |repart|a |y ))")
 
 
+_J_CONSONANTS = frozenset("bcdfgklmnpqrstvwxz")
+# "m envoyer", "arretez de m ecrire": an elision written with a space instead of the apostrophe.
+_SPACED_ELISION = re.compile(r"(?<![0-9] )\b([mtns]) (?=[aeiouyh])")
+
+
 def _unglue(token: str) -> str:
-    """ "jen" -> "j' en", "menvoyez" -> "m' envoyez"; other tokens unchanged."""
+    """ "jen" -> "j' en", "menvoyez" -> "m' envoyez", "jretire" -> "je retire"; other tokens
+    unchanged."""
     if len(token) < 3 or token in _NOT_ELIDED or "'" in token:
         return token
+    if token[0] == "j" and len(token) >= 5 and token[1] in _J_CONSONANTS:
+        # French writes no word "j" + consonant: SMS French glues "je" ("jretire", "jrecois").
+        rest = token[1:]
+        if rest[0] in "mt" and rest[1] in "aeiouyh" and (rest[1:] in _VOWEL_WORDS or rest[1:].startswith(_VOWEL_STEMS)):
+            return f"je {rest[0]}' {rest[1:]}"  # "jmoppose" -> "je m' oppose"
+        return "je " + SMS_WORDS.get(rest, rest)
     for prefix in _ELIDED_PREFIXES:
         if token.startswith(prefix):
             rest = token[len(prefix):]
@@ -197,6 +210,8 @@ def normalise(text: str) -> str:
         if expanded:
             words.append(expanded)
     out = _SA_CA.sub("ca ", _ELISION.sub("' ", " ".join(words)))
+    if " m " in out or " t " in out or " n " in out or " s " in out:
+        out = _SPACED_ELISION.sub(r"\1' ", out)
     if "ce " in out:
         out = _CE_CEST.sub("c' est ", out)
     if "er" in out:

@@ -53,9 +53,9 @@ def _rx(*parts: str) -> re.Pattern[str]:
 _MSG = r"(?:sms|textos?|messages?|mails?|e-?mails?|notifications?|envois?|alertes?|infos?|informations?|relances?|pubs?|publicites?|newsletters?|courriers?|spams?)"
 _SEND = r"(?:envoyer|envoyez|envoie|envoies|renvoyer|ecrire|ecrivez|contacter|contactez|spammer|spammez|sms|texter|textez|harceler|harcelez|solliciter|sollicitez|deranger|derangez|relancer|relancez)"
 _ME = r"(?:me |m' |nous |moi )"
-_STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|arretiez|cessez|cesser|cessiez|stoppez|stopper|stop|arret|mettez fin|mettre fin)"
+_STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|arretiez|cessez|cesser|cessiez|stoppez|stopper|stoppe|stopez|stop|arret|mettez fin|mettre fin)"
 # A restriction to one topic makes a refusal unclear: "... pour le loyer", "... le soir".
-_TOPIC = re.compile(r"\b(?:pour (?:le|la|les|l' |ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b")
+_TOPIC = re.compile(r"\b(?:pour (?:le|la|les|l' (?!envoi)|ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b")
 _NEGATED = _rx(
     r"\b(?:ne (?:veux|souhaite|voudrais) pas|veux pas|pas) (?:me |m' )?(?:desinscri|desabonn)",
     r"\bne (?:me |m' )?(?:desinscri|desabonn)\w* pas\b",
@@ -77,25 +77,27 @@ _CLEAR_OUT = [
         rf"\bne (?:{_ME})?(?:plus|pas|jamais) (?:{_ME})?{_SEND}\b",
         rf"\bne {_ME}(?:{_SEND}|envoyez|ecrivez) (?:plus|jamais)\b",
         rf"\bn' {_SEND} plus\b",
-        rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})?(?:{_SEND}|envoyer des {_MSG})\b",
+        rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME}|lui |leur )?(?:en )?(?:{_SEND}|envoyer des {_MSG})\b",
         rf"\b(?:{_ME}){_SEND} plus\b",
         rf"\b(?:{_MSG}) (?:a |au |sur )?(?:ce numero|mon numero) (?:non|plus)\b",
-        rf"\b{_STOP_VERB} (?:s' il vous plait |s' il te plait |donc |maintenant |tout de suite )?(?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes |tout |tous les |toute )?(?:{_MSG}|envois?)\b",
+        rf"\b{_STOP_VERB} (?:s' il vous plait |s' il te plait |donc |maintenant |tout de suite |immediat |immediatement |definitif |definitivement |total )?(?:a |aux |de |d' |avec )?(?:les |vos |ces |tous ces |toutes ces |l' |tes |tout |tous les |toute )?(?:{_MSG}|envois?)\b",
         r"\b(?:interdis|interdit|interdisons) (?:de |d' )(?:utiliser|contacter|ecrire|envoyer|m' ecrire|me contacter|m' envoyer)\b",
         rf"\b(?:plus|pas) (?:la peine|besoin|utile) de (?:{_ME})?(?:prevenir|informer|avertir|tenir informee?) par (?:sms|textos?|messages?)\b",
         r"\b(?:mon|ce|notre) numero\b.{0,20}\bne (?:doit|devra|doivent) plus (?:etre )?(?:utilise|contacte|sollicite)\b",
         r"\b(?:n' utilisez plus|ne plus utiliser|oubliez|effacez) (?:mon numero|moi|mon 0\d)\b|\b(?:m' oublier|oubliez[ -]moi)\b",
         rf"\bpas (?:la peine|besoin|utile) de (?:{_ME})?(?:envoyer|ecrire|contacter|renvoyer)\b",
+        rf"\bplus (?:la peine|besoin|utile) de (?:{_ME})?(?:(?:envoyer|renvoyer) (?:des |les |vos |de |d' )?{_MSG}|ecrire|texter)\b",
+        r"\b(?:mon|ce) numero\b.{0,20}\b(?:plus|pas) a utiliser\b",
         rf"\bplus besoin (?:de |d' )(?:vos |ces |les |des )?{_MSG}\b",
         r"^(?:vous pouvez|pouvez vous|merci de|merci d') (?:arreter|cesser|stopper)(?: ?[!.])*(?: merci)?(?: ?[!.])*$",
         r"\b(?:j' ai|je vous ai|on vous a|j' avais) (?:deja |pourtant |bien )?(?:dit|fait|envoye|repondu|ecrit|mis|tape) (?:un |le )?stop\b",
         r"\b(?:alors que|pourtant|malgre) (?:j' ai|mon|le) (?:deja )?(?:fait |dit |envoye |repondu )?stop\b",
         # "combien de fois je dois vous dire STOP", "je vous ai déjà dit de ne plus m'écrire"
-        r"\b(?:combien de fois|fois)\b.{0,30}\b(?:dire|dit|ecrire|ecrit|envoyer|envoye|repeter|repete|taper|tape|mettre|mis) (?:un |le )?stop\b",
+        r"\b(?:combien de fois|fois)\b.{0,30}\b(?:dire|dis|dit|disons|ecrire|ecris|ecrit|envoyer|envoie|envoye|repeter|repete|taper|tape|mettre|mets|mis) (?:un |le )?stop\b",
         rf"\b(?:dit|demande|ecrit|repete|precise)\b (?:de |d' )(?:ne )?plus (?:{_ME})?{_SEND}\b",
     )),
     ("opt_out.refuse_receiving", _rx(
-        r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais|plus rien|rien) (?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee|informe|informee|prevenu|prevenue))\b",
+        r"\b(?:ne )?(?:veux|veut|voulons|souhaite|souhaitons|desire|voudrais|voudrions|aimerais|souhaiterais|tiens a ne) (?:plus|pas|ne plus|ne pas|plus jamais|jamais|plus rien|rien) (?:en )?(?:recevoir|avoir|etre (?:contacte|contactee|derange|deranges|derangee|sollicite|sollicitee|informe|informee|prevenu|prevenue))\b",
         r"\b(?:plus|pas) (?:faire partie|etre) (?:de |dans |sur )(?:vos|la|votre|les|ta) (?:contacts|liste|listes|fichier|fichiers|base|envois|destinataires)\b",
         r"\b(?:jamais|pas) (?:demande|accepte|autorise|consenti|voulu) (?:a |de |d' )?(?:recevoir |etre )?(?:vos |ces |les |des |de |d' |contacte)",
         rf"\b(?:ne )?(?:veux|veut|souhaite|desire|voudrais|aimerais|souhaiterais) (?:plus|pas|ne plus|ne pas|plus jamais|plus aucun|aucun) (?:de |d' )?(?:vos |les |des |ces |tes )?{_MSG}\b",
@@ -103,6 +105,9 @@ _CLEAR_OUT = [
         rf"\bpas interessee?s? (?:par|pour) (?:vos |les |ces |des )?{_MSG}\b",
         r"\bje ne (?:veux|souhaite|desire) (?:plus|pas|plus jamais|jamais) (?:recevoir|etre contacte|etre contactee)\b",
         r"\bne plus (?:recevoir|etre contacte|etre contactee)\b",
+        rf"\b(?:ne|plus)\b.{{0,50}}\bni (?:recevoir|etre contactee?) (?:par )?(?:vos |les |ces |des |de )?{_MSG}\b",
+        r"\b(?:refuse|refusons|m' oppose a|nous opposons a) (?:d' |a )?etre (?:contactee?|sollicitee?|derangee?|relancee?) (?:par|sur|a)\b",
+        r"\b(?:m' oppose|nous opposons|opposition) (?:a l' |au |a |aux )(?:traitement|utilisation|usage|envoi|envois)\b.{0,40}\b(?:numero|telephone|portable|donnees|sms)\b",
         rf"\b(?:refuse|refusons|m' oppose|nous opposons|opposition) (?:a |aux |de |d' )?(?:recevoir |l' envoi (?:de |des )?)?(?:vos |les |ces |des |de |d' )?{_MSG}\b",
         r"\b(?:veux|veut|voulons|souhaite|desire|voudrais) (?:plus|pas|ne plus|ne pas|plus jamais|jamais) (?:etre )?(?:harcele|harcelee|harceler|spamme|spammee|relance|relancee|embete|embetee|importune|importunee)\b",
         rf"\b{_MSG} (?:non|pas) (?:desiree?s?|sollicitee?s?|voulue?s?|souhaitee?s?|demandee?s?|consentie?s?)\b",
@@ -115,12 +120,14 @@ _CLEAR_OUT = [
         r"\b(?:retire|supprime|enleve|efface|raye)[ -]?(?:moi|mon numero|mon nom|ce numero)\b(?! (?:de la|du) (?:liste d' attente|dossier))",
         r"\b(?:je me|me|nous) (?:desinscris|desinscrit|desinscrire|desinscrivons|desabonne|desabonner|desabonnons)\b",
         r"\b(?:desinscri(?:vez|re|ption)|desabonn(?:ez|er|ement))(?:[ -](?:moi|nous))?\b",
+        r"\b(?:desinscri[st]?|desabonnee?s?)[ -](?:moi|nous)\b",
+        r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire|demande a) (?:etre |a etre )(?:desinscrite?|desabonnee?|retiree? de)\b",
         r"\b(?:je veux|je souhaite|je voudrais|je desire|merci de|veuillez) (?:me )?(?:desinscrire|desabonner|retirer de)\b",
     )),
     ("opt_out.english", _rx(
         r"\b(?:stop|quit) (?:sending|texting|messaging|the messages|these messages|messages|texts|sms)\b",
         r"\b(?:unsubscribe|remove) (?:me|my number)\b", r"\bno more (?:messages|texts|sms)\b",
-        r"\bdon' t (?:text|message|contact) me\b",
+        r"\bdon' t (?:text|message|contact) me\b|\bunsubscribe\b|^stop (?:it|please|now)\b",
     )),
 ]
 
@@ -156,6 +163,10 @@ _CLEAR_IN = [
         r"\b(?:resubscribe|subscribe me again|start again)\b",
         r"\b(?:fait|envoye|mis|tape|repondu) (?:un )?stop (?:par erreur|sans faire expres|par accident)\b",
         r"\b(?:annule[rz]?|annulation|retirez|enlevez) (?:de |du |le |mon |ma |l' )?(?:stop|desabonnement|desinscription|opposition)\b",
+        r"\b(?:reactivation|reactivez|reactiver|reactive) (?:de |des |du |de l' |l' |les |vos |mes |mon )?(?:envois?|abonnement|{_MSG})\b".replace("{_MSG}", _MSG),
+        r"\b(?:prefere|preferons|prefererais) (?:finalement )?(?:recevoir |avoir )?(?:les |vos |des )?(?:sms|textos|alertes)\b",
+        r"\b(?:veux|voudrais|souhaite|aimerais) (?:bien )?(?:les |vos )?(?:ravoir|re ?recevoir)\b|\brabonn",
+        r"\b(?:donne|donnons) (?:mon|notre) (?:accord|consentement) (?:pour|a) (?:recevoir|etre (?:contactee?|informee?|prevenue?))\b",
         r"\b(?:etre|rester) (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant) par (?:sms|texto|textos|message|messages)\b",
         r"\b(?:de nouveau|a nouveau|encore) (?:informe|informee|prevenu|prevenue|averti|avertie)\b",
         rf"\b(?:change d' avis|par erreur)\b.{{0,40}}\b{_MSG}\b|\b{_MSG}\b.{{0,40}}\b(?:change d' avis|par erreur)\b",
@@ -166,7 +177,7 @@ _CLEAR_IN = [
         r"\b(?:receive|send me) (?:the |your )?(?:messages|texts|sms) again\b",
         r"\b(?:continuer|continue|rester) (?:a |de )?recevoir\b",
         rf"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous) (?:{_ME})?(?:renvoyer|re-envoyer|reecrire) (?:vos |les |des )?{_MSG}\b",
-        r"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous|peux) (?:me |m' |nous )(?:recontacter|contacter|ecrire|prevenir|informer|joindre) (?:de nouveau |a nouveau )?par (?:sms|texto|textos)\b",
+        r"\b(?:pouvez|vous pouvez|pourriez|pouvez-vous|pourriez-vous|peux) (?:me |m' |nous )(?:recontacter|contacter|ecrire|reecrire|renvoyer|prevenir|informer|joindre) (?:de nouveau |a nouveau )?par (?:sms|texto|textos)\b",
         r"\betre (?:de nouveau |a nouveau )?(?:informe|informee|informes|prevenu|prevenue|prevenus|averti|avertie|tenu au courant|tenue au courant)\b.{0,30}\bpar (?:sms|texto|textos|message|messages)\b",
         r"\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|aimerai|voudrai|souhaiterai|desire) (?:bien )?(?:re)?recevoir (?:les |vos |des )(?:alertes|sms|textos|messages|infos|informations)\b",
         r"\b(?:accepte|acceptons|d' accord pour|ok pour) (?:de |a )?recevoir\b",
@@ -201,20 +212,28 @@ mais votre comprehension cordialement
 _OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinscrire", "arretez",
                         "cessez", "stoppez", "stopp",
                         "desabonnement", "desinscription", "desabonne", "desabonnee", "desinscrit",
-                        "desinscrite", "desinscris", "desabonnez", "desinscrivez"})
+                        "desinscrite", "desinscris", "desabonnez", "desinscrivez",
+                        # misspellings of the keywords, alone: "sotp", "desabo"
+                        "sotp", "stpo", "sopt", "desabo", "desabon", "desabonnes", "unsub"})
 # "Arrêt", "arrête" are opt-out words only in front: "c'est arrêté" is a lift, not a refusal.
 _OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez", "cessez", "stoppez"}
-_IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription", "restart"})
+_IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription", "restart",
+                       "strt", "strat", "staart", "statr", "satrt", "starte"})
 # Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
 # no objection ("j'en ai marre, toujours pas d'eau").
-_ANNOYED = re.compile(r"\b(?:marre|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
+_ANNOYED = re.compile(r"\b(?:marre|rien a faire|m' en fous|m' en fiche|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
-_REVERSAL = re.compile(r"\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
+_REVERSAL = re.compile(r"\bdepuis (?:que )?(?:j' ai|j' avais|mon) (?:dit |fait |envoye |mis |repondu |tape )?(?:un |le )?(?:stop|desabonnement|desinscription)\b.{0,50}\b(?:remett|ravoir|a nouveau|de nouveau|rate|reactiv|reinscri|re ?recevoir|revoir|veux les|voudrais les)|\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
+_UNDO_OPT_OUT = re.compile(r"\b(?:annule[rz]?|annulation|retire[rz]?|enleve[rz]?) (?:de |du |le |mon |ma |l' )?(?:demande (?:de |d' )?)?(?:stop|desabonnement|desinscription|opposition)\b|\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?(?:les |vos |des )?(?:re ?)?recevoir (?:a nouveau|de nouveau)\b")
+# "Ne m'envoyez plus de courrier papier": paper letters refused, not the SMS.
+_PAPER = re.compile(r"\b(?:courriers? papiers?|papiers?|lettres?|courriers? postaux|par (?:la )?poste)\b")
+_CLAUSE_END = re.compile(r"[,.!;?]")
+_TEXT_MSG = re.compile(r"\b(?:sms|textos?|messages?)\b")
 _WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
 _TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
 _STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
 # "STOP mauvais numéro", "STOP je ne suis plus locataire": the messages are not for this person.
-_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?|(?:ecrivez|contactez|appelez|envoyez|ecrire|contacter)[ -]?(?:lui|leur|plutot a|a mon|a ma)|s' occupe de tout)\b")
+_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?|(?:ecrivez|contactez|appelez|envoyez|ecrire|contacter)[ -]?(?:lui|leur|plutot a|a mon|a ma)|s' occupe de tout|telephone (?:de mon travail|du travail|professionnel|pro)|numero (?:professionnel|pro))\b")
 # Reminders about one debt are one topic: "stop aux relances, j'ai un échéancier".
 _ONE_TOPIC_MSG = re.compile(r"\brelances?\b")
 _CONDITION = re.compile(r"\bsi (?:je|j'|on|nous|ma|mon)\b")
@@ -247,7 +266,7 @@ numero donnees coordonnees prevenu informe averti oubli utilis reactiv reprend r
 oppos refus peine utile partie demande accept accord recontact reinscri reabonn subscribe again
 don' quit more bol trop assez basta fini lourd penible inutile relou annul decision avis erreur
 continu oui je
-stopp
+stopp sotp stpo sopt desabo strt strat staart statr satrt rabonn prefer
 """.split())
 
 
@@ -268,8 +287,15 @@ def read_objection(norm: str) -> Objection | None:
         return Objection(OPT_OUT, True, "opt_out.keyword_with_politeness", norm[:60])
     if reversal := _REVERSAL.search(norm):
         return Objection(OPT_IN, True, "opt_in.stop_was_a_mistake", reversal.group(0))
+    if undo := _UNDO_OPT_OUT.search(norm):
+        return Objection(OPT_IN, True, "opt_in.undo_opt_out", undo.group(0))
     if not _NEGATED.search(norm):
         hit = _first(_CLEAR_OUT, norm)
+        if hit and ("pap" in norm or "lettre" in norm or "poste" in norm):
+            # the words the refusal names, up to the end of its clause
+            after = _CLAUSE_END.split(norm[norm.find(hit[1]):], 1)[0]
+            if _PAPER.search(after) and not _TEXT_MSG.search(after):
+                return None
         if hit:
             name, span = hit
             # "arrêtez de m'envoyer des messages pour le loyer": one topic only, a person decides.
@@ -295,6 +321,12 @@ def read_objection(norm: str) -> Objection | None:
         return Objection(OPT_OUT, True, "opt_out.refusal_of_messages", hit[1])
     if hit:
         return Objection(OPT_OUT, False, *hit)
+    if tokens[0] in ("stop", "stopall") and tokens[1:2] in (["."], ["!"]):
+        # "STOP. Et l'ascenseur est toujours en panne": the keyword as a sentence of its own,
+        # whatever follows.
+        return Objection(OPT_OUT, True, "opt_out.keyword_own_sentence", norm[:60])
+    if tokens[0] == "stop" and tokens[1:2] == ["stop"]:
+        return Objection(OPT_OUT, True, "opt_out.keyword_repeated", norm[:60])  # "STOP STOP ..."
     if tokens[0] == "stop" or (tokens[0] in ("bonjour", "bonsoir") and tokens[1:2] == ["stop"]):
         return Objection(OPT_OUT, False, "opt_out.possible.stop_with_words", norm[:60])
     if _keyword_with_filler(tokens, _IN_WORDS):
