@@ -113,6 +113,9 @@ _OUTAGE = re.compile(r"\b(?:chauffage|radiateurs?|ascenseurs?|eau|electricite|co
 _EQUIPMENT = re.compile(r"\b(?:badge|bip|code|digicode|sonnette|vmc|volets?|fenetres?|prises?|robinets?|toilettes|chasse d' eau|wc|four|plaques?|frigo|serrure|boite aux lettres|telecommande|antenne|box|internet|tele|television|machine a laver|laverie|lave-linge|hotte|store|placard)\b")
 # A fault described in an "other" reply makes it a complaint.
 _DAMAGE = re.compile(r"\b(?:(?:plafond|faux plafond|mur|carrelage|plaque|volet|porte|balcon|garde-corps|rambarde|fenetre)s? (?:est |sont |s' est |s' sont |a |ont )?(?:tombee?s?|effondree?s?|ecroulee?s?|arrachee?s?|decrochee?s?|cede)|fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b")
+# "J'ai changé de numéro, voici le nouveau": a change of contact details, read by a person
+# (even "merci d'envoyer les SMS dessus", "l'ancien ne marche plus").
+_NEW_NUMBER = re.compile(r"\b(?:nouveau (?:numero|num|telephone|portable)|change de (?:numero|num|telephone|portable)|voici (?:le|mon) nouveau)\b")
 _PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
@@ -136,6 +139,9 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
         return objection.kind, _decided(objection.rule, objection.span), objection
     if not _LATIN.search(norm) or _foreign(norm) or _FOREIGN_LETTERS.search(text):
         return Intent.OTHER, "other.not_french", objection
+    if "nouveau" in norm or "change de" in norm:
+        if _NEW_NUMBER.search(norm) and not any(s in norm for s in _CALL_STEMS) and "?" not in norm:
+            return Intent.OTHER, "other.new_number", objection
     question = is_question(norm)
     hit = first_hit(PERSISTS_INSISTS, norm)
     if hit is not None and _PENDING_REQUEST.search(norm) and not _PROBLEM_WORDS.search(norm):

@@ -204,6 +204,16 @@ NO_CALLBACK = _rx(
 )
 
 QUESTION_START = _rx(
+    # Questions by word order without "?": "vous avez reçu mon attestation", "il y a moyen de
+    # décaler", "le rdv est toujours maintenu", "de quelle résidence", "par mail ou seulement par sms".
+    r"^(?:bonjour |bonsoir )?vous (?:avez|auriez) (?:bien )?(?:recu|eu|vu|note|enregistre|pris en compte|trouve)\b",
+    r"^(?:bonjour |bonsoir )?(?:vous pouvez|tu peux|vous pourriez) (?:envoyer|passer|venir|decaler|avancer|reporter|changer|deplacer|me dire|m' envoyer|me donner|me renvoyer)\b",
+    r"^(?:il y a|y a) (?:moyen|possibilite) (?:de|d')\b|\by a-t-il moyen\b",
+    r"\b(?:toujours|bien) (?:maintenue?s?|prevue?s?|d' actualite|valables?|confirmee?s?)$",
+    r"\b(?:de|a|pour|dans|sur|par|en|avec|chez) (?:quel|quelle|quels|quelles) \w+",
+    r"\bou (?:seulement|uniquement|juste) (?:par|en|le|la|les)\b|\bou (?:pas|non)$",
+    r"^c' est (?:payant|gratuit|obligatoire|possible|permis|autorise) (?:pour|de|d')\b",
+    r"\b(?:retrouve|trouve) (?:plus|pas) (?:le|la|les|l' |votre|vos) (?:numero|adresse|mail|horaires|coordonnees|telephone)\b",
     r"^(?:(?:bonjour|bonsoir|salut|madame|monsieur|oui|non|ok|et|mais|alors|desole|excusez-moi|pardon|svp|s' il vous plait) )*(?:quand|comment|pourquoi|combien|qui|(?:quel|quelle|quels|quelles)(?! (?:honte|horreur|galere|scandale|misere|bordel|plaisir|bonheur|joie|soulagement|bonne nouvelle|catastrophe|cauchemar|enfer|blague))|ou est|ou se|ou dois|ou puis|ou peut|ou faut|ou en est|est-ce|est ce|savez-vous|savez vous|sauriez|pouvez-vous|pouvez vous|pourriez-vous|pourriez vous|peut-on|peut on|puis-je|puis je|dois-je|dois je|doit-on|doit on|faut-il|faut il|y a-t-il|y a t il|a quelle heure|a quel heure|jusqu' a quand|jusqu' a quelle|ou je|ou on|ou faut|ou dois|ou peut|c' est pour (?:tout|quel|qui|quand|combien)|c' est quand|c' est pour quand|c' est normal|vous savez|on sait|serait-il|serait il|est-il|est il|sera-t-il|sera t il|vont-ils|vont ils|va-t-il|va t il|avez-vous|avez vous|aurez-vous|a-t-on|a t on|peut-il|peut il|quoi|d' ou|depuis quand|a partir de quand|a qui)\b",
     r"\b(?:je voudrais|j' aimerais|je souhaiterais|je veux|voudrais|aimerais|souhaiterais|j' aurais aime|pourrais-je|pourrai-je|je voulais|voulais|j' aurais voulu|j' aimerai|je souhaitais|souhaitais) (?:juste |seulement |simplement |bien |aussi )?(?:savoir|connaitre|des informations|une information|un renseignement|des renseignements|des precisions|comprendre|avoir (?:des|une) (?:info|infos|informations|precisions))\b",
     r"\b(?:une question|savoir si|savoir quand|savoir pourquoi|savoir comment|savoir combien|savoir ou|savoir qui|c' est prevu quand|prevu pour quand|combien de temps|a quelle heure|quelle heure|quel jour|jusqu' a quand|pour quand|est-ce normal|est ce normal|est-ce que|est ce que|je me demandais|on peut savoir|vous pouvez me dire|pouvez-vous me dire|pouvez vous me dire|pourriez-vous me dire|pourriez vous me dire|merci de me dire|merci de m' indiquer|m' indiquer)\b",
