@@ -395,6 +395,13 @@ _ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bcette fois\b|\bre
 # ("je ne veux plus de sms" is a plain refusal: the labelled replies read it as neutral.)
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
+# Irritation a refusal names without an angry word: the nth time, a message never agreed to,
+# too many messages, messages at dawn ("vos SMS arrivent à 7h du matin le dimanche").
+_ANNOYED_OPT_OUT_MORE = re.compile(r"\b\d+ ?(?:e|eme|ieme) fois\b|\b(?:jamais donne|sans) (?:mon|notre) (?:accord|consentement|autorisation)\b|\btrop de (?:sms|textos?|messages?|msg)\b|\breveill\w*|\b(?:a \d+ ?h(?:eures?)? du matin|tous les matins|en pleine nuit)\b")
+# "ce numéro a été réattribué, cessez vos envois", "j'ai rendu les clés, arrêtez de m'écrire":
+# the number is not (or no longer) the tenant's; the order then says why, not anger.
+_NOT_MINE = re.compile(r"\b(?:reattribue|plus a moi|pas a moi|rendu les cles|demenage|mauvais numero|trompe de numero|(?:telephone|numero) (?:est )?(?:professionnel|pro|de mon travail|du travail)|je suis (?:sa|la) (?:fille|fils|femme|soeur|voisine)|je suis (?:son|le) (?:fils|mari|frere|voisin)|ne sait pas lire)\b")
+_ANGRY_WORDS = re.compile(r"\b(?:marre|harcel\w*|saoul\w*|soul\w*|combien de fois|ras le bol|penible|suffit)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
 _REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bcombien de (?:temps|jours|semaines|mois) encore\b|\bencore combien\b|\battendre combien\b|\b(?:on est|je suis|nous sommes) censee?s? (?:faire|vivre)\b|\b(?:on|je|nous) (?:vit|vis|vivons) comment\b|\b(?:on|je|nous) (?:fait|fais|faisons) comment,? (?:nous|moi)\b|\bcomment (?:on|je|nous) (?:fait|fais|faisons|vit|vis|vivons),? (?:nous|moi)\b|\bca vous arrive de\b|\bvous pensez (?:\w+ )?(?:reparer|faire|intervenir|venir|passer|bouger|agir|repondre)\b.{0,20}\bavant\b|\boui ou non\b|\b(?:faire|bouger|reparer|agir|reagir) (?:quelque chose|qqch) (?:oui|un jour|enfin)\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
 _COMPLAINT = re.compile(r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) fois\b|\b(?:ca fait|depuis) (?:un|une) (?:jour|semaine|mois)\b|\b(?:vais|allons|va|vont) (?:appeler|contacter|ecrire a|saisir|prevenir|alerter|aller voir|aller a) (?:la mairie|le maire|la prefecture|un avocat|mon avocat|la presse|les journaux|le tribunal|l' adil|la police|une association|les medias|le defenseur)\b|\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
@@ -502,10 +509,16 @@ def understand(text: str) -> Understanding:
         # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de
         # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
         score = 0.0
-        if intent == Intent.OPT_OUT and not by_keyword:
+        if intent == Intent.OPT_OUT and not by_keyword and " " not in norm:
+            score = 0.0  # one misspelt keyword: "aret", "desabo"
+        elif intent == Intent.OPT_OUT and not by_keyword and _NOT_MINE.search(norm):
+            score = -0.3 * bool(_ANGRY_WORDS.search(norm) or "!" in text or _SHOUTED.search(text))
+        elif intent == Intent.OPT_OUT and not by_keyword:
             curt = _CURT_OPT_OUT.search(norm) and not _POLITE.search(norm)
+            shouted = _SHOUTED.search(text) or (text.isupper() and len(text.split()) >= 5)
             score = min(0.0, _lexicon_score(norm)[0]) - 0.3 * bool(
-                _ANNOYED_OPT_OUT.search(norm) or ("!" in text and not _POLITE.search(norm)) or _SHOUTED.search(text) or curt)
+                _ANNOYED_OPT_OUT.search(norm) or ("!" in text and not _POLITE.search(norm)) or shouted or curt
+                or _ANNOYED_OPT_OUT_MORE.search(norm))
             score = round(max(-1.0, score), 3)
         return Understanding(intent, _label(score), round(score, 3), decided_by, None, by_keyword)
     score = _bounded(_score(text, norm, intent), intent)
