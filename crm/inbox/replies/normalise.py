@@ -91,7 +91,9 @@ SMS_WORDS = {
     "chaufe": "chauffe", "elec": "electricite",
     "pane": "panne", "panes": "pannes", "dpuis": "depuis", "ui": "oui", "repar": "repare",
     "mwa": "moi", "moa": "moi", "twa": "toi", "toa": "toi",
-    "aret": "arret", "kes": "qu'est-ce", "kesque": "qu'est-ce que", "stope": "stop",
+    "aret": "arret", "desabonez": "desabonnez", "desaboner": "desabonner", "desabonement": "desabonnement",
+    "desincrire": "desinscrire", "desincris": "desinscris", "desincrivez": "desinscrivez", "desinscrir": "desinscrire",
+    "unsuscribe": "unsubscribe", "unsubscibe": "unsubscribe", "reabone": "reabonne", "reaboner": "reabonner", "kes": "qu'est-ce", "kesque": "qu'est-ce que", "stope": "stop",
     "apl": "appelez", "aple": "appelle", "aplez": "appelez", "apler": "appeler", "appeller": "appeler",
     "technicient": "technicien", "tech": "technicien", "plombie": "plombier",
 }

@@ -225,8 +225,9 @@ _ANNOYED = re.compile(r"\b(?:marre|rien a faire|m' en fous|m' en fiche|ras le bo
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
 _REVERSAL = re.compile(r"\bdepuis (?:que )?(?:j' ai|j' avais|mon) (?:dit |fait |envoye |mis |repondu |tape )?(?:un |le )?(?:stop|desabonnement|desinscription)\b.{0,50}\b(?:remett|ravoir|a nouveau|de nouveau|rate|reactiv|reinscri|re ?recevoir|revoir|veux les|voudrais les)|\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
 _UNDO_OPT_OUT = re.compile(r"\b(?:annule[rz]?|annulation|retire[rz]?|enleve[rz]?) (?:de |du |le |mon |ma |l' )?(?:demande (?:de |d' )?)?(?:stop|desabonnement|desinscription|opposition)\b|\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?(?:les |vos |des )?(?:re ?)?recevoir (?:a nouveau|de nouveau)\b")
-# "Ne m'envoyez plus de courrier papier": paper letters refused, not the SMS.
-_PAPER = re.compile(r"\b(?:courriers? papiers?|papiers?|lettres?|courriers? postaux|par (?:la )?poste)\b")
+# "Ne m'envoyez plus de courrier papier": paper letters refused, not the SMS; "retirez-moi de
+# la liste d'attente": a housing request withdrawn, not the contact list.
+_PAPER = re.compile(r"\b(?:courriers?|papiers?|lettres?|postaux|par (?:la )?poste|liste d' attente|dossier)\b")
 _CLAUSE_END = re.compile(r"[,.!;?]")
 _TEXT_MSG = re.compile(r"\b(?:sms|textos?|messages?)\b")
 _WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
@@ -291,7 +292,7 @@ def read_objection(norm: str) -> Objection | None:
         return Objection(OPT_IN, True, "opt_in.undo_opt_out", undo.group(0))
     if not _NEGATED.search(norm):
         hit = _first(_CLEAR_OUT, norm)
-        if hit and ("pap" in norm or "lettre" in norm or "poste" in norm):
+        if hit and ("pap" in norm or "lettre" in norm or "poste" in norm or "courrier" in norm or "attente" in norm or "dossier" in norm):
             # the words the refusal names, up to the end of its clause
             after = _CLAUSE_END.split(norm[norm.find(hit[1]):], 1)[0]
             if _PAPER.search(after) and not _TEXT_MSG.search(after):

@@ -208,7 +208,7 @@ QUESTION_START = _rx(
     # décaler", "le rdv est toujours maintenu", "de quelle résidence", "par mail ou seulement par sms".
     r"^(?:bonjour |bonsoir )?vous (?:avez|auriez) (?:bien )?(?:recu|eu|vu|note|enregistre|pris en compte|trouve)\b",
     r"^(?:bonjour |bonsoir )?(?:vous pouvez|tu peux|vous pourriez) (?:envoyer|passer|venir|decaler|avancer|reporter|changer|deplacer|me dire|m' envoyer|me donner|me renvoyer)\b",
-    r"^(?:il y a|y a) (?:moyen|possibilite) (?:de|d')\b|\by a-t-il moyen\b",
+    r"^(?:il y a|y a) (?:moyen|possibilite) (?:de |d' )|\by a-t-il moyen\b",
     r"\b(?:toujours|bien) (?:maintenue?s?|prevue?s?|d' actualite|valables?|confirmee?s?)$",
     r"\b(?:de|a|pour|dans|sur|par|en|avec|chez) (?:quel|quelle|quels|quelles) \w+",
     r"\bou (?:seulement|uniquement|juste) (?:par|en|le|la|les)\b|\bou (?:pas|non)$",
