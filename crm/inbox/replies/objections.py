@@ -219,6 +219,10 @@ _OUT_WORDS = frozenset({"stop", "stopall", "desabonner", "unsubscribe", "desinsc
 _OUT_FIRST_WORDS = _OUT_WORDS | {"arret", "arrete", "arreter", "arretez", "cessez", "stoppez"}
 _IN_WORDS = frozenset({"start", "unstop", "reabonner", "reinscrire", "reinscription", "restart",
                        "strt", "strat", "staart", "statr", "satrt", "starte"})
+# A keyword typed with a doubled letter, alone: "startt", "stopp", "desabboner".
+_DOUBLED = re.compile(r"([a-z])\1+")
+_OUT_SQUEEZED = frozenset(_DOUBLED.sub(r"\1", w) for w in _OUT_WORDS)
+_IN_SQUEEZED = frozenset(_DOUBLED.sub(r"\1", w) for w in _IN_WORDS)
 # Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
 # no objection ("j'en ai marre, toujours pas d'eau").
 _ANNOYED = re.compile(r"\b(?:marre|rien a faire|m' en fous|m' en fiche|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
@@ -286,6 +290,12 @@ def read_objection(norm: str) -> Objection | None:
     if _keyword_with_filler(tokens, _OUT_WORDS) or (
             tokens[0] in _OUT_FIRST_WORDS and _keyword_with_filler(tokens[1:] or ["stop"], _OUT_WORDS | _FILLER)):
         return Objection(OPT_OUT, True, "opt_out.keyword_with_politeness", norm[:60])
+    words = [t for t in tokens if t not in "!.,;:"]
+    if len(words) == 1 and (squeezed := _DOUBLED.sub(r"\1", words[0])) != words[0]:
+        if squeezed in _OUT_SQUEEZED:
+            return Objection(OPT_OUT, True, "opt_out.keyword_misspelt", norm[:60])
+        if squeezed in _IN_SQUEEZED:
+            return Objection(OPT_IN, True, "opt_in.keyword_misspelt", norm[:60])
     if reversal := _REVERSAL.search(norm):
         return Objection(OPT_IN, True, "opt_in.stop_was_a_mistake", reversal.group(0))
     if undo := _UNDO_OPT_OUT.search(norm):
