@@ -12,6 +12,13 @@ CLEAR (acts at once, like the keyword; history source ``sms_sentence`` with the 
     "ne me contactez plus";
   - a request to leave the list: "retirez mon numéro de vos envois", "je me désinscris",
     "désinscrivez-moi", "supprimez mon numéro", "unsubscribe me", "remove my number".
+  - the keyword as a sentence of its own or repeated, whatever follows: "STOP. Et l'ascenseur
+    est toujours en panne", "STOP STOP ..."; a keyword misspelt alone: "sotp", "desabo", "startt";
+  - an RGPD opposition, a refusal to be contacted: "je m'oppose à l'envoi de SMS", "je refuse
+    d'être contacté sur mon portable".
+Undoing an objection is an opt-in, though it names one: "annuler désabonnement", "je retire
+mon stop", "depuis que j'ai dit stop je rate les infos, remettez-moi". Refusing paper letters
+or leaving the housing waiting list is no objection.
 POSSIBLE (nothing changes; the inbox shows "objection possible" with "désinscrire" / "non"):
   - a refusal limited to one topic or of unclear scope: "arrêtez de me relancer pour le loyer",
     "arrêtez de m'envoyer des messages pour les travaux", "stop aux relances" (reminders of
