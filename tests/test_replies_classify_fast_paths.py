@@ -10,8 +10,11 @@ from crm.inbox.replies.normalise import fold, normalise
 from crm.inbox.replies.objections import objection_of, read_objection
 from crm.text import strip_accents
 
-# The development part: the first set, then fresh replies written later (replies_dev2.csv).
-DEV_FILES = [Path(__file__).parent / "data" / name for name in ("replies_dev.csv", "replies_dev2.csv")]
+# The development part: the first set, fresh replies written later (replies_dev2.csv), and
+# replies written apart without seeing the code (replies_dev3.csv; replies_dev4.csv, on
+# objections and re-subscriptions in every form).
+DEV_FILES = [Path(__file__).parent / "data" / name
+             for name in ("replies_dev.csv", "replies_dev2.csv", "replies_dev3.csv", "replies_dev4.csv")]
 
 
 def _dev_rows() -> list[tuple[str, str, str]]:

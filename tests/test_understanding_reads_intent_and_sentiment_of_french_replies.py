@@ -11,8 +11,11 @@ import pytest
 from crm.inbox.replies.measure import read_labelled, score
 from crm.inbox.understanding import Intent, pattern_polarity, sentiment, understand
 
-# The development part: the first set, then fresh replies written later (replies_dev2.csv).
-DEV_FILES = [Path(__file__).parent / "data" / name for name in ("replies_dev.csv", "replies_dev2.csv")]
+# The development part: the first set, fresh replies written later (replies_dev2.csv), and
+# replies written apart without seeing the code (replies_dev3.csv; replies_dev4.csv, on
+# objections and re-subscriptions in every form).
+DEV_FILES = [Path(__file__).parent / "data" / name
+             for name in ("replies_dev.csv", "replies_dev2.csv", "replies_dev3.csv", "replies_dev4.csv")]
 
 
 def _dev_rows() -> list[tuple[str, str, str]]:
@@ -94,3 +97,28 @@ def test_the_fresh_development_replies_stay_classified_as_labelled():
     scores = score(rows)
     assert scores.accuracy >= 0.96, scores.report("fresh development replies")
     assert scores.negative_f1 >= 0.95
+
+
+def test_the_replies_written_apart_stay_classified_as_labelled():
+    """replies_dev3.csv was written by a writer who never saw the code nor the other files:
+    86.2 % intent accuracy (negative F1 0.867) with the rules of that day; the rules were then
+    widened for families of phrasings it showed (lingering pests and damp, relapses, SMS
+    spellings, trailing STOP, low ratings...). It guards what was learnt."""
+    rows = read_labelled(DEV_FILES[2])
+    assert len(rows) >= 500
+    scores = score(rows)
+    assert scores.accuracy >= 0.98, scores.report("replies written apart")
+    assert scores.negative_f1 >= 0.94
+
+
+def test_the_objections_written_apart_stay_classified_as_labelled():
+    """replies_dev4.csv (330 replies on objections and re-subscriptions in every form, written
+    apart by hand): 81.8 % intent accuracy (negative F1 0.748) with the rules of that day; the
+    rules were then widened for families it showed (spaced and glued elisions, misspelt
+    keywords, refusals of every kind, undoing an opt-out, questions without "?"). It guards
+    what was learnt."""
+    rows = read_labelled(DEV_FILES[3])
+    assert len(rows) >= 300
+    scores = score(rows)
+    assert scores.accuracy >= 0.97, scores.report("objections written apart")
+    assert scores.negative_f1 >= 0.86

@@ -23,6 +23,7 @@ from crm.inbox.replies.normalise import normalise
 from crm.inbox.replies.objections import Objection, objection_of
 from crm.inbox.replies.rules import (
     CALLBACK,
+    LEAK_STOPPED,
     NO_CALLBACK,
     NOT_SOLVED,
     PERSISTS_INSISTS,
@@ -111,7 +112,10 @@ _PROBLEM_WORDS = re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|as
 _OUTAGE = re.compile(r"\b(?:chauffage|radiateurs?|ascenseurs?|eau|electricite|courant|chaudiere|gaz|interphone|hall|escaliers?|ca|tout|rien)\b")
 _EQUIPMENT = re.compile(r"\b(?:badge|bip|code|digicode|sonnette|vmc|volets?|fenetres?|prises?|robinets?|toilettes|chasse d' eau|wc|four|plaques?|frigo|serrure|boite aux lettres|telecommande|antenne|box|internet|tele|television|machine a laver|laverie|lave-linge|hotte|store|placard)\b")
 # A fault described in an "other" reply makes it a complaint.
-_DAMAGE = re.compile(r"\b(?:fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b")
+_DAMAGE = re.compile(r"\b(?:(?:plafond|faux plafond|mur|carrelage|plaque|volet|porte|balcon|garde-corps|rambarde|fenetre)s? (?:est |sont |s' est |s' sont |a |ont )?(?:tombee?s?|effondree?s?|ecroulee?s?|arrachee?s?|decrochee?s?|cede)|fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b")
+# "J'ai changé de numéro, voici le nouveau": a change of contact details, read by a person
+# (even "merci d'envoyer les SMS dessus", "l'ancien ne marche plus").
+_NEW_NUMBER = re.compile(r"\b(?:nouveau (?:numero|num|telephone|portable)|change de (?:numero|num|telephone|portable)|voici (?:le|mon) nouveau)\b")
 _PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
@@ -135,6 +139,9 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
         return objection.kind, _decided(objection.rule, objection.span), objection
     if not _LATIN.search(norm) or _foreign(norm) or _FOREIGN_LETTERS.search(text):
         return Intent.OTHER, "other.not_french", objection
+    if "nouveau" in norm or "change de" in norm:
+        if _NEW_NUMBER.search(norm) and not any(s in norm for s in _CALL_STEMS) and "?" not in norm:
+            return Intent.OTHER, "other.new_number", objection
     question = is_question(norm)
     hit = first_hit(PERSISTS_INSISTS, norm)
     if hit is not None and _PENDING_REQUEST.search(norm) and not _PROBLEM_WORDS.search(norm):
@@ -151,6 +158,8 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
             # "mon badge ne marche plus", "la sonnette ne marche pas": a new fault in the home,
             # not the outage the message was about (the labelled replies read it as "other").
             hit = None
+        elif hit is not None and hit[0] == "persists.not_working" and LEAK_STOPPED.search(norm):
+            hit = None  # "le plafond ne coule plus": the leak stopped
     if hit is not None:
         return Intent.PROBLEM_PERSISTS, _decided(*hit), objection
     hit = first_hit(CALLBACK, norm) if any(s in norm for s in _CALL_STEMS) else None
@@ -159,7 +168,11 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
     if question is not None:
         return Intent.QUESTION, _decided(*question), objection
     hit = first_hit(SOLVED, norm)
-    if hit is not None and not NOT_SOLVED.search(norm):
+    if hit is not None and NOT_SOLVED.search(norm):
+        hit = None
+    if hit is None and (leak := LEAK_STOPPED.search(norm)):
+        hit = "solved.leak_stopped", leak.group(0)  # "le plafond ne coule plus"
+    if hit is not None:
         return Intent.PROBLEM_SOLVED, _decided(*hit), objection
     hit = first_hit(THANKS, norm)
     if hit is not None:
@@ -197,7 +210,15 @@ _PHRASES = (("ras le bol", "raslebol"), ("tout va bien", "toutvabien"), ("tout s
             ("n' en peux plus", "enpeuxplus"), ("j' en peux plus", "enpeuxplus"),
             ("peux pas payer", "peuxpaspayer"), ("pas de reponse", "pasdereponse"),
             ("aucune reponse", "pasdereponse"), ("deja dit", "jaidejadit"), ("deja fait stop", "jaidejadit"),
-            ("jamais demande", "jaidejadit"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
+            ("jamais demande", "jaidejadit"), ("n' importe quoi", "nimportequoi"),
+            ("mais bon", "maisbon"), ("arreter de payer", "greve"), ("plus payer", "greve"),
+            ("personne decroche", "personnerepond"), ("personne ne decroche", "personnerepond"),
+            ("deja signale", "jaidejadit"),
+            ("a bout", "epuisement"), ("au bout du rouleau", "epuisement"), ("comme des chiens", "commedeschiens"),
+            ("comme des animaux", "commedeschiens"), ("comme des moins que rien", "commedeschiens"),
+            ("commence a bien faire", "raslebol"), ("pas serieux", "passerieux"),
+            ("plus confiance", "plusconfiance"), ("pas confiance", "plusconfiance"),
+            ("aucune confiance", "plusconfiance"), ("bons a rien", "incompetents"), ("au plus vite", "auplusvite"), ("pas de probleme", "sansprobleme"))
 
 _NEGATORS = {"pas", "plus", "jamais", "aucun", "aucune", "rien", "sans", "ni", "personne"}
 # A bad word is negated only by these, close before it: "plus de fuite", "sans souci"
@@ -291,6 +312,15 @@ _POLARITY = {
     "bouchee": -0.4, "relance": -0.2, "relancer": -0.2, "harcelement": -0.7, "harceler": -0.6,
     "spam": -0.4, "deranger": -0.3, "derange": -0.3, "deranges": -0.3, "derangee": -0.3, "infernal": -0.8, "horrible": -0.8, "terrible": -0.6, "dingue": -0.5, "ridicule": -0.7, "aberrant": -0.8, "indigne": -0.8,
     "lamentables": -0.9, "incompetents": -0.9, "incompetent": -0.8, "foutez": -0.7,
+    # anger at the landlord, threats (a death notice stays neutral: replies_dev*.csv)
+    "voleurs": -0.8, "voleur": -0.8, "escrocs": -0.8, "escroc": -0.8, "arnaque": -0.8,
+    "arnaqueurs": -0.8, "incapables": -0.8, "nimportequoi": -0.7, "maisbon": -0.3, "greve": -0.5,
+    "police": -0.4, "gendarmerie": -0.4, "contentieux": -0.4, "relances": -0.2, "hausse": -0.4,
+    "hausses": -0.4, "chomage": -0.4, "expulse": -0.7, "expulsee": -0.7,
+    "epuisement": -0.7, "commedeschiens": -0.7, "passerieux": -0.6, "plusconfiance": -0.6,
+    "foutage": -0.8, "raccroche": -0.5, "coince": -0.5, "coincee": -0.5, "coinces": -0.5,
+    "handicape": -0.3, "handicapee": -0.3, "tribunal": -0.5, "prefecture": -0.3,
+    "mordu": -0.6, "mordue": -0.6, "blesse": -0.6, "blessee": -0.6, "chute": -0.5,
     "choque": -0.6, "choquee": -0.6, "revoltant": -0.9, "epuise": -0.5, "epuisee": -0.5,
 }
 
@@ -337,6 +367,8 @@ def _lexicon_score(norm: str) -> tuple[float, int]:
         if tok.startswith("merci"):
             # "merci de me rappeler" is politeness, and "plus de sms merci" is not negated thanks.
             value = 0.1 if after == "de" else value
+        elif value < 0 and tok in _NEGATED_AFTER and after in ("pas", "plus", "jamais"):
+            value = 0.0
         elif tok in _PHRASE_TOKENS:
             pass  # a set phrase carries its own negation ("personne ne répond")
         elif (value > 0 and (any(t in _NEGATORS for t in window) or after in ("pas", "plus", "jamais"))) or (
@@ -358,15 +390,32 @@ _INTENT_BIAS = {
 _STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b")
 
 
-_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bcette fois\b|\brespecte[rz]? (?:ma|mon|notre) (?:demande|choix|refus)\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
 # A refusal given as an order, without a word of politeness, reads as irritated.
 # ("je ne veux plus de sms" is a plain refusal: the labelled replies read it as neutral.)
 _CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
 _POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
+# Irritation a refusal names without an angry word: the nth time, a message never agreed to,
+# too many messages, messages at dawn ("vos SMS arrivent à 7h du matin le dimanche").
+_ANNOYED_OPT_OUT_MORE = re.compile(r"\b\d+ ?(?:e|eme|ieme) fois\b|\b(?:jamais donne|sans) (?:mon|notre) (?:accord|consentement|autorisation)\b|\btrop de (?:sms|textos?|messages?|msg)\b|\breveill\w*|\b(?:a \d+ ?h(?:eures?)? du matin|tous les matins|en pleine nuit)\b")
+# "ce numéro a été réattribué, cessez vos envois", "j'ai rendu les clés, arrêtez de m'écrire":
+# the number is not (or no longer) the tenant's; the order then says why, not anger.
+_NOT_MINE = re.compile(r"\b(?:reattribue|plus a moi|pas a moi|rendu les cles|demenage|mauvais numero|trompe de numero|(?:telephone|numero) (?:est )?(?:professionnel|pro|de mon travail|du travail)|je suis (?:sa|la) (?:fille|fils|femme|soeur|voisine)|je suis (?:son|le) (?:fils|mari|frere|voisin)|ne sait pas lire)\b")
+_ANGRY_WORDS = re.compile(r"\b(?:marre|harcel\w*|saoul\w*|soul\w*|combien de fois|ras le bol|penible|suffit)\b")
+# An opt-in that praises the messages ("c'est plus pratique", "vos alertes m'étaient utiles",
+# "start 🙂") is positive; one that says what was missed ("je rate toutes les infos") negative.
+_OPT_IN_PRAISE = re.compile(r"\b(?:emopos|pratiques?|utiles?|mieux que|tres bien|super|genial|top)\b")
+_OPT_IN_MISSED = re.compile(r"\b(?:rate|rater|ratee?s?|rien recu|pas recu|rien eu)\b")
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien)\b|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
-_COMPLAINT = re.compile(r"\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
+_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bcombien de (?:temps|jours|semaines|mois) encore\b|\bencore combien\b|\battendre combien\b|\b(?:on est|je suis|nous sommes) censee?s? (?:faire|vivre)\b|\b(?:on|je|nous) (?:vit|vis|vivons) comment\b|\b(?:on|je|nous) (?:fait|fais|faisons) comment,? (?:nous|moi)\b|\bcomment (?:on|je|nous) (?:fait|fais|faisons|vit|vis|vivons),? (?:nous|moi)\b|\bca vous arrive de\b|\bvous pensez (?:\w+ )?(?:reparer|faire|intervenir|venir|passer|bouger|agir|repondre)\b.{0,20}\bavant\b|\boui ou non\b|\b(?:faire|bouger|reparer|agir|reagir) (?:quelque chose|qqch) (?:oui|un jour|enfin)\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
+_COMPLAINT = re.compile(r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) fois\b|\b(?:ca fait|depuis) (?:un|une) (?:jour|semaine|mois)\b|\b(?:vais|allons|va|vont) (?:appeler|contacter|ecrire a|saisir|prevenir|alerter|aller voir|aller a) (?:la mairie|le maire|la prefecture|un avocat|mon avocat|la presse|les journaux|le tribunal|l' adil|la police|une association|les medias|le defenseur)\b|\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
 _INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
+
+
+# A low rating given alone ("2/5", "1 étoile", "1"): an unhappy answer to a satisfaction survey.
+_LOW_RATING = re.compile(r"^(?:note )?(?:[0-2](?: ?/ ?| sur | )5|[0-4](?: ?/ ?| sur | )10|[01]|[12] etoiles?)(?: ?[!.])*$")
+# Bad words a spoken negation after them cancels: "j'espère que ça (ne) dérange pas".
+_NEGATED_AFTER = frozenset({"derange", "gene", "inquiete", "embete", "deranges", "genes"})
 
 
 def _word_values(norm: str) -> list[float]:
@@ -391,7 +440,7 @@ def _score(text: str, norm: str, intent: str | None) -> float:
     if intent == Intent.QUESTION:
         # "Combien de temps va durer la coupure ?" names a problem but asks calmly;
         # "pourquoi personne ne répond jamais ?" and "vous trouvez ça normal ?" reproach.
-        reproach = bool(_REPROACH.search(norm))
+        reproach = bool(_REPROACH.search(norm)) or "??" in text  # "c'est quand ???" insists
         if reproach:
             rules = min(rules, 0.0) - 0.3
         calm = not reproach and not _INSISTING.search(norm) and min(_word_values(norm), default=0.0) > -0.7
@@ -404,6 +453,8 @@ def _score(text: str, norm: str, intent: str | None) -> float:
         # "mon voisin a encore garé sa voiture devant mon garage": a complaint.
         rules = max(-1.0, min(rules, 0.0) - 0.25)
         hits += 1
+    if intent == Intent.OTHER and _LOW_RATING.match(norm):
+        rules, hits = -0.5, hits + 1
     if hits == 0:
         # Nothing the rules know: the PatternAnalyzer's hint decides, damped. It is only
         # computed here, where it is used (it costs more than all the rules together).
@@ -462,11 +513,19 @@ def understand(text: str) -> Understanding:
         # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de
         # fois faut-il vous le dire"); an opt-in is neutral whatever it names ("les pannes").
         score = 0.0
-        if intent == Intent.OPT_OUT and not by_keyword:
+        if intent == Intent.OPT_OUT and not by_keyword and " " not in norm:
+            score = 0.0  # one misspelt keyword: "aret", "desabo"
+        elif intent == Intent.OPT_OUT and not by_keyword and _NOT_MINE.search(norm):
+            score = -0.3 * bool(_ANGRY_WORDS.search(norm) or "!" in text or _SHOUTED.search(text))
+        elif intent == Intent.OPT_OUT and not by_keyword:
             curt = _CURT_OPT_OUT.search(norm) and not _POLITE.search(norm)
+            shouted = _SHOUTED.search(text) or (text.isupper() and len(text.split()) >= 5)
             score = min(0.0, _lexicon_score(norm)[0]) - 0.3 * bool(
-                _ANNOYED_OPT_OUT.search(norm) or ("!" in text and not _POLITE.search(norm)) or _SHOUTED.search(text) or curt)
+                _ANNOYED_OPT_OUT.search(norm) or ("!" in text and not _POLITE.search(norm)) or shouted or curt
+                or _ANNOYED_OPT_OUT_MORE.search(norm))
             score = round(max(-1.0, score), 3)
+        elif intent == Intent.OPT_IN and not by_keyword:
+            score = -0.4 if _OPT_IN_MISSED.search(norm) else 0.4 if _OPT_IN_PRAISE.search(norm) else 0.0
         return Understanding(intent, _label(score), round(score, 3), decided_by, None, by_keyword)
     score = _bounded(_score(text, norm, intent), intent)
     return Understanding(intent, _label(score), score, decided_by, review, False, callback)

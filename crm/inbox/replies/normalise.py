@@ -24,7 +24,7 @@ from crm.text import strip_accents
 _EMOJI_WORDS = {
     **{c: " emopos " for c in "😊🙂😀😃😄😁❤💚💙🥰😍🤗✅☺👏🌞💐😉💪🎉♥"},
     **{c: " emoneg " for c in "😡😠🤬😤👎😞😢😭😩😫😒🙄💩❌😖😣☹🥶😔😟😕🤯😱"},
-    "🙏": " merci ", "👍": " ok ", "👌": " ok ",
+    "🙏": " merci ", "👍": " ok ", "👌": " ok ", "📞": " appel ", "☎": " appel ",
 }
 _EMOTICONS = re.compile(r"(?<!\w)(?::-?\)|:-?d\b|;-?\)|<3)|(?<!\w)(:-?\(|:'\()")
 _EMOJI_RX = re.compile("|".join(map(re.escape, sorted(_EMOJI_WORDS, key=len, reverse=True))))
@@ -75,7 +75,9 @@ SMS_WORDS = {
     "auj": "aujourd'hui", "ajd": "aujourd'hui", "ojd": "aujourd'hui", "aujourdhui": "aujourd'hui",
     "dm1": "demain", "2m1": "demain", "dmn": "demain", 
     "rdv": "rendez-vous", "asc": "ascenseur", "ascenceur": "ascenseur", "assenceur": "ascenseur",
-    "acenseur": "ascenseur", "asenseur": "ascenseur",
+    "acenseur": "ascenseur", "asenseur": "ascenseur", "asanceur": "ascenseur", "assanceur": "ascenseur",
+    "ascanceur": "ascenseur", "assenseur": "ascenseur", "lasanceur": "l'ascenseur", "lassenseur": "l'ascenseur",
+    "lascenceur": "l'ascenseur", "e": "est",
     "rapl": "rappel", "rapel": "rappel", "rapellez": "rappelez", "rapeler": "rappeler",
     "rapelez": "rappelez", "rappeller": "rappeler", "rappellez": "rappelez",
     "rapeller": "rappeler", "rapelle": "rappelle", "rapplez": "rappelez",
@@ -88,6 +90,11 @@ SMS_WORDS = {
     "chauf": "chauffage", "chaufage": "chauffage",
     "chaufe": "chauffe", "elec": "electricite",
     "pane": "panne", "panes": "pannes", "dpuis": "depuis", "ui": "oui", "repar": "repare",
+    "mwa": "moi", "moa": "moi", "twa": "toi", "toa": "toi",
+    "aret": "arret", "desabonez": "desabonnez", "desaboner": "desabonner", "desabonement": "desabonnement",
+    "desincrire": "desinscrire", "desincris": "desinscris", "desincrivez": "desinscrivez", "desinscrir": "desinscrire",
+    "unsuscribe": "unsubscribe", "unsubscibe": "unsubscribe", "reabone": "reabonne", "reaboner": "reabonner", "kes": "qu'est-ce", "kesque": "qu'est-ce que", "stope": "stop",
+    "apl": "appelez", "aple": "appelle", "aplez": "appelez", "apler": "appeler", "appeller": "appeler",
     "technicient": "technicien", "tech": "technicien", "plombie": "plombier",
 }
 
@@ -110,7 +117,8 @@ _VOWEL_STEMS = ("envo", "aim", "appel", "appell", "attend", "inscri", "abonn", "
                 "interess", "excus", "arriv", "ascens", "enerv", "embet", "harcel", "occup",
                 "ennuy", "arret", "etai", "eta", "avai", "avez", "enleve", "effac", "oubli",
                 "habit", "import", "entend", "expliqu", "indiqu", "inquiet", "achet", "appart",
-                "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app")
+                "electri", "eteint", "allum", "electr", "intervien", "intervent", "apel", "app", "effondr", "importe", "entrepri", "escalier",
+                "etat", "ordinateur", "esper", "oppos")
 # Words that happen to look like an elision and are not ("mais", "lait", "dans"...).
 _NOT_ELIDED = frozenset({
     "mais", "mai", "lait", "laisse", "laissez", "lent", "lente", "dans", "deja", "des", "les",
@@ -127,6 +135,7 @@ _NOT_ELIDED = frozenset({
     "service", "services", "saine", "seine", "date", "dates", "tapis", "temps",
     "mari", "marie", "matin", "mairie", "marche", "maison", "salut", "sale",
     "tele", "tenant", "loi", "loin", "soir", "soit", "tot", "toit", "mois",
+    "savez", "savais", "savait", "savaient", "detail", "details", "detaille", "detaillee",
 })
 
 _TOKEN = re.compile(r"[a-z0-9']+|[?!.,;:]")
@@ -136,13 +145,27 @@ _SPACES = re.compile(r"\s+")
 # "sa marche", "sa remarche pas": "ça" spelt as the possessive, before a verb only.
 # "c réparer", "c'est régler": SMS French writes the participle as the infinitive.
 _PARTICIPLE = re.compile(r"\b(est|ete|sont|c' est) (repar|regl|chang|debouch|remplac|retabl)er\b")
+# "cé réparé" folds to "ce repare": "ce" before a participle or a state is "c'est".
+_CE_CEST = re.compile(r"\bce (?=(?:repare|reparee|regle|reglee|bon|ok|fini|finie|revenu|revenue|resolu|resolue|nickel|toujours|en panne|normal|urgent|quand|pour quand|pas normal)\b)")
 _SA_CA = re.compile(r"\bsa (?=(?:re ?)?(?:marche|fonctionne|va|coule|chauffe|fait|est|ne |n' |repart|a |y ))")
 
 
+_J_CONSONANTS = frozenset("bcdfgklmnpqrstvwxz")
+# "m envoyer", "arretez de m ecrire": an elision written with a space instead of the apostrophe.
+_SPACED_ELISION = re.compile(r"(?<![0-9] )\b([mtns]) (?=[aeiouyh])")
+
+
 def _unglue(token: str) -> str:
-    """ "jen" -> "j' en", "menvoyez" -> "m' envoyez"; other tokens unchanged."""
+    """ "jen" -> "j' en", "menvoyez" -> "m' envoyez", "jretire" -> "je retire"; other tokens
+    unchanged."""
     if len(token) < 3 or token in _NOT_ELIDED or "'" in token:
         return token
+    if token[0] == "j" and len(token) >= 5 and token[1] in _J_CONSONANTS:
+        # French writes no word "j" + consonant: SMS French glues "je" ("jretire", "jrecois").
+        rest = token[1:]
+        if rest[0] in "mt" and rest[1] in "aeiouyh" and (rest[1:] in _VOWEL_WORDS or rest[1:].startswith(_VOWEL_STEMS)):
+            return f"je {rest[0]}' {rest[1:]}"  # "jmoppose" -> "je m' oppose"
+        return "je " + SMS_WORDS.get(rest, rest)
     for prefix in _ELIDED_PREFIXES:
         if token.startswith(prefix):
             rest = token[len(prefix):]
@@ -176,15 +199,23 @@ def normalise(text: str) -> str:
     """The normal form the rules read (see the module docstring)."""
     words: list[str] = []
     for token in _TOKEN.findall(fold(text)):
-        if token in ("c", "g") and words and words[-1] in _PLACE_WORDS:
+        if token in ("c", "g", "e") and words and words[-1] in _PLACE_WORDS:
             words.append(token)  # "bâtiment C", "entrée G": a name, not "c'est" / "j'ai"
             continue
         expanded = SMS_WORDS.get(token)
+        if expanded is None and "'" in token:
+            head, _, rest = token.partition("'")  # "m'apl" -> "m' appelez"
+            rest_expanded = SMS_WORDS.get(rest)
+            expanded = f"{head}' {rest_expanded}" if rest_expanded else token
         if expanded is None:
             expanded = _unglue(token)
         if expanded:
             words.append(expanded)
     out = _SA_CA.sub("ca ", _ELISION.sub("' ", " ".join(words)))
+    if " m " in out or " t " in out or " n " in out or " s " in out:
+        out = _SPACED_ELISION.sub(r"\1' ", out)
+    if "ce " in out:
+        out = _CE_CEST.sub("c' est ", out)
     if "er" in out:
         out = _PARTICIPLE.sub(r"\1 \2e", out)
     return _SPACES.sub(" ", out).strip()
