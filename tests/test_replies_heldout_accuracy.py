@@ -61,5 +61,8 @@ def _checked(capsys, accuracy: float, negative_f1: float) -> None:
 def test_held_out_accuracy_is_at_least_92_percent_and_negative_f1_at_least_0_85(capsys):
     """Issue 15's target. History: 91.1 % and 0.83 at landing; 90.4 % and 0.837 after the
     rules were widened on replies_dev2.csv; 92.4 % and 0.878 after replies_dev3.csv and
-    replies_dev4.csv (both written apart, measured before tuning: 86.2 % and 81.8 %)."""
+    replies_dev4.csv (both written apart, measured before tuning: 86.2 % and 81.8 %). Four
+    replies of those two files (4 to 8 words) had been written word for word like held-out
+    ones by the other writer; the leak check found them and they were taken out of the
+    development files (92.3 % and 0.876 on the 298 other held-out replies)."""
     _checked(capsys, 0.92, 0.85)
