@@ -49,3 +49,27 @@ def test_every_callback_the_rules_find_names_one_of_the_call_stems():
     found = [n for n in norms if first_hit(CALLBACK, n)]
     assert len(found) > 80
     assert all(any(s in n for s in _CALL_STEMS) for n in found)
+
+
+def test_the_stem_gates_read_from_the_patterns_never_turn_away_a_reply_the_pattern_matches():
+    from crm.inbox.replies import objections, rules
+    from crm.inbox.replies.prefilter import Gated
+
+    families = [rules.PERSISTS_INSISTS, rules.PERSISTS_STATE, rules.CALLBACK, rules.SOLVED, rules.THANKS,
+                objections._CLEAR_OUT, objections._POSSIBLE_OUT, objections._CLEAR_IN]
+    gated = [rx for family in families for _, rx in family if isinstance(rx, Gated)]
+    assert len(gated) >= 20  # most rules have a gate
+    norms = [normalise(text) for text, _, _ in _dev_rows()]
+    for gate in gated:
+        assert [bool(gate.search(n)) for n in norms] == [bool(gate.rx.search(n)) for n in norms], gate.pattern[:80]
+
+
+def test_stems_are_read_only_where_every_match_must_hold_one():
+    from crm.inbox.replies.prefilter import required_stems
+
+    assert set(required_stems(r"\b(?:toujours|encore) (?:pas|plus)\b") or ()) in ({"toujours", "encore"}, {"pas", "plus"})
+    assert required_stems(r"\bmerci(?: beaucoup)?\b") == ("merci",)
+    assert required_stems(r"(?:panne)?\w+") is None  # the optional word is not required
+    assert set(required_stems(r"panne|\d+ jours") or ()) == {"panne", " jours"}
+    assert required_stems(r"panne|\d+") is None  # a branch without a literal matches anything
+    assert required_stems(r"(?i)panne") is None  # a case-blind pattern is not gated by exact stems

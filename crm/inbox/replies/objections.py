@@ -40,6 +40,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crm.inbox.replies.prefilter import Rules, prefiltered_rules
+
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 
@@ -70,7 +72,7 @@ _NEGATED = _rx(
 )
 
 # Clear refusals of all messages, each named for the inbox.
-_CLEAR_OUT = [
+_CLEAR_OUT: Rules = [
     ("opt_out.no_more_messages", _rx(
         rf"^(?:(?:bonjour|bonsoir|madame|monsieur|merci|s' il vous plait|s' il te plait|svp|stp),? )*(?:plus|pas|stop|assez|fini|finis) (?:de |d' |des |les |aux |vos )(?:vos |ces |tes )?{_MSG}\b",
         rf"\b(?:plus|pas) (?:de |d' )(?:vos |ces )?{_MSG} (?:s' il vous plait|s' il te plait|merci|svp|!|\.|$)",
@@ -139,7 +141,7 @@ _CLEAR_OUT = [
 ]
 
 # Unclear: may be an objection, a person decides.
-_POSSIBLE_OUT = [
+_POSSIBLE_OUT: Rules = [
     ("opt_out.possible.nagging", _rx(
         rf"\b{_STOP_VERB} (?:de |d' )?(?:{_ME})(?:relancer|harceler|deranger|embeter|ennuyer|saouler|soler|spammer)\b",
         r"\b(?:laissez|lachez)[ -]?(?:moi|nous)(?: tranquilles?| en paix)?\b",
@@ -153,7 +155,7 @@ _POSSIBLE_OUT = [
     )),
 ]
 
-_CLEAR_IN = [
+_CLEAR_IN: Rules = [
     ("opt_in.sentence", _rx(
         rf"\b(?:tenez|tenir)[ -]?(?:moi|nous) (?:informee?s?|au courant) par {_MSG}\b",
         rf"\benvoyez[ -]?(?:moi|nous) (?:les |vos |des )?(?:{_MSG})\b.{{0,20}}\b(?:dorenavant|desormais|a l' avenir|a nouveau|de nouveau)\b",
@@ -259,7 +261,13 @@ def _keyword_with_filler(tokens: list[str], words: frozenset[str]) -> bool:
     return any(t in words for t in tokens) and all(t in words or t in _FILLER for t in tokens)
 
 
-def _first(rules: list[tuple[str, re.Pattern[str]]], norm: str) -> tuple[str, str] | None:
+# Behind gates of their own stems, like the intent rules (crm/inbox/replies/prefilter.py).
+_CLEAR_OUT = prefiltered_rules(_CLEAR_OUT)
+_POSSIBLE_OUT = prefiltered_rules(_POSSIBLE_OUT)
+_CLEAR_IN = prefiltered_rules(_CLEAR_IN)
+
+
+def _first(rules: Rules, norm: str) -> tuple[str, str] | None:
     for name, rx in rules:
         m = rx.search(norm)
         if m:
