@@ -68,6 +68,9 @@ SQLITE_FUNCTION = "crm_values_code"
 _ODD = GSM7_EXTENDED | (frozenset(WHITESPACE) - GSM7_BASIC)  # escape characters, odd white space
 
 
+_all_basic = GSM7_BASIC.issuperset
+
+
 def values_class(text: str | None) -> int:
     """The class of a row's printed values, joined."""
     if not text or GSM7_BASIC.issuperset(text):
@@ -83,9 +86,15 @@ def values_code(required: int, *values: str | None) -> int:
     and 4 << (n + i) for each value i not all GSM-7 basic (n values). One call a row, at C
     speed inside (SQLite's GLOB, or trim with a class of characters, cost 3 to 10 times
     more for 100,000 rows)."""
-    code = values_class("".join(v for v in values if v))
-    if code == BASIC:
-        return code | sum(4 << i for i, v in enumerate(values) if required >> i & 1 and not (v and v.strip()))
+    joined = "".join([v for v in values if v])
+    if not joined or _all_basic(joined):  # most rows: no loop at all unless a value is required
+        code = BASIC
+        if required:
+            for i, v in enumerate(values):
+                if required >> i & 1 and not (v and not v.isspace()):  # blank: str.strip() leaves nothing
+                    code |= 4 << i
+        return code
+    code = values_class(joined)
     n = len(values)
     for i, v in enumerate(values):
         if required >> i & 1 and (v is None or not v.strip()):
