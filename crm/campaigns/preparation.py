@@ -123,14 +123,7 @@ async def write_in_chunks(db: Database, campaign: Campaign, first: datetime, set
             for i, r in enumerate(batch):
                 if i % YIELD_EVERY == YIELD_EVERY - 1:
                     await asyncio.sleep(0)  # let /healthz and the dispatcher in meanwhile
-                rendering, new = renderings.of(r.context)
-                if new:
-                    if rendering.blank:
-                        raise blank_for_recipients(list(rendering.blank))
-                    if len(rendering.text) > MAX_CHARACTERS or rendering.analysis.segments > MAX_SEGMENTS:
-                        raise _too_long(rendering.text, rendering.analysis.segments)
-                rows.append({"tenant_id": r.tenant_id, "e164": r.e164, "body": rendering.text,
-                             "segments": rendering.analysis.segments, "next_try_at": first})
+                rows.append(_checked_row(renderings, r, first))
                 if len(rows) >= chunk_rows:
                     await commit(session)
         if rows:

@@ -25,6 +25,7 @@ from crm.sms.encoding import (
     GSM7_MULTI,
     GSM7_SINGLE,
     MAX_CHARACTERS,
+    MAX_SEGMENTS,
     UCS2_MULTI,
     UCS2_SINGLE,
     _plain_segments,
@@ -33,7 +34,6 @@ from crm.sms.encoding import (
     make_gsm_friendly,
 )
 
-MAX_SEGMENTS = 10  # French short codes
 SAMPLES = 5
 
 

@@ -49,11 +49,11 @@ from crm.sms.encoding import (
     GSM7_MULTI,
     GSM7_SINGLE,
     MAX_CHARACTERS,
+    MAX_SEGMENTS,
     UCS2_MULTI,
     UCS2_SINGLE,
 )
 
-MAX_SEGMENTS = 10  # as preview.MAX_SEGMENTS (French short codes)
 MAX_AGENCY_PHONES = 500  # agency_phone is a CASE over the agencies' phones: past it, Python
 
 # What str.strip() strips: every character str.isspace() says is white space.

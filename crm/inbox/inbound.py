@@ -24,7 +24,7 @@ from crm.db import Database, dialect_insert
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_params, thread_select
-from crm.inbox.understanding import Intent, understand
+from crm.inbox.understanding import Intent, Understanding, understand
 from crm.models import OptOutSource, Tenant
 from crm.tenants.optouts import is_opted_out, record_opt_change
 
@@ -175,6 +175,22 @@ def _fast_statements(db: Database) -> _FastStatements:
     return _FAST[dialect.name]
 
 
+def _row(params: dict[str, str], intent: str, meaning: Understanding, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The parameters of the threading insert, for either path. A possible objection (or
+    opt-in) keeps the message open until an adviser answers."""
+    e164 = params["From"]
+    handled = intent in HANDLED_INTENTS and meaning.review is None
+    return {
+        "provider_sid": params["MessageSid"], "from_e164": e164, "to": params.get("To"),
+        "body": params.get("Body", ""), "received_at": now, "intent": intent,
+        "sentiment": meaning.sentiment, "sentiment_score": meaning.score,
+        "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
+        "handled_at": now if handled else None,
+        "decided_by": meaning.decided_by[:160], "review": meaning.review,
+        **thread_params(e164, now, now.astimezone(tz).date()),
+    }
+
+
 async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: ZoneInfo) -> Received:
     """Store and handle one incoming SMS (already verified). Idempotent on MessageSid.
 
@@ -189,16 +205,8 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
     if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and not meaning.callback:
         # No action of another module due (a reaction to the SMS answered is checked in
         # SQL): the driver runs the precompiled insert itself.
-        handled = intent in HANDLED_INTENTS and meaning.review is None
-        stored = await _store_directly(db, {
-            "provider_sid": sid, "from_e164": e164, "to": params.get("To"), "body": body,
-            "received_at": now, "intent": intent, "sentiment": meaning.sentiment,
-            "sentiment_score": meaning.score,
-            "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
-            "handled_at": now if handled else None,
-            "decided_by": meaning.decided_by[:160], "review": meaning.review,
-            **thread_params(e164, now, now.astimezone(tz).date()),
-        }, flag=intent == Intent.PROBLEM_PERSISTS)
+        stored = await _store_directly(db, _row(params, intent, meaning, now, tz),
+                                       flag=intent == Intent.PROBLEM_PERSISTS)
         if stored is not None:
             return Received(stored[0], stored[1], None)
     async with db.session() as session:
@@ -206,18 +214,8 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
             # "Oui" from someone who never opted out answers something else: an adviser reads it.
             intent = Intent.OTHER
-        # A possible objection (or opt-in) keeps the message open until an adviser answers.
-        handled = intent in HANDLED_INTENTS and meaning.review is None
         conn = await session.connection()
-        row = (await conn.execute(_insert_statement(session), {
-            "provider_sid": sid, "from_e164": e164, "to": params.get("To"), "body": body,
-            "received_at": now, "intent": intent, "sentiment": meaning.sentiment,
-            "sentiment_score": meaning.score,
-            "status": InboundStatus.HANDLED if handled else InboundStatus.OPEN,
-            "handled_at": now if handled else None,
-            "decided_by": meaning.decided_by[:160], "review": meaning.review,
-            **thread_params(e164, now, now.astimezone(tz).date()),
-        })).first()
+        row = (await conn.execute(_insert_statement(session), _row(params, intent, meaning, now, tz))).first()
         if row is None:
             # The same MessageSid came before (or Twilio's retry raced the first delivery,
             # which wins): nothing is done again.

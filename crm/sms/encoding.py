@@ -23,6 +23,7 @@ GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 MAX_CHARACTERS = 1600  # Twilio refuses longer bodies (error 21617)
+MAX_SEGMENTS = 10  # the most segments a campaign SMS may take (French short codes)
 
 Encoding = Literal["GSM-7", "UCS-2"]
 
