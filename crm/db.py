@@ -14,10 +14,10 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import asyncpg
@@ -30,6 +30,7 @@ from sqlalchemy.util import await_only, greenlet_spawn
 from crm.sqlite_drivers import on_loop_dbapi, one_trip_dbapi
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -445,6 +446,23 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             yield session
+
+    async def short_write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``work(session)``: a few short statements that commit (a webhook's). On a SQLite
+        file they run on the event loop itself (``LoopSqlite``), under the write lock; if
+        another process holds the file they are run again, from the start, in the app's
+        usual session, which waits: ``work`` must be safe to run twice after a rollback.
+        Elsewhere, the usual session."""
+        if self.on_loop is not None and self.write_lock is not None:
+            async with self.write_lock.hold():
+                try:
+                    async with self.on_loop.session() as session:
+                        return await work(session)
+                except Exception as exc:
+                    if not sqlite_busy(exc):
+                        raise
+        async with self.session() as session:
+            return await work(session)
 
     @asynccontextmanager
     async def driver_connection(self) -> AsyncIterator[Any]:

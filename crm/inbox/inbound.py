@@ -213,19 +213,8 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                                        flag=intent == Intent.PROBLEM_PERSISTS)
         if stored is not None:
             return Received(stored[0], stored[1], None)
-    on_loop = db.on_loop
-    if on_loop is not None and db.write_lock is not None:
-        # SQLite file: the few statements on the loop itself (see crm.db.LoopSqlite), unless
-        # the file is busy (another process writes): then the usual session, which waits.
-        async with db.write_lock.hold():
-            try:
-                async with on_loop.session() as session:
-                    return await _act(session, params, meaning, now=now, tz=tz)
-            except Exception as exc:
-                if not sqlite_busy(exc):
-                    raise
-    async with db.session() as session:
-        return await _act(session, params, meaning, now=now, tz=tz)
+    # On a SQLite file, on the loop itself unless another process holds the file.
+    return await db.short_write(lambda session: _act(session, params, meaning, now=now, tz=tz))
 
 
 async def _act(session: AsyncSession, params: dict[str, str], meaning: Understanding, *,
