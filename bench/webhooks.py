@@ -324,7 +324,8 @@ async def baseline_app(db_url: str, public_url: str) -> Any:
     async def handler(request: web.Request) -> web.Response:
         form = await request.post()
         params = {k: str(v) for k, v in form.items()}
-        if not validator.validate(public_url + request.path_qs, params,
+        # The form (a MultiDict) as the SDK reads it fastest, as the service does.
+        if not validator.validate(public_url + request.path_qs, form,
                                   request.headers.get("X-Twilio-Signature", "")):
             raise web.HTTPForbidden()
         now = datetime.now(UTC)

@@ -144,3 +144,26 @@ async def test_racing_delivered_and_undelivered_reports_never_move_a_message_bac
     # Each row ends at the highest report it got (delivered outranks undelivered), whatever
     # the order in which the reports were processed.
     assert {r.status for r in final} == {OutboxStatus.DELIVERED}
+
+
+async def test_on_sqlite_a_callback_meeting_another_writer_waits_then_applies(app, client, db, clock) -> None:
+    """On a SQLite file the report is written on the event loop (``Database.short_write``),
+    which never waits: while another process holds the file it goes the usual way, which
+    waits, and it is applied once that writer commits."""
+    import asyncio
+    import sqlite3
+
+    if db.on_loop is None:
+        pytest.skip("SQLite file only")
+    row = await _sent_message(app, db, clock)
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    posting = asyncio.create_task(_post(client, _params(row.provider_sid, "delivered")))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not posting.done()
+    other.execute("COMMIT")
+    other.close()
+    assert (await asyncio.wait_for(posting, 30)).status == 200
+    assert (await rows(db))[0].status == OutboxStatus.DELIVERED
+    assert not db.on_loop.connection().in_transaction

@@ -52,12 +52,19 @@ async def _statements(db, send):
     event.listen(engine.pool, "checkout", checkout)
     if not db.is_sqlite:  # the trace callback sees SQLAlchemy's statements too
         event.listen(engine, "before_cursor_execute", record)
+    on_loop = db.on_loop  # SQLite: the webhook's own connections, used on the event loop
+    if on_loop is not None:
+        on_loop.connection().set_trace_callback(note)
+        event.listen(on_loop.engine.sync_engine.pool, "checkout", checkout)
     try:
         resp = await send()
     finally:
         event.remove(engine.pool, "checkout", checkout)
         if not db.is_sqlite:
             event.remove(engine, "before_cursor_execute", record)
+        if on_loop is not None:
+            on_loop.connection().set_trace_callback(None)
+            event.remove(on_loop.engine.sync_engine.pool, "checkout", checkout)
     assert resp.status == 200, await resp.text()
     return seen, len(commits)
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.calls.models import CallTask, TaskStatus
-from crm.calls.tasks import ensure_call_tasks, request_callback_from_sms
+from crm.calls.tasks import ensure_call_tasks, raise_callback
 
 
 async def on_leases_changed(session: AsyncSession, *, today: date, lease_ids: list[int]) -> None:
@@ -21,7 +21,7 @@ async def on_callback_requested(session: AsyncSession, *, tenant_id: int, at: da
                                 tz: ZoneInfo) -> bool:
     """A tenant texted "rappelez-moi": a call at the top of the queue. False when the tenant
     has no active lease."""
-    return await request_callback_from_sms(session, tenant_id=tenant_id, at=at, tz=tz) is not None
+    return await raise_callback(session, tenant_id=tenant_id, at=at, tz=tz) is not None
 
 
 QUEUE_PROBES = [

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import calendar
@@ -116,52 +116,84 @@ async def _refresh_open_tasks(session: AsyncSession, leases: dict[int, Any],
 async def request_callback_from_sms(
     session: AsyncSession, *, tenant_id: int, at: datetime, tz: ZoneInfo | None = None,
 ) -> CallTask | None:
-    """A tenant texted "rappelez-moi": put a call at the top of their agency's queue today.
+    """A tenant texted "rappelez-moi": put a call at the top of their agency's queue today
+    (``raise_callback``), and the task it went to; None when the tenant has no active lease."""
+    task_id = await raise_callback(session, tenant_id=tenant_id, at=at, tz=tz)
+    if task_id is None:
+        return None
+    return await session.get(CallTask, task_id, populate_existing=True)
+
+
+_t = CallTask.__table__.c
+# Built once (an incoming SMS is a hot path): the tenant's latest active lease, with its
+# open courtesy task if any and whether the tenant has a number to call.
+_LATEST_LEASE = (
+    select(Lease.id, Lease.agency_id,
+           select(_t.id).where(_t.lease_id == Lease.id, _t.kind == TaskKind.COURTESY,
+                               _t.status == TaskStatus.OPEN).scalar_subquery().label("courtesy"),
+           exists().where(Phone.tenant_id == Lease.tenant_id, Phone.valid.is_(True)).label("has_phone"))
+    .where(Lease.tenant_id == bindparam("tenant_id"),
+           or_(Lease.lease_end.is_(None), Lease.lease_end >= bindparam("today", type_=Lease.lease_end.type)))
+    .order_by(Lease.lease_start.desc(), Lease.id.desc()).limit(1))
+_CALLBACK_ON_COURTESY = (
+    update(CallTask.__table__).where(_t.id == bindparam("task_id"))
+    .values(callback_at=bindparam("at", type_=_t.callback_at.type),
+            next_attempt_at=bindparam("at", type_=_t.next_attempt_at.type), requested_by_sms=True))
+_CALLBACK_UPSERTS: dict[str, Any] = {}  # dialect name → statement
+
+
+def _callback_upsert(session: AsyncSession) -> Any:
+    """The lease's callback task, created, or reopened if it was closed (attempts, closing
+    and outcome reset), for today and the next CALLBACK_TASK_DAYS days: one statement that
+    two texts arriving at once cannot make fail (the unique lease and kind)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _CALLBACK_UPSERTS:
+        at = bindparam("at", type_=_t.callback_at.type)
+        today = bindparam("today", type_=_t.window_start.type)
+        reopened = _t.status != TaskStatus.OPEN
+        statement = dialect_insert(session)(CallTask.__table__).values(
+            lease_id=bindparam("lease_id"), kind=TaskKind.CALLBACK, tenant_id=bindparam("tenant_id"),
+            agency_id=bindparam("agency_id"), window_start=today,
+            window_end=bindparam("window_end", type_=_t.window_end.type), status=TaskStatus.OPEN,
+            no_phone=bindparam("no_phone", type_=_t.no_phone.type), attempts=0,
+            requested_by_sms=True, created_at=bindparam("created_at", type_=_t.created_at.type),
+            callback_at=at, next_attempt_at=bindparam("at", type_=_t.next_attempt_at.type))
+        _CALLBACK_UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[_t.lease_id, _t.kind],
+            set_={"status": TaskStatus.OPEN,
+                  "attempts": case((reopened, 0), else_=_t.attempts),
+                  "closed_at": case((reopened, None), else_=_t.closed_at),
+                  "last_outcome": case((reopened, None), else_=_t.last_outcome),
+                  "window_start": statement.excluded.window_start,
+                  "window_end": statement.excluded.window_end,
+                  "no_phone": statement.excluded.no_phone,
+                  "callback_at": statement.excluded.callback_at,
+                  "next_attempt_at": statement.excluded.next_attempt_at,
+                  "requested_by_sms": True},
+        ).returning(_t.id)
+    return _CALLBACK_UPSERTS[dialect]
+
+
+async def raise_callback(session: AsyncSession, *, tenant_id: int, at: datetime,
+                         tz: ZoneInfo | None = None) -> int | None:
+    """A tenant texted "rappelez-moi": a call at the top of their agency's queue today; the
+    task's id, or None when the tenant has no active lease.
 
     Uses the tenant's latest active lease. An open courtesy task gets the callback; otherwise
-    a ``callback`` task is created (or reopened) for a few days. None when the tenant has no
-    active lease.
-    """
-    tz = tz or PARIS
-    today = calendar.local_today(at, tz)
-    lease = (await session.scalars(
-        select(Lease).where(Lease.tenant_id == tenant_id, _active(today))
-        .order_by(Lease.lease_start.desc(), Lease.id.desc()).limit(1)
-    )).first()
+    a ``callback`` task is created (or reopened) for a few days. Two statements."""
+    today = calendar.local_today(at, tz or PARIS)
+    conn = await session.connection()
+    lease = (await conn.execute(_LATEST_LEASE, {"tenant_id": tenant_id, "today": today})).first()
     if lease is None:
         return None
-    tasks = {t.kind: t for t in await session.scalars(select(CallTask).where(CallTask.lease_id == lease.id))}
-    courtesy = tasks.get(TaskKind.COURTESY)
-    task: CallTask | None
-    if courtesy is not None and courtesy.status == TaskStatus.OPEN:
-        task = courtesy
-    else:
-        phones = await callable_phones(session, [tenant_id])
-        task = tasks.get(TaskKind.CALLBACK)
-        if task is None:
-            # Two texts from one tenant may arrive at once: insert-or-ignore on the unique
-            # (lease, kind), then read back, so neither request fails (and loses its SMS).
-            await session.execute(
-                dialect_insert(session)(CallTask).values(
-                    lease_id=lease.id, kind=TaskKind.CALLBACK, tenant_id=tenant_id,
-                    agency_id=lease.agency_id, window_start=today, window_end=today,
-                    status=TaskStatus.OPEN, no_phone=tenant_id not in phones, attempts=0,
-                    requested_by_sms=True, created_at=at,
-                ).on_conflict_do_nothing(index_elements=["lease_id", "kind"])
-            )
-            task = (await session.scalars(
-                select(CallTask).where(CallTask.lease_id == lease.id, CallTask.kind == TaskKind.CALLBACK)
-            )).one()
-        if task.status != TaskStatus.OPEN:
-            task.status, task.attempts, task.closed_at, task.last_outcome = TaskStatus.OPEN, 0, None, None
-        task.window_start = today
-        task.window_end = today + timedelta(days=CALLBACK_TASK_DAYS)
-        task.no_phone = tenant_id not in phones
-    task.callback_at = at
-    task.next_attempt_at = at
-    task.requested_by_sms = True
-    await session.flush()
-    return task
+    lease_id, agency_id, courtesy, has_phone = lease
+    if courtesy is not None:
+        await conn.execute(_CALLBACK_ON_COURTESY, {"task_id": courtesy, "at": at})
+        return int(courtesy)
+    return int((await conn.execute(_callback_upsert(session), {
+        "lease_id": lease_id, "tenant_id": tenant_id, "agency_id": agency_id, "today": today,
+        "window_end": today + timedelta(days=CALLBACK_TASK_DAYS), "no_phone": not has_phone,
+        "created_at": at, "at": at})).scalar_one())
 
 
 async def expire_tasks(session: AsyncSession, *, today: date, now: datetime) -> int:

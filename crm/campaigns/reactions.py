@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import OutboxMessage, OutboxStatus
@@ -17,12 +17,16 @@ async def on_opted_out(session: AsyncSession, e164s: Collection[str], at: dateti
     """Every message still pending for the numbers stops, in the caller's transaction.
     Urgent outage alerts may still go when the landlord allows it; the dispatcher re-checks
     that rule, so here every pending row for the number stops."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.e164.in_(list(e164s)), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED, error_reason=OPTED_OUT_REASON, updated_at=at)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_CANCEL_PENDING, {"e164s": list(e164s), "at": at})
+
+
+_outbox = OutboxMessage.__table__.c
+# Built once (a STOP is a hot path); Core, so no ORM synchronisation of loaded rows.
+_CANCEL_PENDING = (
+    update(OutboxMessage.__table__)
+    .where(_outbox.e164.in_(bindparam("e164s", expanding=True)), _outbox.status == OutboxStatus.PENDING)
+    .values(status=OutboxStatus.CANCELLED, error_reason=OPTED_OUT_REASON,
+            updated_at=bindparam("at", type_=_outbox.updated_at.type)))
 
 
 QUEUE_PROBES = [

@@ -9,6 +9,7 @@ the outbox is about to record that sid.
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import auth
 from crm.campaigns.delivery import PROVIDER_STATUS, record_report
@@ -24,10 +25,13 @@ async def twilio_status(request: web.Request) -> web.Response:
     new = PROVIDER_STATUS.get((params.get("MessageStatus") or params.get("SmsStatus") or "").lower())
     if not sid or new is None:
         return web.Response(status=200)
-    async with request.app[DB].session() as session:
-        await record_report(session, sid, new, now=request.app[CLOCK].now(),
-                            error_code=_int(params.get("ErrorCode")))
+    now, error_code = request.app[CLOCK].now(), _int(params.get("ErrorCode"))
+
+    async def record(session: AsyncSession) -> None:
+        await record_report(session, sid, new, now=now, error_code=error_code)  # forward-only: safe twice
         await session.commit()
+
+    await request.app[DB].short_write(record)
     return web.Response(status=200)
 
 

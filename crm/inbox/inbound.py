@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
 from crm.campaigns.models import Campaign, Category
-from crm.db import Database, dialect_insert
+from crm.db import Database, dialect_insert, sqlite_busy
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_params, thread_select
@@ -97,11 +98,13 @@ _EXISTING = select(InboundMessage.__table__.c.id).where(
 
 @dataclass(frozen=True)
 class _Compiled:
-    """A statement compiled once for a dialect: its SQL text and, per positional
-    parameter, its name, its value when the statement holds it, and the type's bind
-    processor (what SQLAlchemy would apply: UTC datetimes as SQLite text...)."""
+    """A statement compiled once for a dialect: its SQL text, its positional parameters
+    with the statement's own values already converted (the IN lists of constants: most of
+    the ninety-odd), and the positions of the parameters given per call, with the type's
+    bind processor (what SQLAlchemy would apply: UTC datetimes as SQLite text...)."""
     sql: str
-    params: tuple[tuple[str, Any, Any], ...]
+    held: tuple[Any, ...]  # every position, the statement's own values converted
+    given: tuple[tuple[int, str, Any, Any], ...]  # (position, name, default, processor)
 
     @classmethod
     def of(cls, statement: Any, dialect: Any, given: tuple[str, ...]) -> _Compiled:
@@ -116,15 +119,18 @@ class _Compiled:
             dialect=dialect, compile_kwargs={"render_postcompile": True})
         held = compiled.construct_params()
         processors = compiled._bind_processors
+        params = [(name, held.get(name), processors.get(name)) for name in compiled.positiontup or ()]
         return cls(compiled.string,
-                   tuple((name, held.get(name), processors.get(name))
-                         for name in compiled.positiontup or ()))
+                   tuple(process(value) if process is not None and value is not None else value
+                         for _name, value, process in params),
+                   tuple((i, name, value, process) for i, (name, value, process) in enumerate(params)
+                         if name in given))
 
     def args(self, values: dict[str, Any]) -> list[Any]:
-        out = []
-        for name, held, process in self.params:
-            value = values.get(name, held)
-            out.append(process(value) if process is not None and value is not None else value)
+        out = list(self.held)
+        for i, name, default, process in self.given:
+            value = values.get(name, default)
+            out[i] = process(value) if process is not None and value is not None else value
         return out
 
 
@@ -168,7 +174,7 @@ def _fast_statements(db: Database) -> _FastStatements:
                 f"WITH ins AS ({plain.sql}), flag AS (UPDATE campaign SET problem_persists_count"
                 f" = campaign.problem_persists_count + 1 WHERE campaign.id = (SELECT campaign_id"
                 f" FROM ins) AND campaign.category IN ({categories})) SELECT id, campaign_id FROM ins",
-                plain.params)
+                plain.held, plain.given)
         _FAST[dialect.name] = _FastStatements(plain, flagged,
                                               _Compiled.of(_EXISTING, dialect, ("sid",)),
                                               _Compiled.of(_FLAG_CAMPAIGN, dialect, ("campaign_id",)))
@@ -196,8 +202,6 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
 
     Two statements for most SMS: the threading insert and the commit; the actions (opt-out,
     callback, campaign flag, another feature's reaction) only when they apply."""
-    sid = params["MessageSid"]
-    e164 = params["From"]
     body = params.get("Body", "")
     # Understanding reads the text alone: done before a connection is taken.
     meaning = _understood(body) if len(body) <= _CACHED_BODY_CHARS else understand(body)
@@ -209,50 +213,61 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                                        flag=intent == Intent.PROBLEM_PERSISTS)
         if stored is not None:
             return Received(stored[0], stored[1], None)
-    async with db.session() as session:
-        reply: str | None = None
-        if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
-            # "Oui" from someone who never opted out answers something else: an adviser reads it.
-            intent = Intent.OTHER
-        conn = await session.connection()
-        row = (await conn.execute(_insert_statement(session), _row(params, intent, meaning, now, tz))).first()
-        if row is None:
-            # The same MessageSid came before (or Twilio's retry raced the first delivery,
-            # which wins): nothing is done again.
-            await session.rollback()
-            existing = await session.scalar(_EXISTING, {"sid": sid})
-            return Received(existing or 0, True, None)
-        message_id, tenant_id, _agency_id, campaign_id, outbox_message_id, concerned = row
+    # On a SQLite file, on the loop itself unless another process holds the file.
+    return await db.short_write(lambda session: _act(session, params, meaning, now=now, tz=tz))
 
-        if intent in (Intent.OPT_OUT, Intent.OPT_IN):
-            # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
-            # in any form), kept with its own source and its text.
-            if meaning.keyword:
-                source, note = OptOutSource.SMS, f"Réponse « {body.strip()[:60]} »"
-            else:
-                source, note = OptOutSource.SMS_SENTENCE, opt_note(body)
-            if intent == Intent.OPT_OUT or meaning.keyword or await is_opted_out(session, e164):
-                changed = await record_opt_change(
-                    session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
-                    source=source, tenant_id=tenant_id, note=note)
-                if changed:
-                    reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
-        elif intent == Intent.PROBLEM_PERSISTS and campaign_id is not None:
-            await _flag_campaign(session, campaign_id)
-        if meaning.callback and tenant_id is not None:
-            if await _request_callback(session, tenant_id, now, tz):
-                reply = CALLBACK_ACK
-        if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and outbox_message_id is not None and concerned:
-            # Other features' reactions to a reply to their SMS (a request's satisfaction
-            # answer, "toujours pas réparé" after it was done).
-            for react in hooks.INBOUND_REPLY.handlers():
-                if await react(session, outbox_message_id=outbox_message_id, body=body,
-                               intent=intent, now=now, tz=tz):
-                    await session.execute(
-                        update(InboundMessage).where(InboundMessage.id == message_id)
-                        .values(status=InboundStatus.HANDLED, handled_at=now))
-        await session.commit()
-        return Received(message_id, False, reply)
+
+async def _act(session: AsyncSession, params: dict[str, str], meaning: Understanding, *,
+               now: datetime, tz: ZoneInfo) -> Received:
+    """Store an SMS whose understanding calls for an action, and act, in ``session``'s
+    transaction."""
+    sid = params["MessageSid"]
+    e164 = params["From"]
+    body = params.get("Body", "")
+    intent = meaning.intent
+    reply: str | None = None
+    if intent == Intent.OPT_IN and keyword_of(body) == "OUI" and not await is_opted_out(session, e164):
+        # "Oui" from someone who never opted out answers something else: an adviser reads it.
+        intent = Intent.OTHER
+    conn = await session.connection()
+    row = (await conn.execute(_insert_statement(session), _row(params, intent, meaning, now, tz))).first()
+    if row is None:
+        # The same MessageSid came before (or Twilio's retry raced the first delivery,
+        # which wins): nothing is done again.
+        await session.rollback()
+        existing = await session.scalar(_EXISTING, {"sid": sid})
+        return Received(existing or 0, True, None)
+    message_id, tenant_id, _agency_id, campaign_id, outbox_message_id, concerned = row
+
+    if intent in (Intent.OPT_OUT, Intent.OPT_IN):
+        # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
+        # in any form), kept with its own source and its text.
+        if meaning.keyword:
+            source, note = OptOutSource.SMS, f"Réponse « {body.strip()[:60]} »"
+        else:
+            source, note = OptOutSource.SMS_SENTENCE, opt_note(body)
+        if intent == Intent.OPT_OUT or meaning.keyword or await is_opted_out(session, e164):
+            changed = await record_opt_change(
+                session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
+                source=source, tenant_id=tenant_id, note=note)
+            if changed:
+                reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
+    elif intent == Intent.PROBLEM_PERSISTS and campaign_id is not None:
+        await _flag_campaign(session, campaign_id)
+    if meaning.callback and tenant_id is not None:
+        if await _request_callback(session, tenant_id, now, tz):
+            reply = CALLBACK_ACK
+    if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and outbox_message_id is not None and concerned:
+        # Other features' reactions to a reply to their SMS (a request's satisfaction
+        # answer, "toujours pas réparé" after it was done).
+        for react in hooks.INBOUND_REPLY.handlers():
+            if await react(session, outbox_message_id=outbox_message_id, body=body,
+                           intent=intent, now=now, tz=tz):
+                await session.execute(
+                    update(InboundMessage).where(InboundMessage.id == message_id)
+                    .values(status=InboundStatus.HANDLED, handled_at=now))
+    await session.commit()
+    return Received(message_id, False, reply)
 
 
 async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -> tuple[int, bool] | None:
@@ -265,11 +280,20 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
     args = statements.insert.args(values)
     sid = values["provider_sid"]
     if db.write_lock is not None:
-        # SQLite: the whole write in ONE hop to aiosqlite's thread, under the write lock.
-        async with db.write_lock.hold(), db.driver_connection() as conn:
-            result: tuple[int, bool] | None = await conn._execute(
-                _store_in_sqlite_thread, conn._conn, statements, args, sid, flag)
-            return result
+        async with db.write_lock.hold():
+            if db.on_loop is not None:
+                # SQLite file: on the loop itself (see crm.db.LoopSqlite), unless the file is busy.
+                try:
+                    return _store_on_sqlite(db.on_loop.connection(), statements, args, sid, flag)
+                except sqlite3.Error as exc:
+                    if not sqlite_busy(exc):
+                        db.on_loop.discard()
+                        raise
+            # Otherwise the whole write in ONE hop to aiosqlite's thread.
+            async with db.driver_connection() as conn:
+                result: tuple[int, bool] | None = await conn._execute(
+                    _store_on_sqlite, conn._conn, statements, args, sid, flag)
+                return result
     async with db.driver_connection() as conn:
         # PostgreSQL: one statement outside a transaction (it commits alone).
         row = await conn.fetchrow((statements.insert_and_flag if flag else statements.insert).sql, *args)
@@ -279,7 +303,7 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
         return (existing, True) if existing is not None else None
 
 
-def _store_in_sqlite_thread(conn: Any, statements: _FastStatements, args: list[Any], sid: str,
+def _store_on_sqlite(conn: Any, statements: _FastStatements, args: list[Any], sid: str,
                             flag: bool) -> tuple[int, bool] | None:
     try:
         cursor = conn.execute(statements.insert.sql, args)

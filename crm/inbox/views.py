@@ -82,7 +82,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
                        code="unsupported_media_type", status=415)
     # A chunked body has no Content-Length: the clone caps what post() will read (the
     # access middleware already caps public routes at this size: no second clone then).
-    if request.client_max_size > MAX_WEBHOOK_BYTES:
+    if request.content_length is None and request.client_max_size > MAX_WEBHOOK_BYTES:
         request = request.clone(client_max_size=MAX_WEBHOOK_BYTES)
     params = await verified_form(request)
     sid, sender, body = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")

@@ -37,9 +37,13 @@ async def verified_form(request: web.Request) -> dict[str, str]:
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     signature = request.headers.get("X-Twilio-Signature")
     form = await read_form(request)
-    params = {k: str(v) for k, v in form.items()}
     if not token or not signature:
         raise Forbidden("Signature Twilio absente.", code="signature_missing")
-    if not _validator(token).validate(public_url_of(request), params, signature):
+    # The form itself (a MultiDict, which the SDK reads with ``getall``): given a plain dict
+    # the SDK tries two other APIs first and catches their AttributeError, twice per field.
+    # A multipart body may hold files: the SDK is then given their text, as before.
+    params = {k: str(v) for k, v in form.items()}
+    signed = form if request.content_type == "application/x-www-form-urlencoded" else params
+    if not _validator(token).validate(public_url_of(request), signed, signature):
         raise Forbidden("Signature Twilio invalide.", code="signature_invalid")
     return params

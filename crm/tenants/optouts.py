@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, select
+from sqlalchemy import and_, bindparam, false, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -65,8 +65,13 @@ async def opted_out_among(session: AsyncSession, numbers: Any) -> set[str]:
     return set(rows.scalars())
 
 
+# Built once: asked for each STOP, START and "oui" that comes in.
+_IS_OPTED_OUT = select(opted_out_now(bindparam("e164", type_=OptOutEvent.__table__.c.e164.type)))
+_INSERT_EVENT = insert(OptOutEvent.__table__)
+
+
 async def is_opted_out(session: AsyncSession, e164: str) -> bool:
-    return bool(await opted_out_numbers(session, [e164]))
+    return bool(await session.scalar(_IS_OPTED_OUT, {"e164": e164}))
 
 
 async def record_opt_change(
@@ -84,12 +89,12 @@ async def record_opt_change(
     due), False when it was already so. An opt-out cancels pending outbox rows for the number
     in the same transaction (``crm.hooks.OPTED_OUT``). The caller commits."""
     was = await is_opted_out(session, e164)
-    session.add(OptOutEvent(e164=e164, opted_out=opted_out, at=at, source=source,
-                            tenant_id=tenant_id, user_id=user_id, note=note))
+    await session.execute(_INSERT_EVENT, {"e164": e164, "opted_out": opted_out, "at": at,
+                                          "source": source, "tenant_id": tenant_id,
+                                          "user_id": user_id, "note": note})
     if opted_out:
         for react in hooks.OPTED_OUT.handlers():  # the outbox stops what is pending
             await react(session, [e164], at)
-    await session.flush()
     return was != opted_out
 
 

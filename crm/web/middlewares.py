@@ -184,8 +184,10 @@ async def _refuse_nul_in_form(request: web.Request) -> None:
 def _capped(request: web.Request, limit: int) -> web.Request:
     """The request with a body limit of ``limit`` bytes: 413 at once when it says it is
     larger, and a reader that stops at the limit when it does not say (chunked)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+        return request  # the body cannot be longer than it says: no clone (a webhook's cost)
     return request.clone(client_max_size=limit)
 
 
@@ -242,9 +244,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        m = request.app[METRICS]
-        m.http_requests.labels(request.method, route, str(status)).inc()
-        m.http_latency.labels(route).observe(time.perf_counter() - started)
+        request.app[METRICS].observe_request(request.method, route, status,
+                                             time.perf_counter() - started)
 
 
 # No inline script anywhere (scripts live in static/); inline style attributes remain.
