@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -122,14 +123,19 @@ def _claim_statement(dialect: str) -> Any:
         .with_for_update(skip_locked=True)
         .cte("due")
     )
+    t = _table.c
+    claimed: Any = t.id.in_(select(due.c.id))
     if dialect == "postgresql":
         # Evaluated once. As a plain subquery of "id IN (…)" PostgreSQL may run the
         # LIMIT … SKIP LOCKED select again for every row it scans and claim far more.
         due = due.prefix_with("MATERIALIZED")
-    t = _table.c
+        # The claimed ids as one array, each row then found by its primary key: joined to
+        # "IN (SELECT …)" the plan hashed the ids and scanned every pending row of the
+        # outbox for each claim (10 of a claim's 28 ms with 10,000 pending).
+        claimed = t.id == any_(func.array(select(due.c.id).scalar_subquery()))
     return (  # Core, not ORM: no identity-map work on the hot path
         _table.update()
-        .where(t.id.in_(select(due.c.id)), t.status == OutboxStatus.PENDING)
+        .where(claimed, t.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, attempts=t.attempts + 1,
                 updated_at=bindparam("now", type_=UTCDateTime()))
         .returning(t.id, t.campaign_id, t.tenant_id, t.e164, t.body, t.segments, t.attempts,
@@ -179,13 +185,15 @@ MARK_SENT = (
 )
 # PostgreSQL: the whole batch in one statement, its values as arrays joined by unnest, rather
 # than one UPDATE per row (executemany): a third of the client's work, about half the
-# server's. The same guard as MARK_SENT.
+# server's. The same guard as MARK_SENT. "id = ANY(:ids)" finds the rows by primary key:
+# joined to unnest alone, the plan could hash the whole outbox (60 ms for 500 rows among
+# 10,000 "sending", 1.7 ms so).
 _MARK_SENT_ARRAYS = text(f"""
 UPDATE {_table.name} AS o
 SET status = :sent, provider_sid = v.sid, sent_at = v.at, updated_at = v.at,
     error_code = NULL, error_reason = NULL
 FROM unnest(:ids, :sids, :ats) AS v(id, sid, at)
-WHERE o.id = v.id AND o.status IN (:sending, :unknown)
+WHERE o.id = ANY(:ids) AND o.id = v.id AND o.status IN (:sending, :unknown)
 """).bindparams(
     bindparam("ids", type_=ARRAY(Integer)), bindparam("sids", type_=ARRAY(String)),
     bindparam("ats", type_=ARRAY(UTCDateTime())),
