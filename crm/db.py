@@ -61,6 +61,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def sqlite_datetime(value: datetime) -> str:
+    """An aware datetime as ``UTCDateTime`` stores it on SQLite (SQLAlchemy's text form,
+    UTC, microseconds always written), for statements that bypass its type processing."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

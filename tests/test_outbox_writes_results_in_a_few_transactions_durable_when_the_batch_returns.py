@@ -5,6 +5,8 @@ the results would otherwise have waited for their batch."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import event
 
 from crm.campaigns import dispatcher
@@ -16,8 +18,8 @@ from tests.support.twilio_standin import TwilioStandin, twilio_standin  # noqa: 
 
 
 def _count_sent_writes(db) -> list[int]:  # type: ignore[no-untyped-def]
-    """Rows of each statement recording sids: an executemany (SQLite) or one UPDATE of
-    arrays (PostgreSQL) is one write."""
+    """Rows of each statement recording sids: one UPDATE of arrays (PostgreSQL) or of a
+    JSON array (SQLite), or an executemany, is one write."""
     writes: list[int] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
@@ -26,9 +28,11 @@ def _count_sent_writes(db) -> list[int]:  # type: ignore[no-untyped-def]
             return
         if executemany:
             writes.append(len(parameters))
-        else:  # the arrays: ids, sids, times
+        else:  # the arrays (ids, sids, times), or one JSON array of [id, sid, time]
             values = parameters.values() if isinstance(parameters, dict) else parameters
-            writes.append(max(len(v) for v in values if isinstance(v, list | tuple)))
+            arrays = [json.loads(v) if isinstance(v, str) else v for v in values
+                      if isinstance(v, list | tuple) or (isinstance(v, str) and v.startswith("["))]
+            writes.append(max(len(a) for a in arrays))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
     return writes

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import math
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +29,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from crm.campaigns import outbox
-from crm.campaigns.delivery import apply_early_reports
+from crm.campaigns.delivery import apply_early_reports_if_any
 from crm.campaigns.models import Campaign
 from crm.campaigns.rules import ignores_opt_out, next_allowed
 from crm.campaigns.shared_ratelimit import rate_limiter
@@ -199,6 +199,7 @@ class _Writer:
                 next_try = next_allowed(campaign, next_try, tz)
             retry.append({"b_id": r.row.id, "b_next": next_try, "b_code": err.code,
                           "b_reason": (err.reason or "")[:255], "b_at": r.at})
+        sids = [p["b_sid"] for p in sent]
         async with d.db.session() as session:
             await outbox.mark_sent(session, sent)
             for stmt, params in ((outbox.MARK_RETRY, retry),
@@ -212,17 +213,27 @@ class _Writer:
                 # Twilio knows the number replied STOP to our sender: keep that in our records.
                 await record_opt_change(session, r.row.e164, opted_out=True, at=r.at,
                                         source="twilio_21610", tenant_id=r.row.tenant_id)
+            # Reports that came before these sids were recorded (crm/campaigns/delivery.py):
+            # looked for once the sids are visible to a report's own look. SQLite has one
+            # writer at a time, so within this transaction; PostgreSQL, after its commit.
+            early_in_transaction = bool(sids) and not d.db.is_postgres
+            if early_in_transaction:
+                await apply_early_reports_if_any(session, sids)
             await session.commit()
             self.writes += 1
-            if sent:  # reports that came before these sids were recorded (crm/campaigns/delivery.py)
-                await apply_early_reports(session, [p["b_sid"] for p in sent])
+            if sids and not early_in_transaction:
+                await apply_early_reports_if_any(session, sids)
                 await session.commit()
-        m = d.metrics
-        for _ in sent:
-            m.sms_handed_over.inc()
-        for r in results:
-            if r.error is not None:
-                m.sms_failed.labels(permanent=str(r.error.permanent).lower()).inc()
+        self._count(len(sent), results)
+
+    def _count(self, sent: int, results: list[_Result]) -> None:
+        m = self.dispatcher.metrics
+        if sent:
+            m.sms_handed_over.inc(sent)
+        if sent < len(results):
+            refused = Counter(str(r.error.permanent).lower() for r in results if r.error is not None)
+            for permanent, n in refused.items():
+                m.sms_failed.labels(permanent=permanent).inc(n)
 
 
 class Dispatcher:
