@@ -33,6 +33,7 @@ from crm.tenants.imports.bulk import (
     insert_numbered,
     insert_rows,
     new_tenant,
+    reserve_ids,
     tenant_values,
 )
 from crm.tenants.imports.estate import EstateCache
@@ -176,11 +177,14 @@ class BatchWriter:
                     self.report.unchanged += 1
 
             await session.flush()  # the updates and removed numbers of existing rows
+            reserved_tenants, reserved_leases = await reserve_ids(  # PostgreSQL: one query for both
+                session, [(Tenant.__table__, len(new_tenants)), (Lease.__table__, len(new_rows))])
             for tenant, id_ in zip(new_tenants, await insert_numbered(
-                    session, Tenant.__table__, TENANT_COLUMNS, [tenant_values(t) for t in new_tenants]), strict=True):
+                    session, Tenant.__table__, TENANT_COLUMNS, [tenant_values(t) for t in new_tenants],
+                    reserved_tenants), strict=True):
                 tenant.id = id_
             lease_ids = await insert_numbered(session, Lease.__table__, LEASE_COLUMNS,
-                                              [_lease_values(row, now) for row in new_rows])
+                                              [_lease_values(row, now) for row in new_rows], reserved_leases)
             await insert_rows(session, Phone.__table__, PHONE_COLUMNS, [
                 (household.id, e164, kind, True, "import", now) for household, e164, kind in new_phones])
             for row in rows:  # households now all have their ids
