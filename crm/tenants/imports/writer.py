@@ -277,14 +277,16 @@ class BatchWriter:
             changes["phones"] = [sorted(before), sorted(after)]
 
     async def finish(self) -> ImportReport:
-        await self.sms_wishes.record(self.db, at=self.clock.now(), user_id=self.user_id)
+        recorded = await self.sms_wishes.record(self.db, at=self.clock.now(), user_id=self.user_id)
         async with self.db.session() as session:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
         # New rows by the thousand: the planner needs fresh statistics (launch, preview), for
-        # the tables an import writes only (not the outbox's millions of rows).
-        await self.db.refresh_statistics(IMPORTED_TABLES)
+        # the tables an import writes only (not the outbox's millions of rows). A file that
+        # changed nothing (the same export again) leaves them as they were.
+        if recorded or self.report.created or self.report.updated or self.report.ended:
+            await self.db.refresh_statistics(IMPORTED_TABLES)
         return self.report
 
 
