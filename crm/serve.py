@@ -16,6 +16,7 @@ import socket
 from aiohttp import web
 
 from crm.app import create_app
+from crm.collector import GC_YOUNG_THRESHOLD
 from crm.config import Settings
 from crm.supervisor import Supervisor, ignore_interrupt, listening_socket
 
@@ -32,14 +33,6 @@ def access_log_options(settings: Settings) -> dict[str, object]:
     if not settings.access_log:
         return {"access_log": None}
     return {"access_log": logging.getLogger("aiohttp.access"), "access_log_format": ACCESS_LOG_FORMAT}
-
-
-# Young-generation threshold (Python's default: 700 allocations). Each full collection walks
-# every tracked object; it comes after 100 young ones, so at 700 a 100,000-recipient launch
-# (which grows the heap) met 13 of them, up to 130 ms of CPU each, every one a stall of the
-# loop (/healthz p99 with it). At 10,000: none during that launch; a young collection
-# walks at most 10,000 objects (about a millisecond), fourteen times less often.
-GC_YOUNG_THRESHOLD = 10_000
 
 
 async def settle_garbage_collector(_app: web.Application) -> None:

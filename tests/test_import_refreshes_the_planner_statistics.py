@@ -24,3 +24,17 @@ async def test_a_tenant_import_leaves_fresh_statistics_for_the_lease_table(db, c
 
     after = await _lease_statistics(db)
     assert after and after != before
+
+
+async def test_importing_the_same_file_again_leaves_the_statistics_alone(db, clock, monkeypatch):
+    await import_tenants(db, SAMPLE, clock=clock)
+    refreshed: list[object] = []
+
+    async def recording(tables=None):
+        refreshed.append(tables)
+
+    monkeypatch.setattr(db, "refresh_statistics", recording)
+    report = await import_tenants(db, SAMPLE, clock=clock)
+
+    assert not (report.created or report.updated or report.ended)
+    assert refreshed == []

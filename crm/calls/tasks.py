@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, exists, or_, select, update
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import calendar
@@ -68,47 +68,62 @@ async def ensure_call_tasks(
     created = 0
     stamp = now or calendar.at_local(today, calendar.CALL_PERIODS[0][0], PARIS)
     insert = dialect_insert(session)
+    # Whether the household has a usable number, asked in the same query as the leases.
+    has_phone = exists().where(Phone.tenant_id == Lease.tenant_id, Phone.valid.is_(True))
     for chunk in chunks:
         where = list(conditions)
         if chunk is not None:
-            where.append(Lease.id.in_(chunk))
+            where.append(_lease_among(session, chunk))
         rows = (await session.execute(
-            select(Lease.id, Lease.tenant_id, Lease.agency_id, Lease.lease_start).where(*where)
+            select(Lease.id, Lease.tenant_id, Lease.agency_id, Lease.lease_start, has_phone.label("has_phone"))
+            .where(*where)
         )).all()
         if not rows:
             continue
-        phones = await callable_phones(session, (r.tenant_id for r in rows))
         values = []
         for r in rows:
             start, end = window_for(r.lease_start)
             values.append({
                 "lease_id": r.id, "kind": TaskKind.COURTESY, "tenant_id": r.tenant_id,
                 "agency_id": r.agency_id, "window_start": start, "window_end": end,
-                "status": TaskStatus.OPEN, "no_phone": r.tenant_id not in phones,
+                "status": TaskStatus.OPEN, "no_phone": not r.has_phone,
                 "attempts": 0, "requested_by_sms": False, "created_at": stamp,
             })
+        new: set[int] = set()  # leases whose task this call created
         for i in range(0, len(values), 1000):
-            result = await session.execute(
-                insert(CallTask).values(values[i:i + 1000])
+            # The table, not the entity: a plain multi-row INSERT, without the ORM's bulk path.
+            new.update(await session.scalars(
+                insert(CallTask.__table__).values(values[i:i + 1000])
                 .on_conflict_do_nothing(index_elements=["lease_id", "kind"])
-            )
-            created += max(result.rowcount or 0, 0)
+                .returning(CallTask.__table__.c.lease_id)
+            ))
+        created += len(new)
         if chunk is not None:
-            await _refresh_open_tasks(session, {r.id: r for r in rows}, phones)
+            # A task created just now already has the lease's values: only older ones may lag.
+            await _refresh_open_tasks(session, {r.id: r for r in rows if r.id not in new})
     await session.flush()
     return created
 
 
-async def _refresh_open_tasks(session: AsyncSession, leases: dict[int, Any],
-                              phones: dict[int, list[Phone]]) -> None:
+def _lease_among(session: AsyncSession, ids: Sequence[int]) -> Any:
+    """``Lease.id IN ids``; on PostgreSQL one array parameter (an import's batch of 1,500
+    ids would otherwise render 1,500 placeholders at every execution)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Lease.id == any_(bindparam("lease_ids", list(ids), type_=ARRAY(Integer)))
+    return Lease.id.in_(ids)
+
+
+async def _refresh_open_tasks(session: AsyncSession, leases: dict[int, Any]) -> None:
     """A re-import may bring a number, correct the move-in date or move the lease."""
+    if not leases:
+        return
     tasks = await session.scalars(
         select(CallTask).where(CallTask.lease_id.in_(list(leases)), CallTask.status == TaskStatus.OPEN,
                                CallTask.kind == TaskKind.COURTESY)
     )
     for task in tasks:
         lease = leases[task.lease_id]
-        task.no_phone = task.tenant_id not in phones
+        task.no_phone = not lease.has_phone
         task.window_start, task.window_end = window_for(lease.lease_start)
         task.agency_id = lease.agency_id
 

@@ -38,6 +38,7 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from crm.clock import Clock
+from crm.collector import spaced_collections
 from crm.csvfile import CsvFileError as ImportFileError
 from crm.csvfile import Reader, Source, open_source
 from crm.db import Database
@@ -67,47 +68,49 @@ async def import_tenants(
 ) -> ImportReport:
     """Import a tenant file (a path or a binary file object). Structure problems raise
     ``ImportFileError`` before anything is written; row problems end up in the report."""
-    opened = open_source(source)
-    reader: Reader | None = None
-    try:
-        reader = Reader(opened.binary)
-        columns = columns_of(reader.header)
-        check_columns(columns)
-        importer = BatchWriter(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
-        await importer.start()
-        batch: list[Row] = []
-        # A batch is written while the next one is parsed: the database works (in its own
-        # process, or aiosqlite's thread) while Python parses. One batch in flight at most,
-        # so memory stays bounded and batches land in file order. Progress is reported when
-        # a batch is committed, as the bytes read when that batch was complete.
-        writing: tuple[asyncio.Task[None], int | None] | None = None
+    # A bulk allocation of Python objects: full collections spaced as in the served app.
+    with spaced_collections():
+        opened = open_source(source)
+        reader: Reader | None = None
         try:
-            for line, cells in reader.rows_raw():
-                row = importer.accept(line, cells, columns)
-                if row is not None:
-                    batch.append(row)
-                if line % 250 == 0:
-                    await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
-                if len(batch) >= batch_size:
-                    await _committed(writing, progress, opened)
-                    writing = (asyncio.create_task(importer.write_batch(batch)), _position(opened))
-                    batch = []
-            await _committed(writing, progress, opened)
-            writing = None
-            if batch:
-                await importer.write_batch(batch)
+            reader = Reader(opened.binary)
+            columns = columns_of(reader.header)
+            check_columns(columns)
+            importer = BatchWriter(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
+            await importer.start()
+            batch: list[Row] = []
+            # A batch is written while the next one is parsed: the database works (in its own
+            # process, or aiosqlite's thread) while Python parses. One batch in flight at most,
+            # so memory stays bounded and batches land in file order. Progress is reported when
+            # a batch is committed, as the bytes read when that batch was complete.
+            writing: tuple[asyncio.Task[None], int | None] | None = None
+            try:
+                for line, cells in reader.rows_raw():
+                    row = importer.accept(line, cells, columns)
+                    if row is not None:
+                        batch.append(row)
+                    if line % 250 == 0:
+                        await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
+                    if len(batch) >= batch_size:
+                        await _committed(writing, progress, opened)
+                        writing = (asyncio.create_task(importer.write_batch(batch)), _position(opened))
+                        batch = []
+                await _committed(writing, progress, opened)
+                writing = None
+                if batch:
+                    await importer.write_batch(batch)
+            finally:
+                if writing is not None and not writing[0].done():
+                    writing[0].cancel()
+                    await asyncio.gather(writing[0], return_exceptions=True)
+            if progress is not None and (end := _position(opened)) is not None:
+                await _call(progress, end, opened.size)
+            return await importer.finish()
         finally:
-            if writing is not None and not writing[0].done():
-                writing[0].cancel()
-                await asyncio.gather(writing[0], return_exceptions=True)
-        if progress is not None and (end := _position(opened)) is not None:
-            await _call(progress, end, opened.size)
-        return await importer.finish()
-    finally:
-        if reader is not None:
-            reader.text.detach()  # the caller's file object stays open
-        if opened.close:
-            opened.binary.close()
+            if reader is not None:
+                reader.text.detach()  # the caller's file object stays open
+            if opened.close:
+                opened.binary.close()
 
 
 def check_structure(upload: IO[bytes]) -> None:

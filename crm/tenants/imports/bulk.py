@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 BATCH_SIZE = 1500  # rows per transaction: fewer round trips than 1,000, and 100,000 rows under 200 MB
 
@@ -101,19 +101,22 @@ async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str
 
 
 async def insert_numbered(session: AsyncSession, table: Table, columns: Sequence[str],
-                          rows: Sequence[tuple[Any, ...]]) -> list[int]:
+                          rows: Sequence[tuple[Any, ...]], ids: list[int] | None = None) -> list[int]:
     """Insert rows in bulk; their ids, in the order of ``rows``.
 
-    PostgreSQL: the ids are taken from the table's sequence first (one query), then written
-    with the rows. SQLite: the rows of one transaction are numbered one after the other
-    (the write lock is held from its first write to its end: no one else inserts in
-    between), so the last id gives them all; a check on the ids guards that assumption.
+    PostgreSQL: the ids are taken from the table's sequence first (one query; or given, from
+    ``reserve_ids``), then written with the rows. SQLite: the rows of one transaction are
+    numbered one after the other (the write lock is held from its first write to its end: no
+    one else inserts in between), so the last id gives them all; a check on the ids guards
+    that assumption.
     """
     if not rows:
         return []
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
-        ids = await _next_ids(conn, table, len(rows))
+        if ids is None:
+            ids = (await reserve_ids(session, [(table, len(rows))]))[0]
+            assert ids is not None  # PostgreSQL always reserves
         await insert_rows(session, table, ("id", *columns), [(id_, *row) for id_, row in zip(ids, rows, strict=True)])
         return ids
     await insert_rows(session, table, columns, rows)
@@ -127,9 +130,20 @@ async def insert_numbered(session: AsyncSession, table: Table, columns: Sequence
     return list(range(first, last + 1))
 
 
-async def _next_ids(conn: AsyncConnection, table: Table, n: int) -> list[int]:
-    result = await conn.exec_driver_sql(
-        "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS seq OFFSET 0) s, "
-        "generate_series(1, $2)",
-        (conn.dialect.identifier_preparer.format_table(table), n))
-    return list(result.scalars())
+async def reserve_ids(session: AsyncSession, wanted: Sequence[tuple[Table, int]]) -> list[list[int] | None]:
+    """PostgreSQL: ``n`` ids from each table's sequence, for all the tables in one query (for
+    ``insert_numbered``). SQLite numbers rows as it inserts them: None for each table."""
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        return [None for _ in wanted]
+    if not any(n for _, n in wanted):
+        return [[] for _ in wanted]
+    # One array of ids per table; OFFSET 0 keeps the sequence's lookup out of the per-row work.
+    columns = ", ".join(
+        f"(SELECT array_agg(nextval(s.seq)) FROM (SELECT pg_get_serial_sequence(${2 * i + 1}, 'id')::regclass "
+        f"AS seq OFFSET 0) s, generate_series(1, ${2 * i + 2}))" for i in range(len(wanted)))
+    params: list[Any] = []
+    for table, n in wanted:
+        params += [conn.dialect.identifier_preparer.format_table(table), n]
+    arrays = (await conn.exec_driver_sql(f"SELECT {columns}", tuple(params))).one()
+    return [list(ids or ()) for ids in arrays]

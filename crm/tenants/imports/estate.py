@@ -55,7 +55,21 @@ class EstateCache:
 
     async def resolve(self, session: AsyncSession, rows: list[Row]) -> None:
         """Set ``row.estate`` (field -> id) for every row, creating what is missing level by
-        level: one flush per level and batch, not one per new place."""
+        level: one flush per level and batch, not one per new place.
+
+        Rows naming the same places (a staircase's dwellings) are resolved once: the first
+        of them stands for the others (and, being the first to name its residence, gives a
+        new residence its postcode and city, as the file's order would)."""
+        first: dict[tuple[Any, ...], Row] = {}
+        for row in rows:
+            v = row.values
+            names = (v["agency"], v.get("local_office"), v["residence"], v.get("building"), v.get("entrance"))
+            stands_for = first.setdefault(names, row)
+            if stands_for is not row:
+                row.estate = stands_for.estate  # filled below, read only afterwards
+        await self._resolve(session, list(first.values()))
+
+    async def _resolve(self, session: AsyncSession, rows: list[Row]) -> None:
         new: dict[str, Any] = {}
         for row in rows:
             k = _key(row.values["agency"])

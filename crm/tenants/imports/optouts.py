@@ -82,8 +82,8 @@ class OptOutSettlement:
         elif state.last_import is True and state.import_is_latest:
             self.opt_ins.setdefault(mobile, note)
 
-    async def record(self, db: Database, *, at: datetime, user_id: int | None) -> None:
-        """Write the settled wishes, a batch per transaction."""
+    async def record(self, db: Database, *, at: datetime, user_id: int | None) -> int:
+        """Write the settled wishes, a batch per transaction; how many were written."""
         now = at
         changes = [(e164, True, note) for e164, note in self.opt_outs.items()]
         changes += [(e164, False, note) for e164, note in self.opt_ins.items() if e164 not in self.objecting]
@@ -94,3 +94,4 @@ class OptOutSettlement:
                     for e164, opted_out, (tenant_id, line) in changes[start:start + BATCH_SIZE]
                 ], at=now, source=OptOutSource.IMPORT, user_id=user_id)
                 await session.commit()
+        return len(changes)

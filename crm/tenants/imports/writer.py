@@ -33,6 +33,7 @@ from crm.tenants.imports.bulk import (
     insert_numbered,
     insert_rows,
     new_tenant,
+    reserve_ids,
     tenant_values,
 )
 from crm.tenants.imports.estate import EstateCache
@@ -176,11 +177,14 @@ class BatchWriter:
                     self.report.unchanged += 1
 
             await session.flush()  # the updates and removed numbers of existing rows
+            reserved_tenants, reserved_leases = await reserve_ids(  # PostgreSQL: one query for both
+                session, [(Tenant.__table__, len(new_tenants)), (Lease.__table__, len(new_rows))])
             for tenant, id_ in zip(new_tenants, await insert_numbered(
-                    session, Tenant.__table__, TENANT_COLUMNS, [tenant_values(t) for t in new_tenants]), strict=True):
+                    session, Tenant.__table__, TENANT_COLUMNS, [tenant_values(t) for t in new_tenants],
+                    reserved_tenants), strict=True):
                 tenant.id = id_
             lease_ids = await insert_numbered(session, Lease.__table__, LEASE_COLUMNS,
-                                              [_lease_values(row, now) for row in new_rows])
+                                              [_lease_values(row, now) for row in new_rows], reserved_leases)
             await insert_rows(session, Phone.__table__, PHONE_COLUMNS, [
                 (household.id, e164, kind, True, "import", now) for household, e164, kind in new_phones])
             for row in rows:  # households now all have their ids
@@ -273,14 +277,16 @@ class BatchWriter:
             changes["phones"] = [sorted(before), sorted(after)]
 
     async def finish(self) -> ImportReport:
-        await self.sms_wishes.record(self.db, at=self.clock.now(), user_id=self.user_id)
+        recorded = await self.sms_wishes.record(self.db, at=self.clock.now(), user_id=self.user_id)
         async with self.db.session() as session:
             session.add(AuditEvent(at=self.clock.now(), user_id=self.user_id, action="import_tenants",
                                    object_type="tenant_file", details=self.report.counts()))
             await session.commit()
         # New rows by the thousand: the planner needs fresh statistics (launch, preview), for
-        # the tables an import writes only (not the outbox's millions of rows).
-        await self.db.refresh_statistics(IMPORTED_TABLES)
+        # the tables an import writes only (not the outbox's millions of rows). A file that
+        # changed nothing (the same export again) leaves them as they were.
+        if recorded or self.report.created or self.report.updated or self.report.ended:
+            await self.db.refresh_statistics(IMPORTED_TABLES)
         return self.report
 
 
