@@ -131,8 +131,8 @@ def _regex_not_in(chars: frozenset[str]) -> str:
     ranges = [r for r in (("a", "z"), ("A", "Z"), ("0", "9"))
               if all(chr(c) in chars for c in range(ord(r[0]), ord(r[1]) + 1))]
     covered = {chr(c) for lo, hi in ranges for c in range(ord(lo), ord(hi) + 1)}
-    rest = "".join(sorted(set(chars) - covered))
-    return "[^" + "".join(f"{lo}-{hi}" for lo, hi in ranges) + _char_class(frozenset(rest)) + "]"
+    rest = chars - covered
+    return "[^" + "".join(f"{lo}-{hi}" for lo, hi in ranges) + _char_class(rest) + "]"
 
 
 _PG_NOT_BASIC = _regex_not_in(GSM7_BASIC)
