@@ -208,8 +208,11 @@ class AudienceScan:
         # Ordered by start, the latest matching lease wins (``_places``).
         later = aliased(Lease, name="later_lease")
         # The correlated subqueries go through their tenant's rows (tenant_id index): their
-        # audience conditions leave the other indexes alone, statistics or not.
-        latest = ~exists().where(later.tenant_id == Lease.tenant_id, *self.lease_conditions(later, unindexed=True),
+        # audience conditions leave the other indexes alone, statistics or not. The row
+        # itself, found there too, is set aside by its id, which the index holds: SQLite
+        # then skips reading it from the table (a tenth of a launch's statement).
+        latest = ~exists().where(later.tenant_id == Lease.tenant_id, later.id != Lease.id,
+                                 *self.lease_conditions(later, unindexed=True),
                                  or_(later.lease_start > Lease.lease_start,
                                      and_(later.lease_start == Lease.lease_start, later.id > Lease.id)))
         mobile, earlier = aliased(Phone, name="mobile"), aliased(Phone, name="earlier")
@@ -232,7 +235,7 @@ class AudienceScan:
         # A number goes to the first tenant (by id) of the audience who has it as mobile.
         other_lease = aliased(Lease, name="other_lease")
         duplicate = exists().where(
-            earlier.e164 == mobile.e164, earlier.tenant_id < mobile.tenant_id,
+            earlier.e164 == mobile.e164, earlier.id != mobile.id, earlier.tenant_id < mobile.tenant_id,
             first_mobile(earlier, earlier.tenant_id),
             exists().where(other_lease.tenant_id == earlier.tenant_id,
                            *self.lease_conditions(other_lease, unindexed=True)))

@@ -30,7 +30,8 @@ class Renderings:
         self.template = template
         # The tenant fields the body prints: the campaign's own variables are the same
         # for every recipient, so they are not part of the key.
-        self.names = tuple(n for n in TENANT_NAMES if n in placeholders(body))
+        used = placeholders(body)  # parses the body
+        self.names = tuple(n for n in TENANT_NAMES if n in used)
         self._seen: dict[tuple[Any, ...], Rendering] = {}
 
     def of(self, context: Mapping[str, Any]) -> tuple[Rendering, bool]:
