@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only, greenlet_spawn
 
+from crm.sqlite_batch import SqliteBatchWriter
 from crm.sqlite_drivers import on_loop_dbapi, one_trip_dbapi
 
 log = logging.getLogger(__name__)
@@ -437,6 +438,10 @@ class Database:
         self.write_lock = SqliteWriteLock(self.engine) if self.is_sqlite else None
         file = self.engine.url.database if self.is_sqlite else None
         self.on_loop = LoopSqlite(url, file) if file not in (None, "", ":memory:") else None
+        # Short writes grouped into one transaction on a thread (crm.sqlite_batch).
+        self.batch_writer = (SqliteBatchWriter(file, self.write_lock)
+                             if self.on_loop is not None and file and self.write_lock is not None
+                             else None)
         self.health = HealthProbe(self)  # /healthz's own connection (ping)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
@@ -521,6 +526,8 @@ class Database:
                 await conn.execute(text("PRAGMA optimize"))
 
     async def dispose(self) -> None:
+        if self.batch_writer is not None:
+            await self.batch_writer.close()
         if self.on_loop is not None:
             await self.on_loop.close()
         await self.engine.dispose()

@@ -1,6 +1,8 @@
-"""On SQLite an incoming SMS is written on the event loop itself (``crm.db.LoopSqlite``):
-a plain reply by one precompiled INSERT, a STOP or a callback request through a session
-whose engine runs on the loop. Those connections never wait for the file: while another
+"""On SQLite an incoming SMS never makes the event loop wait for the file: a plain reply is
+one precompiled INSERT in the next group commit, on the writer's thread
+(``crm.sqlite_batch``), which waits for another process' writer there; a STOP or a callback
+request goes through a session whose engine runs on the loop (``crm.db.LoopSqlite``), whose
+connections never wait for the file: while another
 process holds SQLite's write lock, the SMS goes the usual way (aiosqlite's thread, which
 waits), the loop keeps serving, and once the other writer commits the SMS is stored once,
 acted upon, and nothing is left half-done on the loop's connections."""
@@ -86,14 +88,15 @@ async def test_a_callback_request_waits_for_another_writer_then_books_one_call(c
     assert len(tasks) == 1 and tasks[0].callback_at is not None
 
 
-async def test_without_another_writer_the_loop_connections_do_the_work(client, db, sqlite_file):
+async def test_without_another_writer_a_plain_reply_is_written_by_the_group_commit_thread(
+        client, db, sqlite_file):
     await make_lease(db, mobile=MOBILE)
     seen: list[str] = []
-    db.on_loop.connection().set_trace_callback(seen.append)
+    await db.batch_writer.set_trace(seen.append)
     try:
         assert (await post_sms(client, "Merci", MOBILE)).status == 200
     finally:
-        db.on_loop.connection().set_trace_callback(None)
+        await db.batch_writer.set_trace(None)
     assert any(sql.lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE") for sql in seen)
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(InboundMessage)) == 1

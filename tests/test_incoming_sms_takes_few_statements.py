@@ -3,7 +3,8 @@ statement (INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING) and a commit;
 MessageSid by that statement and the lookup of the first copy; an opt-out adds only what
 recording it takes. Each SQL statement is counted as the driver receives it (the common
 case runs precompiled SQL on the driver connection, outside SQLAlchemy's statement events):
-SQLite's trace callback, and on PostgreSQL asyncpg's query logger beside SQLAlchemy's
+SQLite's trace callback (on the pool's, the loop's and the group-commit writer's
+connections), and on PostgreSQL asyncpg's query logger beside SQLAlchemy's
 events (its prepared statements are not logged by asyncpg)."""
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ async def _statements(db, send):
     if on_loop is not None:
         on_loop.connection().set_trace_callback(note)
         event.listen(on_loop.engine.sync_engine.pool, "checkout", checkout)
+    if db.batch_writer is not None:  # SQLite: plain replies are written in group commits
+        await db.batch_writer.set_trace(note)
     try:
         resp = await send()
     finally:
@@ -65,6 +68,8 @@ async def _statements(db, send):
         if on_loop is not None:
             on_loop.connection().set_trace_callback(None)
             event.remove(on_loop.engine.sync_engine.pool, "checkout", checkout)
+        if db.batch_writer is not None:
+            await db.batch_writer.set_trace(None)
     assert resp.status == 200, await resp.text()
     return seen, len(commits)
 

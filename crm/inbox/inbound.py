@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
 from crm.campaigns.models import Campaign, Category
-from crm.db import Database, dialect_insert, sqlite_busy
+from crm.db import Database, dialect_insert
 from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_params, thread_select
@@ -90,6 +90,19 @@ def _insert_statement(session: AsyncSession) -> Any:
             .returning(table.c.id, *(table.c[name] for name in _THREADED),
                        (or_(*concerns) if concerns else false()).label("concerned")))
     return _INSERTS[dialect]
+
+
+_COMPILED_INSERTS: dict[str, _Compiled] = {}  # dialect name → ``_insert_statement`` compiled
+
+
+def _compiled_insert(session: AsyncSession) -> _Compiled:
+    """``_insert_statement`` compiled once, run as its SQL text: no statement processing
+    per SMS (SQLAlchemy's costs more than SQLite's work)."""
+    dialect = session.get_bind().dialect
+    if dialect.name not in _COMPILED_INSERTS:
+        _COMPILED_INSERTS[dialect.name] = _Compiled.of(_insert_statement(session), dialect,
+                                                       (*_GIVEN, "e164", "since", "today"))
+    return _COMPILED_INSERTS[dialect.name]
 
 
 _EXISTING = select(InboundMessage.__table__.c.id).where(
@@ -230,7 +243,8 @@ async def _act(session: AsyncSession, params: dict[str, str], meaning: Understan
         # "Oui" from someone who never opted out answers something else: an adviser reads it.
         intent = Intent.OTHER
     conn = await session.connection()
-    row = (await conn.execute(_insert_statement(session), _row(params, intent, meaning, now, tz))).first()
+    insert = _compiled_insert(session)
+    row: Any = (await conn.exec_driver_sql(insert.sql, tuple(insert.args(_row(params, intent, meaning, now, tz))))).first()
     if row is None:
         # The same MessageSid came before (or Twilio's retry raced the first delivery,
         # which wins): nothing is done again.
@@ -279,21 +293,16 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
     statements = _fast_statements(db)
     args = statements.insert.args(values)
     sid = values["provider_sid"]
+    if db.batch_writer is not None:
+        # SQLite file: in the next group commit, on the writer's thread (crm.sqlite_batch).
+        return await db.batch_writer.run(
+            functools.partial(_store_in_transaction, statements=statements, args=args, sid=sid, flag=flag))
     if db.write_lock is not None:
-        async with db.write_lock.hold():
-            if db.on_loop is not None:
-                # SQLite file: on the loop itself (see crm.db.LoopSqlite), unless the file is busy.
-                try:
-                    return _store_on_sqlite(db.on_loop.connection(), statements, args, sid, flag)
-                except sqlite3.Error as exc:
-                    if not sqlite_busy(exc):
-                        db.on_loop.discard()
-                        raise
-            # Otherwise the whole write in ONE hop to aiosqlite's thread.
-            async with db.driver_connection() as conn:
-                result: tuple[int, bool] | None = await conn._execute(
-                    _store_on_sqlite, conn._conn, statements, args, sid, flag)
-                return result
+        # SQLite in memory (tests): the whole write in ONE hop to aiosqlite's thread.
+        async with db.write_lock.hold(), db.driver_connection() as conn:
+            result: tuple[int, bool] | None = await conn._execute(
+                _store_and_commit, conn._conn, statements, args, sid, flag)
+            return result
     async with db.driver_connection() as conn:
         # PostgreSQL: one statement outside a transaction (it commits alone).
         row = await conn.fetchrow((statements.insert_and_flag if flag else statements.insert).sql, *args)
@@ -303,26 +312,35 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
         return (existing, True) if existing is not None else None
 
 
-def _store_on_sqlite(conn: Any, statements: _FastStatements, args: list[Any], sid: str,
-                            flag: bool) -> tuple[int, bool] | None:
+def _store_in_transaction(conn: sqlite3.Connection, *, statements: _FastStatements, args: list[Any],
+                          sid: str, flag: bool) -> tuple[int, bool] | None:
+    """The threading insert (and the campaign flag) in the caller's SQLite transaction;
+    ``(row id, duplicate)``, or None when nothing was stored for the session path to do."""
+    cursor = conn.execute(statements.insert.sql, args)
     try:
-        cursor = conn.execute(statements.insert.sql, args)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        # A replayed MessageSid (nothing written), or a reply another feature reacts to.
+        cursor = conn.execute(statements.existing.sql, statements.existing.args({"sid": sid}))
         try:
-            row = cursor.fetchone()
+            found = cursor.fetchone()
         finally:
             cursor.close()
-        if row is None:
-            conn.rollback()  # nothing was written
-            cursor = conn.execute(statements.existing.sql, statements.existing.args({"sid": sid}))
-            try:
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
-            return (found[0], True) if found is not None else None
-        if flag and row[1] is not None:
-            conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": row[1]})).close()
-        conn.commit()
-        return row[0], False
+        return (found[0], True) if found is not None else None
+    if flag and row[1] is not None:
+        conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": row[1]})).close()
+    return row[0], False
+
+
+def _store_and_commit(conn: sqlite3.Connection, statements: _FastStatements, args: list[Any], sid: str,
+                      flag: bool) -> tuple[int, bool] | None:
+    try:
+        result = _store_in_transaction(conn, statements=statements, args=args, sid=sid, flag=flag)
+        if conn.in_transaction:
+            conn.commit()
+        return result
     except BaseException:
         if conn.in_transaction:
             conn.rollback()

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_, select, true
 
 from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
 from crm.models import Lease, Phone
@@ -25,47 +25,58 @@ def _thread_statement() -> Select[Any]:
     """Everything ``thread_select`` needs in one round trip, built once (its cache key is
     memoized with it): the latest SMS that went to the number, the latest campaign one, the
     best lease of the households behind the number, the agency of the household the SMS
-    went to and the campaign's agency. Uncorrelated scalar subqueries: both databases
-    evaluate each once."""
+    went to and the campaign's agency. Each row sought is read once: the latest SMS, the
+    latest campaign SMS and the best lease are one-row derived tables joined to a constant
+    row (so that a number nobody wrote to still gives one row), not a scalar subquery per
+    column (the webhook's hottest statement: this halves its cost on SQLite)."""
     o, c, lease, phone = (OutboxMessage.__table__, Campaign.__table__, Lease.__table__,
                           Phone.__table__)
     e164, since, today = (bindparam("e164", type_=o.c.e164.type),
                           bindparam("since", type_=o.c.sent_at.type),
                           bindparam("today", type_=lease.c.lease_start.type))
     went_at = func.coalesce(o.c.sent_at, o.c.created_at)
-    went = (o.c.e164 == e164, o.c.status.in_(WENT_OUT), went_at >= since)
+    # The statuses as SQL constants, not an "expanding" parameter: SQLAlchemy would rewrite
+    # the statement's text on every execution.
+    went = (o.c.e164 == e164, o.c.status.in_([literal_column(f"'{status}'") for status in WENT_OUT]),
+            went_at >= since)
     newest = (went_at.desc(), o.c.id.desc())
 
-    def last(column: Any) -> Any:
-        return select(column).where(*went).order_by(*newest).limit(1).scalar_subquery()
-
-    last_campaign, last_tenant = last(o.c.campaign_id), last(o.c.tenant_id)
+    last = (select(o.c.id, o.c.campaign_id, o.c.tenant_id).where(*went)
+            .order_by(*newest).limit(1).subquery("last_sms"))
     topic = (select(o.c.campaign_id).join(c, c.c.id == o.c.campaign_id)
-             .where(*went, c.c.kind == "campaign").order_by(*newest).limit(1).scalar_subquery())
+             .where(*went, c.c.kind == "campaign").order_by(*newest).limit(1)
+             .subquery("topic_sms"))
     active = or_(lease.c.lease_end.is_(None), lease.c.lease_end >= today)
-
-    def best_lease(column: Any) -> Any:
-        # Several households may share one number: the active lease that started last wins.
-        return (select(column).join(phone, phone.c.tenant_id == lease.c.tenant_id)
-                .where(phone.c.e164 == e164)
-                .order_by(case((active, 1), else_=0).desc(), lease.c.lease_start.desc(),
-                          lease.c.id.desc())
-                .limit(1).scalar_subquery())
-
-    return select(
-        last(o.c.id).label("outbox_id"),
-        last_campaign.label("last_campaign"),
-        last_tenant.label("last_tenant"),
-        topic.label("topic_campaign"),
-        best_lease(lease.c.tenant_id).label("lease_tenant"),
-        best_lease(lease.c.agency_id).label("lease_agency"),
-        select(phone.c.tenant_id).where(phone.c.e164 == e164).limit(1).scalar_subquery()
-        .label("phone_tenant"),
-        select(lease.c.agency_id).where(lease.c.tenant_id == last_tenant)
-        .order_by(lease.c.lease_start.desc(), lease.c.id.desc()).limit(1).scalar_subquery()
-        .label("last_tenant_agency"),
-        select(c.c.agency_id).where(c.c.id == func.coalesce(topic, last_campaign))
-        .scalar_subquery().label("campaign_agency"),
+    # Several households may share one number: the active lease that started last wins.
+    best = (select(lease.c.tenant_id, lease.c.agency_id)
+            .join(phone, phone.c.tenant_id == lease.c.tenant_id)
+            .where(phone.c.e164 == e164)
+            .order_by(case((active, 1), else_=0).desc(), lease.c.lease_start.desc(),
+                      lease.c.id.desc())
+            .limit(1).subquery("best_lease"))
+    one = select(literal_column("1").label("one")).subquery("one_row")
+    lease2, c2 = lease.alias("last_lease"), c.alias("topic_campaign")
+    return (
+        select(
+            last.c.id.label("outbox_id"),
+            last.c.campaign_id.label("last_campaign"),
+            last.c.tenant_id.label("last_tenant"),
+            topic.c.campaign_id.label("topic_campaign"),
+            best.c.tenant_id.label("lease_tenant"),
+            best.c.agency_id.label("lease_agency"),
+            select(phone.c.tenant_id).where(phone.c.e164 == e164).limit(1)
+            .correlate(None).scalar_subquery().label("phone_tenant"),
+            select(lease2.c.agency_id).where(lease2.c.tenant_id == last.c.tenant_id)
+            .order_by(lease2.c.lease_start.desc(), lease2.c.id.desc()).limit(1)
+            .correlate(last).scalar_subquery().label("last_tenant_agency"),
+            select(c2.c.agency_id)
+            .where(c2.c.id == func.coalesce(topic.c.campaign_id, last.c.campaign_id))
+            .correlate(last, topic).scalar_subquery().label("campaign_agency"),
+        )
+        .select_from(one)
+        .outerjoin(last, true())
+        .outerjoin(topic, true())
+        .outerjoin(best, true())
     )
 
 

@@ -1,0 +1,85 @@
+"""On a SQLite file, plain replies arriving together are written in one transaction (group
+commit, ``crm.sqlite_batch``): fewer commits than messages, every message stored once and
+answered only after the commit holding it. A write that fails in a group loses none of the
+others, and its caller gets its error; a caller that goes away does not cancel the group."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.inbox.models import InboundMessage
+from crm.sqlite_batch import SqliteBatchWriter
+from tests.support.factories import make_lease
+from tests.support.sms import (  # noqa: F401 - `settings` overrides the suite's fixture
+    new_sid,
+    post_sms,
+    settings,
+)
+
+
+@pytest.fixture
+def writer(db) -> SqliteBatchWriter:
+    if db.batch_writer is None:
+        pytest.skip("SQLite file only: PostgreSQL commits each plain reply by itself")
+    return db.batch_writer
+
+
+async def _count(db) -> int:
+    async with db.session() as s:
+        return await s.scalar(select(func.count()).select_from(InboundMessage))
+
+
+async def test_replies_arriving_together_share_commits_and_are_all_stored(client, db, writer):
+    mobiles = [f"+3361234{i:04d}" for i in range(30)]
+    for mobile in mobiles:
+        await make_lease(db, mobile=mobile)
+    before = writer.batches
+    answers = await asyncio.gather(*(post_sms(client, "Merci beaucoup", m) for m in mobiles))
+    assert [a.status for a in answers] == [200] * len(mobiles)
+    assert await _count(db) == len(mobiles)
+    assert 1 <= writer.batches - before < len(mobiles)
+
+
+async def test_replays_of_one_sid_in_one_group_store_one_row(client, db, writer):
+    await make_lease(db, mobile="+33612340000")
+    sid = new_sid()
+    answers = await asyncio.gather(*(post_sms(client, "Merci", "+33612340000", sid=sid) for _ in range(8)))
+    assert [a.status for a in answers] == [200] * 8
+    assert await _count(db) == 1
+
+
+async def _audit(writer: SqliteBatchWriter, action: str):
+    def work(conn: sqlite3.Connection) -> int:
+        cur = conn.execute("INSERT INTO audit_event (at, action) VALUES ('2026-01-01 00:00:00', ?)",
+                           (action,))
+        return cur.lastrowid
+
+    return await writer.run(work)
+
+
+async def test_a_failing_write_is_undone_alone_and_its_caller_gets_the_error(db, writer):
+    def half_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO audit_event (at, action) VALUES ('2026-01-01 00:00:00', 'half')")
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    results = await asyncio.gather(_audit(writer, "first"), writer.run(half_then_fail),
+                                   _audit(writer, "last"), return_exceptions=True)
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    assert isinstance(results[1], sqlite3.OperationalError)
+    with sqlite3.connect(db.engine.url.database) as check:
+        actions = [row[0] for row in check.execute("SELECT action FROM audit_event ORDER BY id")]
+    assert actions == ["first", "last"]
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_its_write(db, writer):
+    gone = asyncio.ensure_future(_audit(writer, "kept"))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await _audit(writer, "after")  # the next group runs once the first one is done
+    with sqlite3.connect(db.engine.url.database) as check:
+        actions = [row[0] for row in check.execute("SELECT action FROM audit_event ORDER BY id")]
+    assert actions == ["kept", "after"]
