@@ -56,10 +56,19 @@ LEASES_CHANGED = Hook("on_leases_changed", ("crm.calls.reactions",))
 # Numbers opted out of SMS (one, or an import's batch):
 # ``async def on_opted_out(session, e164s: Collection[str], at) -> None``.
 OPTED_OUT = Hook("on_opted_out", ("crm.campaigns.reactions",))
+# The same reaction as SQL, for folding a STOP into ONE PostgreSQL statement (the webhook):
+# ``opted_out_statement(numbers: Select[tuple[str]], at: BindParameter) -> Update``, run
+# there as a data-modifying CTE. Same modules and same effect as OPTED_OUT.
+OPTED_OUT_SQL = Hook("opted_out_statement", OPTED_OUT.modules)
 
 # A tenant asked by SMS to be called back:
 # ``async def on_callback_requested(session, *, tenant_id, at, tz) -> bool`` (True: taken on).
 CALLBACK_REQUESTED = Hook("on_callback_requested", ("crm.calls.reactions",))
+# The same as SQL, for folding a "rappelez-moi" into ONE PostgreSQL statement (the webhook):
+# ``callback_statements(tenant_id: ColumnElement[int]) -> (list[CTE], ColumnElement[bool])``
+# (data-modifying CTEs, and "taken on") with ``callback_params(at, tz) -> dict`` for their
+# bind parameters. Same modules and same effect as CALLBACK_REQUESTED.
+CALLBACK_REQUESTED_SQL = Hook("", CALLBACK_REQUESTED.modules)
 
 # Replies to a campaign, for its progress: ``async def campaign_replies(session, campaign_id)
 # -> dict[str, int]`` with keys ``replies`` and ``opt_outs``.

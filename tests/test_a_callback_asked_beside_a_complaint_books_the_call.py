@@ -3,11 +3,14 @@ asked for beside a complaint is still booked (through the real, signed webhook).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from crm.calls.models import CallTask
+from crm.campaigns.models import Campaign
 from tests.support.factories import make_lease
-from tests.support.sms import inbound, post_sms, settings  # noqa: F401
+from tests.support.sms import inbound, make_sent_campaign, post_sms, settings  # noqa: F401
 
 NUMBER = "+33612345678"
 
@@ -27,5 +30,28 @@ async def test_a_complaint_alone_books_no_call(client, db):
     await make_lease(db, mobile=NUMBER)
     resp = await post_sms(client, "Toujours pas de chauffage !")
     assert "<Message>" not in await resp.text()
+    async with db.session() as session:
+        assert list(await session.scalars(select(CallTask))) == []
+
+
+async def test_a_callback_beside_a_complaint_about_an_outage_also_counts_for_the_campaign(client, db, clock):
+    lease = await make_lease(db, mobile=NUMBER)
+    campaign = await make_sent_campaign(db, recipients=[(lease.tenant_id, NUMBER)],
+                                        sent_at=clock.now() - timedelta(hours=1))
+    resp = await post_sms(client, "Toujours en panne, rappelez-moi svp")
+    assert "un conseiller de votre agence vous rappelle" in await resp.text()
+    [m] = await inbound(db)
+    assert (m.intent, m.campaign_id) == ("problem_persists", campaign.id)
+    async with db.session() as session:
+        assert (await session.get(Campaign, campaign.id)).problem_persists_count == 1
+        [task] = list(await session.scalars(select(CallTask)))
+    assert task.requested_by_sms and task.lease_id == lease.id
+
+
+async def test_a_callback_from_an_unknown_number_is_stored_without_a_promise(client, db):
+    resp = await post_sms(client, "Rappelez-moi svp", "+33699999999")
+    assert "<Message>" not in await resp.text()
+    [m] = await inbound(db)
+    assert m.tenant_id is None and m.status == "open"
     async with db.session() as session:
         assert list(await session.scalars(select(CallTask))) == []

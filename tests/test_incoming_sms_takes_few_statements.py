@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select
 
+from crm.calls.models import CallTask
 from tests.support.factories import make_lease
 from tests.support.sms import (  # noqa: F401 - `settings` overrides the suite's fixture
     inbound,
@@ -108,8 +110,29 @@ async def test_a_replayed_message_sid_costs_the_insert_and_one_lookup(client, db
 async def test_an_opt_out_adds_only_what_recording_it_takes(client, db, clock):
     await _threaded_reply_setup(db, clock)
     seen, commits = await _statements(db, lambda: post_sms(client, "STOP", MOBILE))
-    assert seen[0].lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE")
-    assert len(seen) <= MAX_OPT_OUT_STATEMENTS, seen
-    assert commits == 1
+    if db.is_postgres:
+        # Stored, recorded and pending SMS stopped by ONE statement that commits by itself.
+        assert len(seen) == 1, seen
+        assert seen[0].lstrip().upper().startswith("WITH STORED AS")
+        assert commits == 0
+    else:
+        assert seen[0].lstrip().upper().startswith("INSERT INTO INBOUND_MESSAGE")
+        assert len(seen) <= MAX_OPT_OUT_STATEMENTS, seen
+        assert commits == 1
     [m] = await inbound(db)
     assert m.intent == "opt_out"
+
+
+async def test_a_callback_request_on_postgresql_is_one_statement(client, db, clock):
+    if not db.is_postgres:
+        pytest.skip("SQLite runs a callback request's statements in one hop to its thread")
+    lease, _campaign = await _threaded_reply_setup(db, clock)
+    seen, commits = await _statements(db, lambda: post_sms(client, "rappelez-moi svp", MOBILE))
+    assert len(seen) == 1, seen
+    assert seen[0].lstrip().upper().startswith("WITH STORED AS")
+    assert commits == 0
+    [m] = await inbound(db)
+    assert m.tenant_id == lease.tenant_id
+    async with db.session() as session:
+        [task] = (await session.scalars(select(CallTask).where(CallTask.lease_id == lease.id))).all()
+    assert task.requested_by_sms and task.callback_at == clock.now()

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, exists, or_, select, update
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, exists, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import calendar
@@ -140,53 +140,94 @@ async def request_callback_from_sms(
 
 
 _t = CallTask.__table__.c
-# Built once (an incoming SMS is a hot path): the tenant's latest active lease, with its
-# open courtesy task if any and whether the tenant has a number to call.
-_LATEST_LEASE = (
-    select(Lease.id, Lease.agency_id,
-           select(_t.id).where(_t.lease_id == Lease.id, _t.kind == TaskKind.COURTESY,
-                               _t.status == TaskStatus.OPEN).scalar_subquery().label("courtesy"),
-           exists().where(Phone.tenant_id == Lease.tenant_id, Phone.valid.is_(True)).label("has_phone"))
-    .where(Lease.tenant_id == bindparam("tenant_id"),
-           or_(Lease.lease_end.is_(None), Lease.lease_end >= bindparam("today", type_=Lease.lease_end.type)))
-    .order_by(Lease.lease_start.desc(), Lease.id.desc()).limit(1))
-_CALLBACK_ON_COURTESY = (
-    update(CallTask.__table__).where(_t.id == bindparam("task_id"))
-    .values(callback_at=bindparam("at", type_=_t.callback_at.type),
-            next_attempt_at=bindparam("at", type_=_t.next_attempt_at.type), requested_by_sms=True))
+
+
+def _latest_lease(tenant_id: Any, today: Any) -> Any:
+    """The tenant's latest active lease, with its open courtesy task if any and whether the
+    tenant has a number to call."""
+    return (
+        select(Lease.id, Lease.agency_id, Lease.tenant_id,
+               select(_t.id).where(_t.lease_id == Lease.id, _t.kind == TaskKind.COURTESY,
+                                   _t.status == TaskStatus.OPEN).scalar_subquery().label("courtesy"),
+               exists().where(Phone.tenant_id == Lease.tenant_id, Phone.valid.is_(True)).label("has_phone"))
+        .where(Lease.tenant_id == tenant_id, or_(Lease.lease_end.is_(None), Lease.lease_end >= today))
+        .order_by(Lease.lease_start.desc(), Lease.id.desc()).limit(1))
+
+
+def _callback_on_courtesy(task_id: Any, at: Any) -> Any:
+    return (update(CallTask.__table__).where(_t.id == task_id)
+            .values(callback_at=at, next_attempt_at=at, requested_by_sms=True))
+
+
+def _reopening(statement: Any) -> Any:
+    """An upsert of the lease's callback task: created, or reopened if it was closed
+    (attempts, closing and outcome reset): one statement that two texts arriving at once
+    cannot make fail (the unique lease and kind)."""
+    reopened = _t.status != TaskStatus.OPEN
+    return statement.on_conflict_do_update(
+        index_elements=[_t.lease_id, _t.kind],
+        set_={"status": TaskStatus.OPEN,
+              "attempts": case((reopened, 0), else_=_t.attempts),
+              "closed_at": case((reopened, None), else_=_t.closed_at),
+              "last_outcome": case((reopened, None), else_=_t.last_outcome),
+              "window_start": statement.excluded.window_start,
+              "window_end": statement.excluded.window_end,
+              "no_phone": statement.excluded.no_phone,
+              "callback_at": statement.excluded.callback_at,
+              "next_attempt_at": statement.excluded.next_attempt_at,
+              "requested_by_sms": True},
+    ).returning(_t.id)
+
+
+# Built once (an incoming SMS is a hot path).
+_LATEST_LEASE = _latest_lease(bindparam("tenant_id"), bindparam("today", type_=Lease.lease_end.type))
+_CALLBACK_ON_COURTESY = _callback_on_courtesy(bindparam("task_id"), bindparam("at", type_=_t.callback_at.type))
 _CALLBACK_UPSERTS: dict[str, Any] = {}  # dialect name → statement
 
 
 def _callback_upsert(session: AsyncSession) -> Any:
-    """The lease's callback task, created, or reopened if it was closed (attempts, closing
-    and outcome reset), for today and the next CALLBACK_TASK_DAYS days: one statement that
-    two texts arriving at once cannot make fail (the unique lease and kind)."""
+    """The lease's callback task for today and the next CALLBACK_TASK_DAYS days
+    (``_reopening``)."""
     dialect = session.get_bind().dialect.name
     if dialect not in _CALLBACK_UPSERTS:
         at = bindparam("at", type_=_t.callback_at.type)
-        today = bindparam("today", type_=_t.window_start.type)
-        reopened = _t.status != TaskStatus.OPEN
-        statement = dialect_insert(session)(CallTask.__table__).values(
+        _CALLBACK_UPSERTS[dialect] = _reopening(dialect_insert(session)(CallTask.__table__).values(
             lease_id=bindparam("lease_id"), kind=TaskKind.CALLBACK, tenant_id=bindparam("tenant_id"),
-            agency_id=bindparam("agency_id"), window_start=today,
+            agency_id=bindparam("agency_id"), window_start=bindparam("today", type_=_t.window_start.type),
             window_end=bindparam("window_end", type_=_t.window_end.type), status=TaskStatus.OPEN,
             no_phone=bindparam("no_phone", type_=_t.no_phone.type), attempts=0,
             requested_by_sms=True, created_at=bindparam("created_at", type_=_t.created_at.type),
-            callback_at=at, next_attempt_at=bindparam("at", type_=_t.next_attempt_at.type))
-        _CALLBACK_UPSERTS[dialect] = statement.on_conflict_do_update(
-            index_elements=[_t.lease_id, _t.kind],
-            set_={"status": TaskStatus.OPEN,
-                  "attempts": case((reopened, 0), else_=_t.attempts),
-                  "closed_at": case((reopened, None), else_=_t.closed_at),
-                  "last_outcome": case((reopened, None), else_=_t.last_outcome),
-                  "window_start": statement.excluded.window_start,
-                  "window_end": statement.excluded.window_end,
-                  "no_phone": statement.excluded.no_phone,
-                  "callback_at": statement.excluded.callback_at,
-                  "next_attempt_at": statement.excluded.next_attempt_at,
-                  "requested_by_sms": True},
-        ).returning(_t.id)
+            callback_at=at, next_attempt_at=bindparam("at", type_=_t.next_attempt_at.type)))
     return _CALLBACK_UPSERTS[dialect]
+
+
+def callback_statements(tenant_id: Any) -> tuple[list[Any], Any]:
+    """PostgreSQL: ``raise_callback`` as data-modifying CTEs for the caller's statement (the
+    webhook's "rappelez-moi" in one round trip): the open courtesy task of the tenant's
+    latest active lease gets the callback, else the lease's callback task is upserted; and
+    SQL for "taken on" (False: no active lease). Bind parameters: ``callback_params``."""
+    from sqlalchemy.dialects import postgresql
+
+    at = bindparam("callback_at", type_=_t.callback_at.type)
+    today = bindparam("callback_today", type_=_t.window_start.type)
+    lease = _latest_lease(tenant_id, today).cte("callback_lease")
+    on_courtesy = (_callback_on_courtesy(select(lease.c.courtesy).scalar_subquery(), at)
+                   .returning(_t.id).cte("callback_on_courtesy"))
+    created = _reopening(postgresql.insert(CallTask.__table__).from_select(
+        ["lease_id", "kind", "tenant_id", "agency_id", "window_start", "window_end", "status",
+         "no_phone", "attempts", "requested_by_sms", "created_at", "callback_at", "next_attempt_at"],
+        select(lease.c.id, literal(TaskKind.CALLBACK), lease.c.tenant_id, lease.c.agency_id, today,
+               bindparam("callback_window_end", type_=_t.window_end.type), literal(TaskStatus.OPEN),
+               ~lease.c.has_phone, literal(0), true(), at, at, at)
+        .where(lease.c.courtesy.is_(None)))).cte("callback_task")
+    taken = or_(exists(select(on_courtesy.c.id)), exists(select(created.c.id)))
+    return [on_courtesy, created], taken
+
+
+def callback_params(at: datetime, tz: ZoneInfo | None = None) -> dict[str, Any]:
+    today = calendar.local_today(at, tz or PARIS)
+    return {"callback_at": at, "callback_today": today,
+            "callback_window_end": today + timedelta(days=CALLBACK_TASK_DAYS)}
 
 
 async def raise_callback(session: AsyncSession, *, tenant_id: int, at: datetime,
@@ -201,7 +242,7 @@ async def raise_callback(session: AsyncSession, *, tenant_id: int, at: datetime,
     lease = (await conn.execute(_LATEST_LEASE, {"tenant_id": tenant_id, "today": today})).first()
     if lease is None:
         return None
-    lease_id, agency_id, courtesy, has_phone = lease
+    lease_id, agency_id, _tenant, courtesy, has_phone = lease
     if courtesy is not None:
         await conn.execute(_CALLBACK_ON_COURTESY, {"task_id": courtesy, "at": at})
         return int(courtesy)

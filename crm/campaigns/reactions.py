@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import ColumnElement, Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.campaigns.models import OutboxMessage, OutboxStatus
@@ -21,12 +22,19 @@ async def on_opted_out(session: AsyncSession, e164s: Collection[str], at: dateti
 
 
 _outbox = OutboxMessage.__table__.c
+
+
+def opted_out_statement(numbers: Any, at: ColumnElement[datetime]) -> Update:
+    """``on_opted_out`` as one UPDATE of the pending rows whose number is among ``numbers``
+    (values, or a select): the webhook folds it into its STOP statement on PostgreSQL."""
+    return (update(OutboxMessage.__table__)
+            .where(_outbox.e164.in_(numbers), _outbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, error_reason=OPTED_OUT_REASON, updated_at=at))
+
+
 # Built once (a STOP is a hot path); Core, so no ORM synchronisation of loaded rows.
-_CANCEL_PENDING = (
-    update(OutboxMessage.__table__)
-    .where(_outbox.e164.in_(bindparam("e164s", expanding=True)), _outbox.status == OutboxStatus.PENDING)
-    .values(status=OutboxStatus.CANCELLED, error_reason=OPTED_OUT_REASON,
-            updated_at=bindparam("at", type_=_outbox.updated_at.type)))
+_CANCEL_PENDING = opted_out_statement(bindparam("e164s", expanding=True),
+                                      bindparam("at", type_=_outbox.updated_at.type))
 
 
 QUEUE_PROBES = [

@@ -27,7 +27,7 @@ from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_params, thread_select
 from crm.inbox.understanding import Intent, Understanding, understand
 from crm.models import OptOutSource, Tenant
-from crm.tenants.optouts import is_opted_out, record_opt_change
+from crm.tenants.optouts import is_opted_out, opt_out_ctes, opted_out_now, record_opt_change
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,84 @@ def _fast_statements(db: Database) -> _FastStatements:
     return _FAST[dialect.name]
 
 
+_FOLDED: dict[tuple[bool, bool], _Compiled] = {}  # (opt-out, flag) → statement
+
+
+def _folded_statement(db: Database, *, opt_out: bool, flag: bool) -> _Compiled:
+    """PostgreSQL: an SMS whose action is an opt-out, or a callback request (with the
+    outage flag when it also says the outage goes on), stored and acted upon by ONE
+    statement that commits by itself (not six round trips: BEGIN, insert, reads, writes,
+    COMMIT): the threading insert and the owners' statements (``crm.hooks.OPTED_OUT_SQL``,
+    ``CALLBACK_REQUESTED_SQL``) as data-modifying CTEs. Returns ``(id, answer)``: for an
+    opt-out whether the number was opted out already (its snapshot does not see the new
+    event), for a callback whether it was taken on; no row for a replayed MessageSid or,
+    for a callback, a reply another feature reacts to (the session path does it then)."""
+    key = (opt_out, flag)
+    if key not in _FOLDED:
+        from sqlalchemy.dialects import postgresql
+
+        table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        concerns = [concern(thread.c.outbox_message_id)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in _GIVEN),
+                       *(thread.c[name] for name in _THREADED))
+                .select_from(thread)
+                # Reactions to a reply never run for an opt-out.
+                .where(~or_(*concerns) if concerns and not opt_out else true()))
+        stored = (postgresql.insert(table).from_select([*_GIVEN, *_THREADED], rows)
+                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+                  .returning(table.c.id, table.c.tenant_id, table.c.campaign_id).cte("stored"))
+        ctes: list[Any] = []
+        answer: Any
+        if opt_out:
+            e164 = bindparam("e164", type_=table.c.from_e164.type)
+            ctes += opt_out_ctes(select(e164.label("e164"), stored.c.tenant_id))
+            answer = opted_out_now(e164)
+        else:
+            tenant = select(stored.c.tenant_id).scalar_subquery()
+            taken: list[Any] = []
+            for module in hooks.CALLBACK_REQUESTED_SQL.modules_loaded():
+                statements, module_taken = module.callback_statements(tenant)
+                ctes += statements
+                taken.append(module_taken)
+            answer = or_(*taken) if taken else false()
+        if flag:
+            ctes.append(_flag_campaign_statement(select(stored.c.campaign_id).scalar_subquery())
+                        .cte("flagged"))
+        _FOLDED[key] = _Compiled.of(
+            select(stored.c.id, answer.label("answer")).add_cte(*ctes), db.engine.dialect,
+            (*_GIVEN, "e164", "since", "today", "at", "source", "note",
+             "callback_at", "callback_today", "callback_window_end"))
+    return _FOLDED[key]
+
+
+async def _fold(db: Database, params: dict[str, str], meaning: Understanding, *, now: datetime,
+                tz: ZoneInfo) -> Received | None:
+    """``_folded_statement`` run on a driver connection; None when the session path has to
+    do it (another feature reacts to the reply)."""
+    opt_out = meaning.intent == Intent.OPT_OUT
+    statement = _folded_statement(db, opt_out=opt_out,
+                                  flag=not opt_out and meaning.intent == Intent.PROBLEM_PERSISTS)
+    values = _row(params, meaning.intent, meaning, now, tz)
+    if opt_out:
+        source, note = _opt_source(meaning, params.get("Body", ""))
+        values.update(at=now, source=source, note=note)
+    else:
+        for module in hooks.CALLBACK_REQUESTED_SQL.modules_loaded():
+            values.update(module.callback_params(now, tz))
+    async with db.driver_connection() as conn:
+        row = await conn.fetchrow(statement.sql, *statement.args(values))
+        if row is None:
+            existing = await conn.fetchval(_fast_statements(db).existing.sql,
+                                           *_fast_statements(db).existing.args({"sid": params["MessageSid"]}))
+            return Received(existing, True, None) if existing is not None else None
+    message_id, answer = row
+    if opt_out:
+        return Received(message_id, False, None if answer else OPT_OUT_CONFIRMATION)
+    return Received(message_id, False, CALLBACK_ACK if answer else None)
+
+
 def _row(params: dict[str, str], intent: str, meaning: Understanding, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The parameters of the threading insert, for either path. A possible objection (or
     opt-in) keeps the message open until an adviser answers."""
@@ -226,6 +304,11 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
                                        flag=intent == Intent.PROBLEM_PERSISTS)
         if stored is not None:
             return Received(stored[0], stored[1], None)
+    elif db.is_postgres and (intent == Intent.OPT_OUT) != meaning.callback and intent != Intent.OPT_IN:
+        # A STOP, or a "rappelez-moi": stored and acted upon by ONE statement.
+        folded = await _fold(db, params, meaning, now=now, tz=tz)
+        if folded is not None:
+            return folded
     # On a SQLite file, on the loop itself unless another process holds the file.
     return await db.short_write(lambda session: _act(session, params, meaning, now=now, tz=tz))
 
@@ -256,10 +339,7 @@ async def _act(session: AsyncSession, params: dict[str, str], meaning: Understan
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
         # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
         # in any form), kept with its own source and its text.
-        if meaning.keyword:
-            source, note = OptOutSource.SMS, f"Réponse « {body.strip()[:60]} »"
-        else:
-            source, note = OptOutSource.SMS_SENTENCE, opt_note(body)
+        source, note = _opt_source(meaning, body)
         if intent == Intent.OPT_OUT or meaning.keyword or await is_opted_out(session, e164):
             changed = await record_opt_change(
                 session, e164, opted_out=intent == Intent.OPT_OUT, at=now,
@@ -347,6 +427,13 @@ def _store_and_commit(conn: sqlite3.Connection, statements: _FastStatements, arg
         raise
 
 
+def _opt_source(meaning: Understanding, body: str) -> tuple[str, str]:
+    """The history's source and note of an opt-out or opt-in by SMS."""
+    if meaning.keyword:
+        return OptOutSource.SMS, f"Réponse « {body.strip()[:60]} »"
+    return OptOutSource.SMS_SENTENCE, opt_note(body)
+
+
 def opt_note(body: str) -> str:
     """The history note of an opt-out or opt-in written as a sentence: the text itself."""
     text = " ".join(body.split())
@@ -354,12 +441,18 @@ def opt_note(body: str) -> str:
 
 
 _campaigns = Campaign.__table__
+
+
+def _flag_campaign_statement(campaign_id: Any) -> Any:
+    """One more tenant says the outage goes on (outage and works campaigns only)."""
+    return (update(_campaigns)
+            .where(_campaigns.c.id == campaign_id,
+                   _campaigns.c.category.in_((Category.OUTAGE, Category.WORKS)))
+            .values(problem_persists_count=_campaigns.c.problem_persists_count + 1))
+
+
 # Built once: a quarter of the replies to an outage say it goes on.
-_FLAG_CAMPAIGN = (
-    update(_campaigns)
-    .where(_campaigns.c.id == bindparam("campaign_id"),
-           _campaigns.c.category.in_((Category.OUTAGE, Category.WORKS)))
-    .values(problem_persists_count=_campaigns.c.problem_persists_count + 1))
+_FLAG_CAMPAIGN = _flag_campaign_statement(bindparam("campaign_id"))
 
 
 async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, func, insert, select
+from sqlalchemy import CTE, Select, and_, bindparam, false, func, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -96,6 +96,26 @@ async def record_opt_change(
         for react in hooks.OPTED_OUT.handlers():  # the outbox stops what is pending
             await react(session, [e164], at)
     return was != opted_out
+
+
+def opt_out_ctes(numbers: Select[Any]) -> list[CTE]:
+    """PostgreSQL: ``record_opt_change(..., opted_out=True)`` as data-modifying CTEs for the
+    caller's statement (the webhook's STOP in one round trip, committed by itself): the
+    event of each row of ``numbers`` (columns ``e164``, ``tenant_id``; bind parameters
+    ``at``, ``source``, ``note``) and the reactions of ``crm.hooks.OPTED_OUT_SQL``. The
+    state before is ``opted_out_now`` read in that statement: its snapshot does not see
+    the new event."""
+    events = OptOutEvent.__table__
+    at = bindparam("at", type_=events.c.at.type)
+    new = numbers.subquery("opt_out_numbers")
+    added = (insert(events)
+             .from_select(["e164", "opted_out", "at", "source", "tenant_id", "note"],
+                          select(new.c.e164, true(), at, bindparam("source", type_=events.c.source.type),
+                                 new.c.tenant_id, bindparam("note", type_=events.c.note.type)))
+             .returning(events.c.e164).cte("opt_out_added"))
+    stopped = select(added.c.e164)
+    return [added, *(react(stopped, at).cte(f"opted_out_reaction_{i}")
+                     for i, react in enumerate(hooks.OPTED_OUT_SQL.handlers()))]
 
 
 @dataclass(frozen=True, slots=True)
