@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.inbox.models import InboundMessage
+from crm.models import OptOutEvent
 from crm.sqlite_batch import SqliteBatchWriter
 from tests.support.factories import make_lease
 from tests.support.sms import (  # noqa: F401 - `settings` overrides the suite's fixture
@@ -83,3 +84,18 @@ async def test_a_caller_that_goes_away_does_not_cancel_its_write(db, writer):
     with sqlite3.connect(db.engine.url.database) as check:
         actions = [row[0] for row in check.execute("SELECT action FROM audit_event ORDER BY id")]
     assert actions == ["kept", "after"]
+
+
+async def test_a_stop_is_written_in_a_group_with_its_history(client, db, writer, clock):
+    lease = await make_lease(db, mobile="+33612340000")
+    before = writer.batches
+    first = await post_sms(client, "STOP", "+33612340000")
+    assert "ne recevrez plus de SMS" in await first.text()
+    assert writer.batches == before + 1  # message, event and cancellation in one group commit
+    again = await post_sms(client, "Stop", "+33612340000")
+    assert "<Message>" not in await again.text()  # confirmed once
+    async with db.session() as s:
+        events = list(await s.scalars(select(OptOutEvent).order_by(OptOutEvent.id)))
+    assert [(e.e164, e.opted_out, e.tenant_id, e.at) for e in events] == [
+        ("+33612340000", True, lease.tenant_id, clock.now())] * 2
+    assert await _count(db) == 2

@@ -26,7 +26,7 @@ from crm.inbox.models import InboundMessage, InboundStatus
 from crm.inbox.optout_words import keyword_of
 from crm.inbox.threads import thread_params, thread_select
 from crm.inbox.understanding import Intent, Understanding, understand
-from crm.models import OptOutSource, Tenant
+from crm.models import OptOutEvent, OptOutSource, Tenant
 from crm.tenants.optouts import is_opted_out, opt_out_ctes, opted_out_now, record_opt_change
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class _Compiled:
 
 @dataclass(frozen=True)
 class _FastStatements:
-    insert: _Compiled  # returns (id, campaign_id), or no row
+    insert: _Compiled  # returns (id, campaign_id, tenant_id), or no row
     insert_and_flag: _Compiled  # PostgreSQL: the same, flagging the campaign in one statement
     existing: _Compiled  # the row a replayed MessageSid landed on
     flag: _Compiled  # SQLite: the campaign flag on its own (same thread hop)
@@ -178,7 +178,7 @@ def _fast_statements(db: Database) -> _FastStatements:
         insert = ((postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
                   .from_select([*_GIVEN, *_THREADED], rows)
                   .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
-                  .returning(table.c.id, table.c.campaign_id))
+                  .returning(table.c.id, table.c.campaign_id, table.c.tenant_id))
         plain = _Compiled.of(insert, dialect, (*_GIVEN, "e164", "since", "today"))
         flagged = plain
         if dialect.name == "postgresql":
@@ -272,6 +272,70 @@ async def _fold(db: Database, params: dict[str, str], meaning: Understanding, *,
     return Received(message_id, False, CALLBACK_ACK if answer else None)
 
 
+@dataclass(frozen=True)
+class _SqliteOptOut:
+    was: _Compiled  # the number's state before
+    event: _Compiled  # the opt-out event
+    reactions: tuple[_Compiled, ...]  # crm.hooks.OPTED_OUT_SQL for the number
+
+
+_SQLITE_OPT_OUT: list[_SqliteOptOut] = []
+
+
+def _sqlite_opt_out(db: Database) -> _SqliteOptOut:
+    """SQLite: ``record_opt_change(opted_out=True)``'s statements compiled once, for the
+    group commit's thread (SQLite has no data-modifying CTE)."""
+    if not _SQLITE_OPT_OUT:
+        from sqlalchemy import insert
+
+        events = OptOutEvent.__table__
+        dialect = db.engine.dialect
+        e164 = bindparam("e164", type_=events.c.e164.type)
+        at = bindparam("at", type_=events.c.at.type)
+        event = insert(events).values(
+            e164=e164, opted_out=True, at=at, source=bindparam("source", type_=events.c.source.type),
+            tenant_id=bindparam("tenant_id", type_=events.c.tenant_id.type),
+            note=bindparam("note", type_=events.c.note.type))
+        names = ("e164", "at", "source", "tenant_id", "note")
+        _SQLITE_OPT_OUT.append(_SqliteOptOut(
+            _Compiled.of(select(opted_out_now(e164)), dialect, names),
+            _Compiled.of(event, dialect, names),
+            tuple(_Compiled.of(react([e164], at), dialect, names)
+                  for react in hooks.OPTED_OUT_SQL.handlers())))
+    return _SQLITE_OPT_OUT[0]
+
+
+async def _opt_out_in_group(db: Database, params: dict[str, str], meaning: Understanding, *,
+                            now: datetime, tz: ZoneInfo) -> Received | None:
+    """A STOP on a SQLite file, written in the next group commit (``crm.sqlite_batch``): the
+    threading insert, the state before, the event and the outbox's cancellation, one hop to
+    the writer's thread instead of a session's statements on the loop. None when the
+    session path has to do it (the SMS answered concerns another feature)."""
+    assert db.batch_writer is not None
+    insert = _fast_statements(db)
+    statements = _sqlite_opt_out(db)
+    values = _row(params, meaning.intent, meaning, now, tz)
+    source, note = _opt_source(meaning, params.get("Body", ""))
+    opt = {"e164": params["From"], "at": now, "source": source, "note": note}
+
+    def work(conn: sqlite3.Connection) -> tuple[int, bool, bool] | None:
+        row = _one(conn, insert.insert.sql, insert.insert.args(values))
+        if row is None:  # a replayed MessageSid, or a reply to a request's SMS
+            found = _one(conn, insert.existing.sql, insert.existing.args({"sid": values["provider_sid"]}))
+            return (found[0], True, False) if found is not None else None
+        was = _one(conn, statements.was.sql, statements.was.args(opt))[0]
+        conn.execute(statements.event.sql, statements.event.args({**opt, "tenant_id": row[2]})).close()
+        for reaction in statements.reactions:
+            conn.execute(reaction.sql, reaction.args(opt)).close()
+        return row[0], False, bool(was)
+
+    done = await db.batch_writer.run(work)
+    if done is None:
+        return None
+    message_id, duplicate, was = done
+    return Received(message_id, duplicate, None if duplicate or was else OPT_OUT_CONFIRMATION)
+
+
 def _row(params: dict[str, str], intent: str, meaning: Understanding, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The parameters of the threading insert, for either path. A possible objection (or
     opt-in) keeps the message open until an adviser answers."""
@@ -309,6 +373,11 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         folded = await _fold(db, params, meaning, now=now, tz=tz)
         if folded is not None:
             return folded
+    elif intent == Intent.OPT_OUT and not meaning.callback and db.batch_writer is not None:
+        # A STOP on a SQLite file: its statements in the next group commit.
+        stopped = await _opt_out_in_group(db, params, meaning, now=now, tz=tz)
+        if stopped is not None:
+            return stopped
     # On a SQLite file, on the loop itself unless another process holds the file.
     return await db.short_write(lambda session: _act(session, params, meaning, now=now, tz=tz))
 
@@ -390,6 +459,16 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
             return row[0], False
         existing = await conn.fetchval(statements.existing.sql, *statements.existing.args({"sid": sid}))
         return (existing, True) if existing is not None else None
+
+
+def _one(conn: sqlite3.Connection, sql: str, args: list[Any]) -> Any:
+    """The first row of a statement, its cursor closed (a RETURNING statement left open
+    would hold the transaction's savepoint)."""
+    cursor = conn.execute(sql, args)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 def _store_in_transaction(conn: sqlite3.Connection, *, statements: _FastStatements, args: list[Any],
