@@ -1,0 +1,260 @@
+"""The incoming-SMS webhook's statements, built and compiled once per dialect.
+
+``crm.inbox.inbound.receive`` runs them: the threading insert (one ``INSERT … SELECT … ON
+CONFLICT DO NOTHING RETURNING``), its variants for the driver connection (``fast_statements``),
+on PostgreSQL a STOP or a callback request folded into one statement with the owners' SQL
+(``folded_statement``), on SQLite a STOP's statements for the group commit
+(``sqlite_opt_out``). ``Compiled`` holds a statement's SQL text and parameters so that no
+statement is processed by SQLAlchemy per SMS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, false, literal_column, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import hooks
+from crm.campaigns.models import Campaign, Category
+from crm.db import Database, dialect_insert
+from crm.inbox.models import InboundMessage
+from crm.inbox.threads import thread_select
+from crm.models import OptOutEvent
+from crm.tenants.optouts import opt_out_ctes, opted_out_now
+
+# Given by the webhook; the thread's four columns come from ``thread_select``.
+GIVEN = ("provider_sid", "from_e164", "to", "body", "received_at", "intent", "sentiment",
+         "sentiment_score", "status", "handled_at", "decided_by", "review")
+THREADED = ("tenant_id", "agency_id", "campaign_id", "outbox_message_id")
+_INSERTS: dict[str, Any] = {}  # dialect name → statement
+
+
+def insert_statement(session: AsyncSession) -> Any:
+    """The whole common case in one statement, built once per dialect: thread the SMS and
+    store it, ``INSERT … SELECT <thread> ON CONFLICT (provider_sid) DO NOTHING RETURNING``
+    the row's id and thread, and whether another feature cares about replies to the SMS it
+    answers (``crm.hooks.INBOUND_REPLY_CONCERNS``; their reaction then runs, else it costs
+    nothing). A replayed MessageSid inserts nothing and returns no row, without an error to
+    recover from."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
+                       *(thread.c[name] for name in THREADED))
+                # SQLite reads "… FROM th ON CONFLICT" as a join constraint without a WHERE.
+                .select_from(thread).where(true()))
+        answered: Any = literal_column("inbound_message.outbox_message_id")  # the new row's
+        concerns = [concern(answered)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
+        _INSERTS[dialect] = (
+            dialect_insert(session)(table)
+            .from_select([*GIVEN, *THREADED], rows)
+            .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+            .returning(table.c.id, *(table.c[name] for name in THREADED),
+                       (or_(*concerns) if concerns else false()).label("concerned")))
+    return _INSERTS[dialect]
+
+
+_COMPILED_INSERTS: dict[str, Compiled] = {}  # dialect name → ``insert_statement`` compiled
+
+
+def compiled_insert(session: AsyncSession) -> Compiled:
+    """``insert_statement`` compiled once, run as its SQL text: no statement processing
+    per SMS (SQLAlchemy's costs more than SQLite's work)."""
+    dialect = session.get_bind().dialect
+    if dialect.name not in _COMPILED_INSERTS:
+        _COMPILED_INSERTS[dialect.name] = Compiled.of(insert_statement(session), dialect,
+                                                       (*GIVEN, "e164", "since", "today"))
+    return _COMPILED_INSERTS[dialect.name]
+
+
+EXISTING = select(InboundMessage.__table__.c.id).where(
+    InboundMessage.__table__.c.provider_sid == bindparam("sid"))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement compiled once for a dialect: its SQL text, its positional parameters
+    with the statement's own values already converted (the IN lists of constants: most of
+    the ninety-odd), and the positions of the parameters given per call, with the type's
+    bind processor (what SQLAlchemy would apply: UTC datetimes as SQLite text...)."""
+    sql: str
+    held: tuple[Any, ...]  # every position, the statement's own values converted
+    given: tuple[tuple[int, str, Any, Any], ...]  # (position, name, default, processor)
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Any, given: tuple[str, ...]) -> Compiled:
+        # The IN lists of constants become plain parameters; ``given`` ones come per call.
+        from sqlalchemy.sql import visitors
+
+        def optional(bind: Any) -> None:
+            if bind.key in given:
+                bind.required = False
+
+        compiled = visitors.cloned_traverse(statement, {}, {"bindparam": optional}).compile(
+            dialect=dialect, compile_kwargs={"render_postcompile": True})
+        held = compiled.construct_params()
+        processors = compiled._bind_processors
+        params = [(name, held.get(name), processors.get(name)) for name in compiled.positiontup or ()]
+        return cls(compiled.string,
+                   tuple(process(value) if process is not None and value is not None else value
+                         for _name, value, process in params),
+                   tuple((i, name, value, process) for i, (name, value, process) in enumerate(params)
+                         if name in given))
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        out = list(self.held)
+        for i, name, default, process in self.given:
+            value = values.get(name, default)
+            out[i] = process(value) if process is not None and value is not None else value
+        return out
+
+
+@dataclass(frozen=True)
+class FastStatements:
+    insert: Compiled  # returns (id, campaign_id, tenant_id), or no row
+    insert_and_flag: Compiled  # PostgreSQL: the same, flagging the campaign in one statement
+    existing: Compiled  # the row a replayed MessageSid landed on
+    flag: Compiled  # SQLite: the campaign flag on its own (same thread hop)
+
+
+_FAST: dict[str, FastStatements] = {}  # dialect name → statements
+
+
+def fast_statements(db: Database) -> FastStatements:
+    """The common case for the driver directly, compiled once per dialect: the threading
+    insert, which stores nothing when another feature cares about the SMS answered (that
+    case takes the session path and its reaction); on PostgreSQL the same flagging the
+    outage campaign in the same statement; the lookup of a replayed MessageSid."""
+    dialect = db.engine.dialect
+    if dialect.name not in _FAST:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        concerns = [concern(thread.c.outbox_message_id)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
+                       *(thread.c[name] for name in THREADED))
+                .select_from(thread)
+                .where(~or_(*concerns) if concerns else true()))
+        insert = ((postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+                  .from_select([*GIVEN, *THREADED], rows)
+                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+                  .returning(table.c.id, table.c.campaign_id, table.c.tenant_id))
+        plain = Compiled.of(insert, dialect, (*GIVEN, "e164", "since", "today"))
+        flagged = plain
+        if dialect.name == "postgresql":
+            categories = ", ".join(f"'{c}'" for c in (Category.OUTAGE, Category.WORKS))
+            flagged = Compiled(
+                f"WITH ins AS ({plain.sql}), flag AS (UPDATE campaign SET problem_persists_count"
+                f" = campaign.problem_persists_count + 1 WHERE campaign.id = (SELECT campaign_id"
+                f" FROM ins) AND campaign.category IN ({categories})) SELECT id, campaign_id FROM ins",
+                plain.held, plain.given)
+        _FAST[dialect.name] = FastStatements(plain, flagged,
+                                              Compiled.of(EXISTING, dialect, ("sid",)),
+                                              Compiled.of(FLAG_CAMPAIGN, dialect, ("campaign_id",)))
+    return _FAST[dialect.name]
+
+
+_FOLDED: dict[tuple[bool, bool], Compiled] = {}  # (opt-out, flag) → statement
+
+
+def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
+    """PostgreSQL: an SMS whose action is an opt-out, or a callback request (with the
+    outage flag when it also says the outage goes on), stored and acted upon by ONE
+    statement that commits by itself (not six round trips: BEGIN, insert, reads, writes,
+    COMMIT): the threading insert and the owners' statements (``crm.hooks.OPTED_OUT_SQL``,
+    ``CALLBACK_REQUESTED_SQL``) as data-modifying CTEs. Returns ``(id, answer)``: for an
+    opt-out whether the number was opted out already (its snapshot does not see the new
+    event), for a callback whether it was taken on; no row for a replayed MessageSid or,
+    for a callback, a reply another feature reacts to (the session path does it then)."""
+    key = (opt_out, flag)
+    if key not in _FOLDED:
+        from sqlalchemy.dialects import postgresql
+
+        table = InboundMessage.__table__
+        thread = thread_select().subquery("th")
+        concerns = [concern(thread.c.outbox_message_id)
+                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
+        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
+                       *(thread.c[name] for name in THREADED))
+                .select_from(thread)
+                # Reactions to a reply never run for an opt-out.
+                .where(~or_(*concerns) if concerns and not opt_out else true()))
+        stored = (postgresql.insert(table).from_select([*GIVEN, *THREADED], rows)
+                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+                  .returning(table.c.id, table.c.tenant_id, table.c.campaign_id).cte("stored"))
+        ctes: list[Any] = []
+        answer: Any
+        if opt_out:
+            e164 = bindparam("e164", type_=table.c.from_e164.type)
+            ctes += opt_out_ctes(select(e164.label("e164"), stored.c.tenant_id))
+            answer = opted_out_now(e164)
+        else:
+            tenant = select(stored.c.tenant_id).scalar_subquery()
+            taken: list[Any] = []
+            for module in hooks.CALLBACK_REQUESTED_SQL.modules_loaded():
+                statements, module_taken = module.callback_statements(tenant)
+                ctes += statements
+                taken.append(module_taken)
+            answer = or_(*taken) if taken else false()
+        if flag:
+            ctes.append(flag_campaign_statement(select(stored.c.campaign_id).scalar_subquery())
+                        .cte("flagged"))
+        _FOLDED[key] = Compiled.of(
+            select(stored.c.id, answer.label("answer")).add_cte(*ctes), db.engine.dialect,
+            (*GIVEN, "e164", "since", "today", "at", "source", "note",
+             "callback_at", "callback_today", "callback_window_end"))
+    return _FOLDED[key]
+
+
+@dataclass(frozen=True)
+class SqliteOptOut:
+    was: Compiled  # the number's state before
+    event: Compiled  # the opt-out event
+    reactions: tuple[Compiled, ...]  # crm.hooks.OPTED_OUT_SQL for the number
+
+
+_SQLITE_OPT_OUT: list[SqliteOptOut] = []
+
+
+def sqlite_opt_out(db: Database) -> SqliteOptOut:
+    """SQLite: ``record_opt_change(opted_out=True)``'s statements compiled once, for the
+    group commit's thread (SQLite has no data-modifying CTE)."""
+    if not _SQLITE_OPT_OUT:
+        from sqlalchemy import insert
+
+        events = OptOutEvent.__table__
+        dialect = db.engine.dialect
+        e164 = bindparam("e164", type_=events.c.e164.type)
+        at = bindparam("at", type_=events.c.at.type)
+        event = insert(events).values(
+            e164=e164, opted_out=True, at=at, source=bindparam("source", type_=events.c.source.type),
+            tenant_id=bindparam("tenant_id", type_=events.c.tenant_id.type),
+            note=bindparam("note", type_=events.c.note.type))
+        names = ("e164", "at", "source", "tenant_id", "note")
+        _SQLITE_OPT_OUT.append(SqliteOptOut(
+            Compiled.of(select(opted_out_now(e164)), dialect, names),
+            Compiled.of(event, dialect, names),
+            tuple(Compiled.of(react([e164], at), dialect, names)
+                  for react in hooks.OPTED_OUT_SQL.handlers())))
+    return _SQLITE_OPT_OUT[0]
+
+
+_campaigns = Campaign.__table__
+
+
+def flag_campaign_statement(campaign_id: Any) -> Any:
+    """One more tenant says the outage goes on (outage and works campaigns only)."""
+    return (update(_campaigns)
+            .where(_campaigns.c.id == campaign_id,
+                   _campaigns.c.category.in_((Category.OUTAGE, Category.WORKS)))
+            .values(problem_persists_count=_campaigns.c.problem_persists_count + 1))
+
+
+# Built once: a quarter of the replies to an outage say it goes on.
+FLAG_CAMPAIGN = flag_campaign_statement(bindparam("campaign_id"))
