@@ -227,8 +227,8 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
     reaction). ``flag``: the reply says the outage goes on (its campaign is flagged in the
     same transaction)."""
     statements = fast_statements(db)
-    args = statements.insert.args(values)
     sid = values["provider_sid"]
+    args = statements.insert.args(values) if db.is_sqlite else []  # SQLite: plain insert, flag apart
     if db.batch_writer is not None:
         # SQLite file: in the next group commit, on the writer's thread (crm.sqlite_batch).
         return await db.batch_writer.run(
@@ -241,7 +241,8 @@ async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -
             return result
     async with db.driver_connection() as conn:
         # PostgreSQL: one statement outside a transaction (it commits alone).
-        row = await conn.fetchrow((statements.insert_and_flag if flag else statements.insert).sql, *args)
+        insert = statements.insert_and_flag if flag else statements.insert
+        row = await conn.fetchrow(insert.sql, *insert.args(values))
         if row is not None:
             return row[0], False
         existing = await conn.fetchval(statements.existing.sql, *statements.existing.args({"sid": sid}))

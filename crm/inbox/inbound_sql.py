@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
 from crm.campaigns.models import Campaign, Category
-from crm.db import Database, dialect_insert
+from crm.db import Database
 from crm.inbox.models import InboundMessage
 from crm.inbox.threads import thread_select
 from crm.models import OptOutEvent
@@ -41,20 +41,12 @@ def insert_statement(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
         table = InboundMessage.__table__
-        thread = thread_select().subquery("th")
-        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
-                       *(thread.c[name] for name in THREADED))
-                # SQLite reads "… FROM th ON CONFLICT" as a join constraint without a WHERE.
-                .select_from(thread).where(true()))
         answered: Any = literal_column("inbound_message.outbox_message_id")  # the new row's
         concerns = [concern(answered)
                     for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
-        _INSERTS[dialect] = (
-            dialect_insert(session)(table)
-            .from_select([*GIVEN, *THREADED], rows)
-            .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
-            .returning(table.c.id, *(table.c[name] for name in THREADED),
-                       (or_(*concerns) if concerns else false()).label("concerned")))
+        _INSERTS[dialect] = _threaded_insert(dialect, skip_concerned=False).returning(
+            table.c.id, *(table.c[name] for name in THREADED),
+            (or_(*concerns) if concerns else false()).label("concerned"))
     return _INSERTS[dialect]
 
 
@@ -66,8 +58,7 @@ def compiled_insert(session: AsyncSession) -> Compiled:
     per SMS (SQLAlchemy's costs more than SQLite's work)."""
     dialect = session.get_bind().dialect
     if dialect.name not in _COMPILED_INSERTS:
-        _COMPILED_INSERTS[dialect.name] = Compiled.of(insert_statement(session), dialect,
-                                                       (*GIVEN, "e164", "since", "today"))
+        _COMPILED_INSERTS[dialect.name] = Compiled.of(insert_statement(session), dialect, _THREAD_GIVEN)
     return _COMPILED_INSERTS[dialect.name]
 
 
@@ -122,6 +113,30 @@ class FastStatements:
 
 
 _FAST: dict[str, FastStatements] = {}  # dialect name → statements
+_THREAD_GIVEN = (*GIVEN, "e164", "since", "today")  # the parameters of a threading insert
+_FAST_RETURNS = (InboundMessage.__table__.c.id, InboundMessage.__table__.c.campaign_id,
+                 InboundMessage.__table__.c.tenant_id)
+
+
+def _threaded_insert(dialect: str, *, skip_concerned: bool) -> Any:
+    """The threading ``INSERT … SELECT … ON CONFLICT (provider_sid) DO NOTHING`` (no
+    RETURNING yet); ``skip_concerned``: it stores nothing when another feature cares about
+    the SMS answered (``crm.hooks.INBOUND_REPLY_CONCERNS``: the session path runs its
+    reaction then)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = InboundMessage.__table__
+    thread = thread_select().subquery("th")
+    concerns = [concern(thread.c.outbox_message_id)
+                for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()] if skip_concerned else []
+    rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
+                   *(thread.c[name] for name in THREADED))
+            .select_from(thread)
+            # SQLite reads "… FROM th ON CONFLICT" as a join constraint without a WHERE.
+            .where(~or_(*concerns) if concerns else true()))
+    return ((postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+            .from_select([*GIVEN, *THREADED], rows)
+            .on_conflict_do_nothing(index_elements=[table.c.provider_sid]))
 
 
 def fast_statements(db: Database) -> FastStatements:
@@ -131,29 +146,13 @@ def fast_statements(db: Database) -> FastStatements:
     outage campaign in the same statement; the lookup of a replayed MessageSid."""
     dialect = db.engine.dialect
     if dialect.name not in _FAST:
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        table = InboundMessage.__table__
-        thread = thread_select().subquery("th")
-        concerns = [concern(thread.c.outbox_message_id)
-                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
-        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
-                       *(thread.c[name] for name in THREADED))
-                .select_from(thread)
-                .where(~or_(*concerns) if concerns else true()))
-        insert = ((postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
-                  .from_select([*GIVEN, *THREADED], rows)
-                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
-                  .returning(table.c.id, table.c.campaign_id, table.c.tenant_id))
-        plain = Compiled.of(insert, dialect, (*GIVEN, "e164", "since", "today"))
+        insert = _threaded_insert(dialect.name, skip_concerned=True)
+        plain = Compiled.of(insert.returning(*_FAST_RETURNS), dialect, _THREAD_GIVEN)
         flagged = plain
         if dialect.name == "postgresql":
-            categories = ", ".join(f"'{c}'" for c in (Category.OUTAGE, Category.WORKS))
-            flagged = Compiled(
-                f"WITH ins AS ({plain.sql}), flag AS (UPDATE campaign SET problem_persists_count"
-                f" = campaign.problem_persists_count + 1 WHERE campaign.id = (SELECT campaign_id"
-                f" FROM ins) AND campaign.category IN ({categories})) SELECT id, campaign_id FROM ins",
-                plain.held, plain.given)
+            stored = insert.returning(*_FAST_RETURNS).cte("stored")
+            flag = flag_campaign_statement(select(stored.c.campaign_id).scalar_subquery())
+            flagged = Compiled.of(select(*stored.c).add_cte(flag.cte("flagged")), dialect, _THREAD_GIVEN)
         _FAST[dialect.name] = FastStatements(plain, flagged,
                                               Compiled.of(EXISTING, dialect, ("sid",)),
                                               Compiled.of(FLAG_CAMPAIGN, dialect, ("campaign_id",)))
@@ -174,19 +173,9 @@ def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
     for a callback, a reply another feature reacts to (the session path does it then)."""
     key = (opt_out, flag)
     if key not in _FOLDED:
-        from sqlalchemy.dialects import postgresql
-
         table = InboundMessage.__table__
-        thread = thread_select().subquery("th")
-        concerns = [concern(thread.c.outbox_message_id)
-                    for concern in hooks.INBOUND_REPLY_CONCERNS.handlers()]
-        rows = (select(*(bindparam(name, type_=table.c[name].type) for name in GIVEN),
-                       *(thread.c[name] for name in THREADED))
-                .select_from(thread)
-                # Reactions to a reply never run for an opt-out.
-                .where(~or_(*concerns) if concerns and not opt_out else true()))
-        stored = (postgresql.insert(table).from_select([*GIVEN, *THREADED], rows)
-                  .on_conflict_do_nothing(index_elements=[table.c.provider_sid])
+        # Reactions to a reply never run for an opt-out.
+        stored = (_threaded_insert("postgresql", skip_concerned=not opt_out)
                   .returning(table.c.id, table.c.tenant_id, table.c.campaign_id).cte("stored"))
         ctes: list[Any] = []
         answer: Any
@@ -207,7 +196,7 @@ def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
                         .cte("flagged"))
         _FOLDED[key] = Compiled.of(
             select(stored.c.id, answer.label("answer")).add_cte(*ctes), db.engine.dialect,
-            (*GIVEN, "e164", "since", "today", "at", "source", "note",
+            (*_THREAD_GIVEN, "at", "source", "note",
              "callback_at", "callback_today", "callback_window_end"))
     return _FOLDED[key]
 
