@@ -111,9 +111,8 @@ async def _opt_out_in_group(db: Database, params: dict[str, str], meaning: Under
             found = _one(conn, insert.existing.sql, insert.existing.args({"sid": values["provider_sid"]}))
             return (found[0], True, False) if found is not None else None
         was = _one(conn, statements.was.sql, statements.was.args(opt))[0]
-        conn.execute(statements.event.sql, statements.event.args({**opt, "tenant_id": row[2]})).close()
-        for reaction in statements.reactions:
-            conn.execute(reaction.sql, reaction.args(opt)).close()
+        for write in statements.writes:  # the event, then the outbox's cancellation
+            conn.execute(write.sql, write.args({**opt, "tenant_id": row[2]})).close()
         return row[0], False, bool(was)
 
     done = await db.batch_writer.run(work)

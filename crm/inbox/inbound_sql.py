@@ -21,8 +21,7 @@ from crm.campaigns.models import Campaign, Category
 from crm.db import Database
 from crm.inbox.models import InboundMessage
 from crm.inbox.threads import thread_select
-from crm.models import OptOutEvent
-from crm.tenants.optouts import opt_out_ctes, opted_out_now
+from crm.tenants.optouts import IS_OPTED_OUT, opt_out_ctes, opt_out_statements, opted_out_now
 
 # Given by the webhook; the thread's four columns come from ``thread_select``.
 GIVEN = ("provider_sid", "from_e164", "to", "body", "received_at", "intent", "sentiment",
@@ -204,33 +203,21 @@ def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
 @dataclass(frozen=True)
 class SqliteOptOut:
     was: Compiled  # the number's state before
-    event: Compiled  # the opt-out event
-    reactions: tuple[Compiled, ...]  # crm.hooks.OPTED_OUT_SQL for the number
+    writes: tuple[Compiled, ...]  # the event, then the reactions (crm.hooks.OPTED_OUT_SQL)
 
 
 _SQLITE_OPT_OUT: list[SqliteOptOut] = []
 
 
 def sqlite_opt_out(db: Database) -> SqliteOptOut:
-    """SQLite: ``record_opt_change(opted_out=True)``'s statements compiled once, for the
-    group commit's thread (SQLite has no data-modifying CTE)."""
+    """SQLite: ``crm.tenants.optouts``' statements of a STOP compiled once, for the group
+    commit's thread (SQLite has no data-modifying CTE)."""
     if not _SQLITE_OPT_OUT:
-        from sqlalchemy import insert
-
-        events = OptOutEvent.__table__
         dialect = db.engine.dialect
-        e164 = bindparam("e164", type_=events.c.e164.type)
-        at = bindparam("at", type_=events.c.at.type)
-        event = insert(events).values(
-            e164=e164, opted_out=True, at=at, source=bindparam("source", type_=events.c.source.type),
-            tenant_id=bindparam("tenant_id", type_=events.c.tenant_id.type),
-            note=bindparam("note", type_=events.c.note.type))
         names = ("e164", "at", "source", "tenant_id", "note")
         _SQLITE_OPT_OUT.append(SqliteOptOut(
-            Compiled.of(select(opted_out_now(e164)), dialect, names),
-            Compiled.of(event, dialect, names),
-            tuple(Compiled.of(react([e164], at), dialect, names)
-                  for react in hooks.OPTED_OUT_SQL.handlers())))
+            Compiled.of(IS_OPTED_OUT, dialect, names),
+            tuple(Compiled.of(statement, dialect, names) for statement in opt_out_statements())))
     return _SQLITE_OPT_OUT[0]
 
 

@@ -66,12 +66,12 @@ async def opted_out_among(session: AsyncSession, numbers: Any) -> set[str]:
 
 
 # Built once: asked for each STOP, START and "oui" that comes in.
-_IS_OPTED_OUT = select(opted_out_now(bindparam("e164", type_=OptOutEvent.__table__.c.e164.type)))
+IS_OPTED_OUT = select(opted_out_now(bindparam("e164", type_=OptOutEvent.__table__.c.e164.type)))
 _INSERT_EVENT = insert(OptOutEvent.__table__)
 
 
 async def is_opted_out(session: AsyncSession, e164: str) -> bool:
-    return bool(await session.scalar(_IS_OPTED_OUT, {"e164": e164}))
+    return bool(await session.scalar(IS_OPTED_OUT, {"e164": e164}))
 
 
 async def record_opt_change(
@@ -116,6 +116,22 @@ def opt_out_ctes(numbers: Select[Any]) -> list[CTE]:
     stopped = select(added.c.e164)
     return [added, *(react(stopped, at).cte(f"opted_out_reaction_{i}")
                      for i, react in enumerate(hooks.OPTED_OUT_SQL.handlers()))]
+
+
+def opt_out_statements() -> list[Any]:
+    """``record_opt_change(..., opted_out=True)`` for one number as plain statements, in
+    order, for a caller running them on a driver connection (the webhook's STOP on SQLite,
+    which has no data-modifying CTE): the event (bind parameters ``e164``, ``at``,
+    ``source``, ``tenant_id``, ``note``), then the reactions of ``crm.hooks.OPTED_OUT_SQL``.
+    The state before is ``IS_OPTED_OUT``, read first."""
+    events = OptOutEvent.__table__
+    e164 = bindparam("e164", type_=events.c.e164.type)
+    at = bindparam("at", type_=events.c.at.type)
+    event = insert(events).values(
+        e164=e164, opted_out=True, at=at, source=bindparam("source", type_=events.c.source.type),
+        tenant_id=bindparam("tenant_id", type_=events.c.tenant_id.type),
+        note=bindparam("note", type_=events.c.note.type))
+    return [event, *(react([e164], at) for react in hooks.OPTED_OUT_SQL.handlers())]
 
 
 @dataclass(frozen=True, slots=True)
