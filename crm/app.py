@@ -122,6 +122,10 @@ def create_app(
         transport.on_status(status_listener(db, clock))
     app[DISPATCHER] = Dispatcher(db=db, clock=clock, settings=settings, transport=transport,
                                  metrics=metrics)
+    # First in, so last out: aiohttp cleans up in reverse order, and everything installed
+    # below (import jobs, the scheduler, the dispatcher) still writes as it stops. The
+    # database closing before them would leave their connections to the garbage collector.
+    app.cleanup_ctx.append(_resources_ctx)
 
     env = aiohttp_jinja2.setup(
         app,
@@ -144,7 +148,6 @@ def create_app(
     install_incidents(app)  # the due-commitments badge
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, name="static")
-    app.cleanup_ctx.append(_resources_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
     app.cleanup_ctx.append(_background_ctx)
     return app

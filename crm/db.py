@@ -446,6 +446,24 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._pool_generation = 0  # how many times dispose() replaced the pool
+        if self.is_postgres:
+            pool = self.engine.sync_engine.pool  # its listeners carry over to the pools after it
+            event.listen(pool, "connect", self._note_pool_generation)
+            event.listen(pool, "checkin", self._close_if_orphaned)
+
+    def _note_pool_generation(self, _dbapi_connection: Any, record: Any) -> None:
+        record.info["crm_pool_generation"] = self._pool_generation
+
+    def _close_if_orphaned(self, dbapi_connection: Any, record: Any) -> None:
+        """A connection checked out while ``dispose()`` ran comes back to the pool that was
+        disposed, which nobody will close: closed now, not left to the garbage collector
+        (an open socket PostgreSQL keeps, and asyncpg's ResourceWarning whenever it is
+        collected)."""
+        if dbapi_connection is None or record is None:
+            return
+        if record.info.get("crm_pool_generation", self._pool_generation) != self._pool_generation:
+            dbapi_connection.terminate()
 
     @property
     def is_postgres(self) -> bool:
@@ -530,6 +548,7 @@ class Database:
             await self.batch_writer.close()
         if self.on_loop is not None:
             await self.on_loop.close()
+        self._pool_generation += 1
         await self.engine.dispose()
         await self.health.close()
 
