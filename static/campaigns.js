@@ -411,6 +411,14 @@
       nameTouched = true; form.querySelector("#preset-none").checked = true;
       refreshVariables(); scheduleCount();
     }
+    // A preset picked before this script ran (a click while the page was still loading, or
+    // the form restored by the browser): apply it now, never over a text already written.
+    var early = form.querySelector("input[name=preset]:checked");
+    if (!followUp && early && early.value) {
+      var written = body.value;
+      pickPreset(early.value);
+      if (written.trim()) { body.value = written; body.dispatchEvent(new Event("input")); }
+    }
     syncUrgent(); localCount();
   }
 
