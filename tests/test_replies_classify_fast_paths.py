@@ -73,3 +73,38 @@ def test_stems_are_read_only_where_every_match_must_hold_one():
     assert set(required_stems(r"panne|\d+ jours") or ()) == {"panne", " jours"}
     assert required_stems(r"panne|\d+") is None  # a branch without a literal matches anything
     assert required_stems(r"(?i)panne") is None  # a case-blind pattern is not gated by exact stems
+
+
+def test_patterns_split_at_their_start_anchors_find_the_same_words_as_the_whole_pattern():
+    from crm.inbox.replies import objections, rules
+    from crm.inbox.replies.prefilter import Gated, StartSplit
+
+    families = [rules.PERSISTS_INSISTS, rules.PERSISTS_STATE, rules.CALLBACK, rules.SOLVED, rules.THANKS,
+                objections._CLEAR_OUT, objections._POSSIBLE_OUT, objections._CLEAR_IN]
+    patterns = [rules.QUESTION_START] + [rx for family in families for _, rx in family]
+    splits = [rx.rx if isinstance(rx, Gated) else rx for rx in patterns]
+    splits = [rx for rx in splits if isinstance(rx, StartSplit)]
+    assert rules.QUESTION_START in splits and len(splits) >= 8
+    norms = [normalise(text) for text, _, _ in _dev_rows()] + ["", "?", "a"]
+
+    def words(m):  # noqa: ANN001, ANN202
+        return m and (m.start(), m.group(0))
+
+    for split in splits:
+        assert [words(split.search(n)) for n in norms] == [words(split.rx.search(n)) for n in norms], split.pattern[:80]
+    assert sum(bool(rules.QUESTION_START.search(n)) for n in norms) > 100  # it does find questions
+
+
+def test_the_start_split_reads_alternatives_through_groups_classes_and_escapes():
+    import re
+
+    from crm.inbox.replies.prefilter import Gated, StartSplit, alternatives, prefiltered
+
+    assert alternatives(r"(?:^a|b)|(?:c)|[|(]\||d(?:e|f)") == ["^a", "b", "(?:c)", r"[|(]\|", "d(?:e|f)"]
+    assert alternatives(r"[]|]x|^y") == ["[]|]x", "^y"]  # a "]" first in a class is a literal
+    split = prefiltered(re.compile(r"\bquand\b|^(?:et )?pour quand"))
+    assert isinstance(split, Gated) and isinstance(split.rx, StartSplit)  # behind its stem, "quand"
+    assert split.search("et pour quand ?").group(0) == "et pour quand"  # type: ignore[union-attr]
+    assert split.search("mais et pour quand").group(0) == "quand"  # type: ignore[union-attr]  # "^" only at the start
+    assert split.search("alors quand").group(0) == "quand"  # type: ignore[union-attr]
+    assert not isinstance(prefiltered(re.compile(r"^a|b", re.MULTILINE)), StartSplit)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from crm.inbox.replies.prefilter import Gated, Rules, prefiltered_rules
+from crm.inbox.replies.prefilter import Gated, Rules, StartSplit, prefiltered, prefiltered_rules
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
@@ -188,7 +188,7 @@ NO_CALLBACK = _rx(
     r"\b(?:me |m' )(?:appelez|rappelez) (?:pas|plus)\b",
 )
 
-QUESTION_START = _rx(
+QUESTION_START: re.Pattern[str] | Gated | StartSplit = _rx(
     # Questions by word order without "?": "vous avez reçu mon attestation", "il y a moyen de
     # décaler", "le rdv est toujours maintenu", "de quelle résidence", "par mail ou seulement par sms".
     r"^(?:bonjour |bonsoir )?vous (?:avez|auriez) (?:bien )?(?:recu|eu|vu|note|enregistre|pris en compte|trouve)\b",
@@ -311,6 +311,7 @@ PERSISTS_STATE = prefiltered_rules(PERSISTS_STATE)
 CALLBACK = prefiltered_rules(CALLBACK)
 SOLVED = prefiltered_rules(SOLVED)
 THANKS = prefiltered_rules(THANKS)
+QUESTION_START = prefiltered(QUESTION_START)
 
 
 def first_hit(rules: Rules, norm: str) -> tuple[str, str] | None:
