@@ -17,6 +17,7 @@ CASES = {
     "commitments": ["bench/commitments.py", "--incidents", "5", "--households", "4"],
     "late_requests": ["bench/late_requests.py", "--requests", "300"],
     "call_queue": ["bench/call_queue.py", "--leases", "300", "--tasks", "40", "--runs", "2"],
+    "webhooks": ["bench/webhooks.py", "--n", "60", "--tenants", "60", "--pairs", "1", "--replays", "3"],
 }
 
 
