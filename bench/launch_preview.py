@@ -74,9 +74,7 @@ async def main() -> None:
         db = Database(db_url)
         await db.create_all(schema.metadata)
         now = datetime.now(UTC)
-        await seed(db, args.recipients, 0, now, random.Random(1))
-        if hasattr(db, "refresh_statistics"):
-            await db.refresh_statistics()
+        await seed(db, args.recipients, 0, now, random.Random(1))  # with statistics, as an import leaves it
         settings = load_settings(database_url=db_url, sms_backend="local", scheduler_enabled=False)
         kind = "PostgreSQL" if pg_name else "SQLite"
         print(f"database: {kind}; {args.recipients} tenants with a mobile and an active lease")

@@ -536,8 +536,6 @@ async def compare_processes(args: argparse.Namespace) -> int:
             figures = []
             for workers in (1, 2):
                 url = urls[workers][0]
-                warm = [signed(url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
-                        for _ in range(args.concurrency)]
                 count = WRK_MAX_RATE * args.seconds if use_wrk else n
                 reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
                                                          reply_body(rng))) for _ in range(count)]
@@ -546,6 +544,8 @@ async def compare_processes(args: argparse.Namespace) -> int:
                     sent_low += result.requests  # answered; those in flight at the end may be stored too
                     sent += issued
                 else:
+                    warm = [signed(url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
+                            for _ in range(args.concurrency)]
                     result = await loop.run_in_executor(pool, run_phase, url, reqs, args.concurrency, warm)
                     sent_low += n
                     sent += n

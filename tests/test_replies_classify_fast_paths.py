@@ -108,3 +108,11 @@ def test_the_start_split_reads_alternatives_through_groups_classes_and_escapes()
     assert split.search("mais et pour quand").group(0) == "quand"  # type: ignore[union-attr]  # "^" only at the start
     assert split.search("alors quand").group(0) == "quand"  # type: ignore[union-attr]
     assert not isinstance(prefiltered(re.compile(r"^a|b", re.MULTILINE)), StartSplit)
+    # Alternatives that can match past the start stay searched there: a group opening on "^"
+    # in one of its branches only, or made optional.
+    for pattern, text, found in ((r"(?:^a|b)c|^zz", "xbc", "bc"), (r"(?:^a)?bc|^zz", "xbc", "bc"),
+                                 (r"(?:^a|^b)c|zz", "xzz", "zz")):
+        rx = prefiltered(re.compile(pattern))
+        assert isinstance(rx.rx if isinstance(rx, Gated) else rx, StartSplit), pattern
+        assert rx.search(text).group(0) == found, pattern  # type: ignore[union-attr]
+        assert rx.search(text[1:]).group(0) == re.search(pattern, text[1:]).group(0)  # type: ignore[union-attr]

@@ -163,9 +163,17 @@ def alternatives(pattern: str) -> list[str]:
 
 
 def _opens_on_start(branch: str) -> bool:
-    while branch.startswith("(?:"):
-        branch = branch[3:]
-    return branch.startswith("^")
+    """Every match of the alternative begins with ``^``: it opens on ``^``, or on a group
+    every alternative of which does, and that group is not optional (``(?:^a|b)c`` and
+    ``(?:^a)?b`` can match anywhere)."""
+    if branch.startswith("^"):
+        return True
+    if not branch.startswith("(?:"):
+        return False
+    close = next(i for i, ch, depth in _scan(branch) if ch == ")" and depth == 1)
+    if branch[close + 1:close + 2] in ("?", "*", "{"):
+        return False
+    return all(_opens_on_start(a) for a in _top_level(branch[3:close]))
 
 
 def _scan(pattern: str) -> Any:
