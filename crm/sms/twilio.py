@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import ClientSession, ClientTimeout, encode_basic_auth
@@ -40,6 +41,7 @@ _NEVER_LEFT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 # The SDK's exceptions carry no response headers; Retry-After is read here instead. Each
 # send() puts a fresh dict in the context of its own task, so concurrent sends never mix.
 _BODY = "x-crm-response-body"
+_FORM = "application/x-www-form-urlencoded"  # the SDK's Content-Type for a POST's parameters
 _last_headers: ContextVar[dict[str, str] | None] = ContextVar("twilio_last_headers", default=None)
 
 
@@ -48,7 +50,10 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
     (a sandbox, Prism or the test stand-in).
 
     ``request`` is re-implemented rather than wrapped: the parent passes ``auth=BasicAuth``
-    to aiohttp, which current aiohttp deprecates, and a float timeout per request.
+    to aiohttp, which current aiohttp deprecates, and a float timeout per request. A form
+    body is encoded here, as aiohttp would encode it: given a dict, aiohttp first fails a
+    payload lookup (an exception), then builds a FormData, which builds a multipart writer
+    and its uuid4 boundary it never uses: a sixth of a message's CPU in the dispatcher.
     """
 
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -76,6 +81,9 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
         allow_redirects: bool = False,
     ) -> Response:
         headers = dict(headers or {})
+        body: Any = data
+        if data and isinstance(data, dict) and headers.get("Content-Type") == _FORM:
+            body = urlencode(list(data.items()), doseq=True).encode()
         if auth is not None:
             headers["Authorization"] = encode_basic_auth(auth[0], auth[1])
         extra: dict[str, Any] = {}
@@ -84,7 +92,7 @@ class RebasingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SD
         assert self.session is not None
         async with self.session.request(
             # The SDK's signature says dict[str, object]; it passes str values, as aiohttp wants.
-            method.upper(), self.rebase(url), params=params, data=data, headers=headers,  # type: ignore[arg-type]  # see above
+            method.upper(), self.rebase(url), params=params, data=body, headers=headers,  # type: ignore[arg-type]  # see above
             allow_redirects=allow_redirects, **extra,
         ) as response:
             text = await response.text()
