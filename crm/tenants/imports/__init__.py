@@ -52,6 +52,12 @@ __all__ = ["ImportFileError", "ImportReport", "RowIssue", "check_structure", "fo
            "import_tenants"]
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
 
+# Rows parsed between two turns given to the event loop: the batch being written waits for
+# one after each of its round trips, so every 250 rows (some 8 ms of parsing) PostgreSQL sat
+# idle between statements; every 10 rows cut a 20,000-row import by 15-25 % (a turn costs
+# about a microsecond a row).
+YIELD_EVERY = 10
+
 # (bytes read, file size or None); may be a coroutine function (a job writes its progress).
 Progress = Callable[[int, int | None], Awaitable[None] | None]
 
@@ -89,7 +95,7 @@ async def import_tenants(
                     row = importer.accept(line, cells, columns)
                     if row is not None:
                         batch.append(row)
-                    if line % 250 == 0:
+                    if line % YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
                     if len(batch) >= batch_size:
                         await _committed(writing, progress, opened)
