@@ -5,7 +5,6 @@ text, the characters that mean something in a form, an emoji, and repeated param
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 import pytest
@@ -33,17 +32,12 @@ class Capture:
 
 
 @pytest.fixture
-async def capture() -> AsyncIterator[tuple[Capture, str]]:
+async def capture(aiohttp_server) -> tuple[Capture, str]:  # type: ignore[no-untyped-def]
     cap = Capture()
     app = web.Application()
     app.router.add_post("/{tail:.*}", cap.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield cap, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return cap, str(server.make_url("")).rstrip("/")
 
 
 def _aiohttp_encoding(data: dict[str, object]) -> bytes:
