@@ -67,7 +67,9 @@ CALLBACK_REQUESTED = Hook("on_callback_requested", ("crm.calls.reactions",))
 # The same as SQL, for folding a "rappelez-moi" into ONE PostgreSQL statement (the webhook):
 # ``callback_statements(tenant_id: ColumnElement[int]) -> (list[CTE], ColumnElement[bool])``
 # (data-modifying CTEs, and "taken on") with ``callback_params(at, tz) -> dict`` for their
-# bind parameters. Same modules and same effect as CALLBACK_REQUESTED.
+# bind parameters; on a SQLite file ``sqlite_callback(dialect) -> (conn, tenant_id, params) ->
+# bool``, run by the webhook's group commit on a DB-API connection in its transaction, with the
+# same ``callback_params``. Same modules and same effect as CALLBACK_REQUESTED.
 CALLBACK_REQUESTED_SQL = Hook("", CALLBACK_REQUESTED.modules)
 
 # Replies to a campaign, for its progress: ``async def campaign_replies(session, campaign_id)

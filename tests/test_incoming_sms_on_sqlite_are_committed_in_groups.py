@@ -1,7 +1,9 @@
 """On a SQLite file, plain replies arriving together are written in one transaction (group
 commit, ``crm.sqlite_batch``): fewer commits than messages, every message stored once and
-answered only after the commit holding it. A write that fails in a group loses none of the
-others, and its caller gets its error; a caller that goes away does not cancel the group."""
+answered only after the commit holding it. A STOP and a "rappelez-moi" go the same way with
+what they do (the opt-out history; the call booked). A write that fails in a group loses none
+of the others, and its caller gets its error; a caller that goes away does not cancel the
+group."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
+from crm.calls.models import CallTask, TaskKind
 from crm.inbox.models import InboundMessage
 from crm.models import OptOutEvent
 from crm.sqlite_batch import SqliteBatchWriter
@@ -99,3 +102,40 @@ async def test_a_stop_is_written_in_a_group_with_its_history(client, db, writer,
     assert [(e.e164, e.opted_out, e.tenant_id, e.at) for e in events] == [
         ("+33612340000", True, lease.tenant_id, clock.now())] * 2
     assert await _count(db) == 2
+
+
+async def _tasks(db) -> list[CallTask]:
+    async with db.session() as s:
+        return list(await s.scalars(select(CallTask).order_by(CallTask.id)))
+
+
+async def test_a_callback_request_is_written_in_a_group_with_its_call(client, db, writer, clock):
+    lease = await make_lease(db, mobile="+33612340000")
+    before = writer.batches
+    sid = new_sid()
+    first = await post_sms(client, "Pouvez-vous me rappeler svp", "+33612340000", sid=sid)
+    assert "un conseiller de votre agence vous rappelle" in await first.text()
+    assert writer.batches == before + 1  # message and call in one group commit
+    [task] = await _tasks(db)
+    assert (task.lease_id, task.kind, task.requested_by_sms, task.callback_at) == (
+        lease.id, TaskKind.CALLBACK, True, clock.now())
+    replay = await post_sms(client, "Pouvez-vous me rappeler svp", "+33612340000", sid=sid)
+    assert "<Message>" not in await replay.text()  # a replayed MessageSid books nothing
+    assert len(await _tasks(db)) == 1 and await _count(db) == 1
+
+
+async def test_callback_requests_together_book_one_call_per_lease(client, db, writer):
+    leases = [await make_lease(db, mobile=f"+3361234{i:04d}") for i in range(6)]
+    answers = await asyncio.gather(*(post_sms(client, "rappelez-moi", f"+3361234{i:04d}")
+                                     for i in range(6) for _ in range(2)))
+    texts = [await a.text() for a in answers]
+    assert all("vous rappelle" in text for text in texts)
+    tasks = await _tasks(db)
+    assert sorted(t.lease_id for t in tasks) == sorted(lease.id for lease in leases)
+    assert await _count(db) == 12
+
+
+async def test_a_callback_request_without_an_active_lease_is_stored_without_a_call(client, db, writer):
+    answer = await post_sms(client, "rappelez-moi", "+33699999999")  # nobody's number
+    assert "<Message>" not in await answer.text()
+    assert await _tasks(db) == [] and await _count(db) == 1

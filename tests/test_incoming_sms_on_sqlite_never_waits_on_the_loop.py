@@ -1,11 +1,11 @@
-"""On SQLite an incoming SMS never makes the event loop wait for the file: a plain reply is
-one precompiled INSERT in the next group commit, on the writer's thread
-(``crm.sqlite_batch``), which waits for another process' writer there; a STOP or a callback
-request goes through a session whose engine runs on the loop (``crm.db.LoopSqlite``), whose
-connections never wait for the file: while another
-process holds SQLite's write lock, the SMS goes the usual way (aiosqlite's thread, which
-waits), the loop keeps serving, and once the other writer commits the SMS is stored once,
-acted upon, and nothing is left half-done on the loop's connections."""
+"""On SQLite an incoming SMS never makes the event loop wait for the file: a plain reply, a
+STOP or a callback request is written by precompiled statements in the next group commit,
+on the writer's thread (``crm.sqlite_batch``), which waits for another process' writer
+there; the rest (a START, a reply another feature reacts to) goes through a session whose
+engine runs on the loop (``crm.db.LoopSqlite``), whose connections never wait for the file:
+while another process holds SQLite's write lock, the SMS goes the usual way (aiosqlite's
+thread, which waits), the loop keeps serving, and once the other writer commits the SMS is
+stored once, acted upon, and nothing is left half-done on the loop's connections."""
 
 from __future__ import annotations
 
@@ -77,6 +77,16 @@ async def test_a_stop_waits_for_another_writer_then_opts_out_once(client, db, sq
     assert message.intent == "opt_out"
     async with db.session() as s:
         assert await is_opted_out(s, MOBILE)
+
+
+async def test_a_start_waits_for_another_writer_then_opts_in_once(client, db, sqlite_file):
+    await make_lease(db, mobile=MOBILE)
+    assert (await post_sms(client, "STOP", MOBILE)).status == 200
+    resp = await _answered_after_release(client, db, sqlite_file, "START")
+    assert "vous recevez de nouveau les SMS" in await resp.text()
+    assert [m.intent for m in await _stored(db)] == ["opt_out", "opt_in"]
+    async with db.session() as s:
+        assert not await is_opted_out(s, MOBILE)
 
 
 async def test_a_callback_request_waits_for_another_writer_then_books_one_call(client, db, sqlite_file):

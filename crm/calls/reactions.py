@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.calls.models import CallTask, TaskStatus
-from crm.calls.tasks import callback_params, callback_statements, ensure_call_tasks, raise_callback
+from crm.calls.tasks import (
+    callback_params,
+    callback_statements,
+    ensure_call_tasks,
+    raise_callback,
+    sqlite_callback,
+)
 
 
 async def on_leases_changed(session: AsyncSession, *, today: date, lease_ids: list[int]) -> None:
@@ -25,7 +31,7 @@ async def on_callback_requested(session: AsyncSession, *, tenant_id: int, at: da
 
 
 __all__ = ["QUEUE_PROBES", "callback_params", "callback_statements", "on_callback_requested",
-           "on_leases_changed"]  # callback_*: crm.hooks.CALLBACK_REQUESTED_SQL
+           "on_leases_changed", "sqlite_callback"]  # callback_*, sqlite_*: crm.hooks.CALLBACK_REQUESTED_SQL
 
 QUEUE_PROBES = [
     ("crm_call_tasks_open", "Courtesy-call tasks waiting in the queues",

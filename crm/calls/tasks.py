@@ -6,7 +6,8 @@ These functions flush but do not commit: the caller (import batch, job, view) co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import calendar
 from crm.calls.models import CallTask, TaskKind, TaskStatus
 from crm.calls.rules import CALLBACK_TASK_DAYS, PARIS, WINDOW_CLOSES_AFTER, window_for
+from crm.compiled import Compiled
 from crm.db import dialect_insert
 from crm.models import Lease, Phone, PhoneKind
 
@@ -188,10 +190,13 @@ _CALLBACK_UPSERTS: dict[str, Any] = {}  # dialect name → statement
 def _callback_upsert(session: AsyncSession) -> Any:
     """The lease's callback task for today and the next CALLBACK_TASK_DAYS days
     (``_reopening``)."""
-    dialect = session.get_bind().dialect.name
+    return _callback_upsert_for(session.get_bind().dialect.name, dialect_insert(session))
+
+
+def _callback_upsert_for(dialect: str, insert: Any) -> Any:
     if dialect not in _CALLBACK_UPSERTS:
         at = bindparam("at", type_=_t.callback_at.type)
-        _CALLBACK_UPSERTS[dialect] = _reopening(dialect_insert(session)(CallTask.__table__).values(
+        _CALLBACK_UPSERTS[dialect] = _reopening(insert(CallTask.__table__).values(
             lease_id=bindparam("lease_id"), kind=TaskKind.CALLBACK, tenant_id=bindparam("tenant_id"),
             agency_id=bindparam("agency_id"), window_start=bindparam("today", type_=_t.window_start.type),
             window_end=bindparam("window_end", type_=_t.window_end.type), status=TaskStatus.OPEN,
@@ -228,6 +233,50 @@ def callback_params(at: datetime, tz: ZoneInfo | None = None) -> dict[str, Any]:
     today = calendar.local_today(at, tz or PARIS)
     return {"callback_at": at, "callback_today": today,
             "callback_window_end": today + timedelta(days=CALLBACK_TASK_DAYS)}
+
+
+SqliteCallback = Callable[[sqlite3.Connection, int, dict[str, Any]], bool]
+_SQLITE_CALLBACK: list[SqliteCallback] = []
+
+
+def sqlite_callback(dialect: Any) -> SqliteCallback:
+    """SQLite: ``raise_callback`` for a DB-API connection, inside the caller's transaction
+    (the webhook's group commit, ``crm.sqlite_batch``, on its writer's thread), its
+    statements compiled once: ``(conn, tenant_id, callback_params(...)) -> taken on``."""
+    if not _SQLITE_CALLBACK:
+        from sqlalchemy.dialects import sqlite
+
+        latest = Compiled.of(_LATEST_LEASE, dialect, ("tenant_id", "today"))
+        on_courtesy = Compiled.of(_CALLBACK_ON_COURTESY, dialect, ("task_id", "at"))
+        upsert = Compiled.of(_callback_upsert_for("sqlite", sqlite.insert), dialect, (
+            "lease_id", "tenant_id", "agency_id", "today", "window_end", "no_phone", "created_at", "at"))
+
+        def callback(conn: sqlite3.Connection, tenant_id: int, params: dict[str, Any]) -> bool:
+            at = params["callback_at"]
+            cursor = conn.execute(latest.sql, latest.args({"tenant_id": tenant_id,
+                                                           "today": params["callback_today"]}))
+            try:
+                lease = cursor.fetchone()
+            finally:
+                cursor.close()
+            if lease is None:
+                return False
+            lease_id, agency_id, _tenant, courtesy, has_phone = lease
+            if courtesy is not None:
+                conn.execute(on_courtesy.sql, on_courtesy.args({"task_id": courtesy, "at": at})).close()
+                return True
+            # RETURNING: the cursor read out and closed, or the write is not finished.
+            cursor = conn.execute(upsert.sql, upsert.args({
+                "lease_id": lease_id, "tenant_id": tenant_id, "agency_id": agency_id,
+                "today": params["callback_today"], "window_end": params["callback_window_end"],
+                "no_phone": not has_phone, "created_at": at, "at": at}))
+            try:
+                return cursor.fetchone() is not None
+            finally:
+                cursor.close()
+
+        _SQLITE_CALLBACK.append(callback)
+    return _SQLITE_CALLBACK[0]
 
 
 async def raise_callback(session: AsyncSession, *, tenant_id: int, at: datetime,

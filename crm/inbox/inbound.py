@@ -122,6 +122,41 @@ async def _opt_out_in_group(db: Database, params: dict[str, str], meaning: Under
     return Received(message_id, duplicate, None if duplicate or was else OPT_OUT_CONFIRMATION)
 
 
+async def _callback_in_group(db: Database, params: dict[str, str], meaning: Understanding, *,
+                             now: datetime, tz: ZoneInfo) -> Received | None:
+    """A "rappelez-moi" on a SQLite file, written in the next group commit: the threading
+    insert, the outage flag when it applies and the call (``crm.hooks.CALLBACK_REQUESTED_SQL``'s
+    ``sqlite_callback``), one hop to the writer's thread. None when the session path has to
+    do it (the SMS answered concerns another feature)."""
+    assert db.batch_writer is not None
+    statements = fast_statements(db)
+    args = statements.insert.args(_row(params, meaning.intent, meaning, now, tz))
+    sid = params["MessageSid"]
+    flag = meaning.intent == Intent.PROBLEM_PERSISTS
+    modules = hooks.CALLBACK_REQUESTED_SQL.modules_loaded()
+    callbacks = [module.sqlite_callback(db.engine.dialect) for module in modules]
+    callback_params: dict[str, Any] = {}
+    for module in modules:
+        callback_params.update(module.callback_params(now, tz))
+
+    def work(conn: sqlite3.Connection) -> tuple[int, bool, bool] | None:
+        row = _one(conn, statements.insert.sql, args)
+        if row is None:  # a replayed MessageSid, or a reply another feature reacts to
+            found = _one(conn, statements.existing.sql, statements.existing.args({"sid": sid}))
+            return (found[0], True, False) if found is not None else None
+        message_id, campaign_id, tenant_id = row
+        if flag and campaign_id is not None:
+            conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": campaign_id})).close()
+        taken = tenant_id is not None and any([call(conn, tenant_id, callback_params) for call in callbacks])
+        return message_id, False, taken
+
+    done = await db.batch_writer.run(work)
+    if done is None:
+        return None
+    message_id, duplicate, taken = done
+    return Received(message_id, duplicate, CALLBACK_ACK if taken else None)
+
+
 def _row(params: dict[str, str], intent: str, meaning: Understanding, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The parameters of the threading insert, for either path. A possible objection (or
     opt-in) keeps the message open until an adviser answers."""
@@ -164,6 +199,11 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
         stopped = await _opt_out_in_group(db, params, meaning, now=now, tz=tz)
         if stopped is not None:
             return stopped
+    elif meaning.callback and intent not in (Intent.OPT_OUT, Intent.OPT_IN) and db.batch_writer is not None:
+        # A "rappelez-moi" on a SQLite file: the same, with the call booked.
+        called = await _callback_in_group(db, params, meaning, now=now, tz=tz)
+        if called is not None:
+            return called
     # On a SQLite file, on the loop itself unless another process holds the file.
     return await db.short_write(lambda session: _act(session, params, meaning, now=now, tz=tz))
 
