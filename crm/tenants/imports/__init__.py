@@ -42,6 +42,7 @@ from crm.collector import spaced_collections
 from crm.csvfile import CsvFileError as ImportFileError
 from crm.csvfile import Reader, Source, open_source
 from crm.db import Database
+from crm.gil import prompt_handoffs
 from crm.tenants.imports.bulk import BATCH_SIZE
 from crm.tenants.imports.columns import check_columns, columns_of
 from crm.tenants.imports.report import ImportReport, RowIssue, format_report
@@ -74,8 +75,9 @@ async def import_tenants(
 ) -> ImportReport:
     """Import a tenant file (a path or a binary file object). Structure problems raise
     ``ImportFileError`` before anything is written; row problems end up in the report."""
-    # A bulk allocation of Python objects: full collections spaced as in the served app.
-    with spaced_collections():
+    # A bulk allocation of Python objects: full collections spaced as in the served app; the
+    # writes on aiosqlite's thread get the GIL back promptly while the loop parses.
+    with spaced_collections(), prompt_handoffs():
         opened = open_source(source)
         reader: Reader | None = None
         try:

@@ -4,6 +4,7 @@ and the ids the database gives them."""
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,9 +45,15 @@ def tenant_values(t: NewTenant) -> tuple[Any, ...]:
             t.created_at, t.updated_at)
 
 
+# SQLite's default limit on a statement's parameters since 3.32 (999 before).
+SQLITE_MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+
+
 @dataclass(frozen=True, slots=True)
 class _Insert:
-    sql: str  # SQLite: a one-row INSERT, run by the driver's executemany
+    sql: str  # a one-row INSERT (PostgreSQL: its columns only, for COPY)
+    head: str  # SQLite: "INSERT INTO t (columns) VALUES ", the rows' groups follow
+    group: str  # SQLite: "(?, ?, …)", one row's placeholders
     # (position, the column type's bind processor): what SQLAlchemy would do to each value.
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -62,6 +69,32 @@ class _Insert:
         return list(zip(*columns, strict=True))
 
 
+    def statements(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, tuple[Any, ...]]]:
+        """SQLite: the rows as multi-row INSERTs (``(sql, flat parameters)``). One statement
+        is stepped by SQLite without the GIL: executemany takes the GIL back after every row,
+        and waited for it while the event loop parsed the next batch, so the writes never ran
+        beside the parse. Statements hold a power of two of rows, within SQLite's parameter
+        limit: a few distinct texts, each prepared once and kept in the driver's statement
+        cache (a text per batch size would fill it with large statements: +30 MB)."""
+        rows = self.rows(rows)
+        if not rows:
+            return []
+        most = max(1, SQLITE_MAX_PARAMETERS // len(rows[0]))
+        out = []
+        start = 0
+        while start < len(rows):
+            size = 1 << (min(most, len(rows) - start).bit_length() - 1)  # largest power of two that fits
+            chunk = rows[start:start + size]
+            out.append((_rows_sql(self.head, self.group, size), tuple(value for row in chunk for value in row)))
+            start += size
+        return out
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_sql(head: str, group: str, size: int) -> str:
+    return head + ", ".join([group] * size)
+
+
 @functools.lru_cache(maxsize=64)
 def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert:
     processors = []
@@ -69,10 +102,10 @@ def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((i, process))
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(dialect.identifier_preparer.quote(c) for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
-    return _Insert(sql, tuple(processors))
+    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(dialect.identifier_preparer.quote(c) for c in columns)}) VALUES ")
+    group = f"({', '.join('?' for _ in columns)})"
+    return _Insert(head + group, head, group, tuple(processors))
 
 
 async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str],
@@ -89,7 +122,8 @@ async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str
     conn = await session.connection()
     insert = _insert(conn.dialect, table, tuple(columns))
     if conn.dialect.name != "postgresql":
-        await conn.exec_driver_sql(insert.sql, insert.rows(rows))
+        for sql, parameters in insert.statements(rows):
+            await conn.exec_driver_sql(sql, parameters)
         return
     raw = await conn.get_raw_connection()
     # SQLAlchemy's asyncpg adapter sends BEGIN with the transaction's first statement: COPY
