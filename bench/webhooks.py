@@ -30,9 +30,13 @@ With ``--processes`` (PostgreSQL only) it measures instead how the incoming-SMS 
 scales with ``serve --workers``: the real command line is started twice on the same seeded
 database, once with 1 process and once with 2 (each on its own port, both listening all
 along), and the same load goes to each in ``--pairs`` interleaved pairs; prints each pair's
-req/s and the median ratio 2 processes / 1 process. The load comes from ``wrk`` (C, one
-thread, the same signed requests read from a file) when it is installed (``apt-get install
-wrk``), so that the client takes little of the two cores the servers and PostgreSQL share;
+req/s and the median ratio 2 processes / 1 process, beside the machine's CPU during each
+phase from /proc/stat: the share left idle (while one process serves, the most a second one
+can use) and the share stolen by the hypervisor (on a shared host it moved from 0 to 40 %
+between phases, more than the effect measured), with the ratio per CPU share not stolen.
+The load comes from ``wrk`` (C, one thread, the same signed requests read from a file)
+when it is installed (``apt-get install wrk``), so that the client takes little of the two
+cores the servers and PostgreSQL share;
 ``--client python`` (or no ``wrk``) uses the aiohttp client of the other phases.
 
     .venv/bin/python bench/webhooks.py --processes --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/crm_bench
@@ -440,6 +444,40 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass(frozen=True)
+class MachineCpu:
+    """Shares of the machine's CPU time over a phase, from /proc/stat (Linux): busy (user,
+    system, interrupts), idle (idle and I/O wait) and stolen by the hypervisor. The idle
+    share while one process serves is the most a second one could use."""
+    busy: float
+    idle: float
+    steal: float
+
+
+def machine_ticks() -> list[int] | None:
+    """The first line of /proc/stat (all CPUs): user nice system idle iowait irq softirq steal."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def machine_cpu(before: list[int] | None, after: list[int] | None) -> MachineCpu | None:
+    if before is None or after is None:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (b - a for a, b in zip(before, after, strict=True))
+    total = user + nice + system + idle + iowait + irq + softirq + steal
+    if total <= 0:
+        return None
+    return MachineCpu((user + nice + system + irq + softirq) / total, (idle + iowait) / total,
+                      steal / total)
+
+
+def shares(cpu: MachineCpu | None) -> str:
+    return "—" if cpu is None else f"{cpu.idle:.0%} idle, {cpu.steal:.0%} stolen"
+
+
 def report(name: str, r: PhaseResult, cpu: float, connections: int) -> None:
     lat = sorted(r.latencies)
     non_2xx = sum(r.statuses.values())
@@ -528,25 +566,35 @@ async def compare_processes(args: argparse.Namespace) -> int:
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"incoming SMS, {args.pairs} interleaved pairs of "
               + (f"{args.seconds} s of requests" if use_wrk else f"{n} requests"))
-        print(f"{'pair':<6} {'1 process req/s':>16} {'2 processes req/s':>18} {'ratio':>7}")
+        print(f"{'pair':<6} {'1 process req/s':>16} {'2 processes req/s':>18} {'ratio':>7}   "
+              "machine CPU during the phases (1 process; 2 processes)")
         loop = asyncio.get_running_loop()
         ratios = []
+        idle_with_one: list[float] = []  # the cores' idle share while one process serves
+        idle_with_two: list[float] = []  # ... and while two do: did the second one use it?
+        # req/s per share of the machine the hypervisor left us (steal varies from 0 to 40 %
+        # between phases on a shared host, more than the effect measured)
+        adjusted: list[float] = []
         sent = sent_low = 0  # requests sent: at least (the answered ones), at most
         for pair in range(args.pairs):
-            figures = []
+            figures, machine = [], []
             for workers in (1, 2):
                 url = urls[workers][0]
                 count = WRK_MAX_RATE * args.seconds if use_wrk else n
                 reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
                                                          reply_body(rng))) for _ in range(count)]
                 if use_wrk:
+                    ticks = machine_ticks()
                     result, issued = run_wrk(url, reqs, args.seconds, args.concurrency, workdir)
+                    machine.append(machine_cpu(ticks, machine_ticks()))
                     sent_low += result.requests  # answered; those in flight at the end may be stored too
                     sent += issued
                 else:
                     warm = [signed(url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
                             for _ in range(args.concurrency)]
+                    ticks = machine_ticks()  # the client's warm-up and process hand-off included
                     result = await loop.run_in_executor(pool, run_phase, url, reqs, args.concurrency, warm)
+                    machine.append(machine_cpu(ticks, machine_ticks()))
                     sent_low += n
                     sent += n
                 figures.append(result.requests / result.seconds)
@@ -554,9 +602,25 @@ async def compare_processes(args: argparse.Namespace) -> int:
                 for e in result.errors:
                     print(f"    e.g. {e}")
             ratios.append(figures[1] / figures[0])
-            print(f"{pair + 1:<6} {figures[0]:>16.0f} {figures[1]:>18.0f} {ratios[-1]:>7.2f}")
+            if machine[0] is not None and machine[1] is not None:
+                idle_with_one.append(machine[0].idle)
+                idle_with_two.append(machine[1].idle)
+                adjusted.append(ratios[-1] * (1 - machine[0].steal) / (1 - machine[1].steal))
+            print(f"{pair + 1:<6} {figures[0]:>16.0f} {figures[1]:>18.0f} {ratios[-1]:>7.2f}   "
+                  f"{shares(machine[0])}; {shares(machine[1])}")
         print(f"median ratio 2 processes / 1 process: {statistics.median(ratios):.2f} "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        if adjusted:
+            print(f"median ratio per CPU share not stolen by the hypervisor: {statistics.median(adjusted):.2f} "
+                  f"(pairs {min(adjusted):.2f}–{max(adjusted):.2f})")
+        if idle_with_one:
+            # What a second process can add is bounded by the CPU the first one left idle
+            # (the servers, PostgreSQL and the client share the machine's cores).
+            idle = statistics.median(idle_with_one)
+            print(f"while 1 process served, the machine's {os.cpu_count()} cores were {idle:.0%} idle "
+                  f"(median): a second process could add at most about {idle / (1 - idle):.0%} "
+                  "if it cost the machine what the first one does per request; while 2 served, "
+                  f"{statistics.median(idle_with_two):.0%} idle")
         check = Database(db_url)
         async with check.session() as session:
             stored = await session.scalar(select(func.count()).select_from(InboundMessage)) or 0

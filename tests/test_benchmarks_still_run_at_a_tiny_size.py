@@ -29,3 +29,18 @@ def test_the_benchmark_runs_and_prints_a_ratio(name):
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ratio" in done.stdout or "median" in done.stdout, done.stdout[-2000:]
+
+
+# `serve --workers 1` vs 2 needs PostgreSQL: run on the PostgreSQL pass, with the Python
+# client (wrk may not be installed), on a database of its own that it drops.
+@pytest.mark.skipif(not os.environ.get("CRM_TEST_DATABASE_URL"), reason="needs PostgreSQL")
+def test_the_processes_benchmark_runs_and_prints_its_ratio_and_the_cores_left_idle():
+    server = os.environ["CRM_TEST_DATABASE_URL"]
+    done = subprocess.run([sys.executable, "bench/webhooks.py", "--processes", "--client", "python",
+                           "--n", "40", "--tenants", "40", "--pairs", "1", "--database-url", server],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    assert "median ratio 2 processes / 1 process" in done.stdout, done.stdout[-2000:]
+    if sys.platform == "linux":  # the machine's CPU shares come from /proc/stat
+        assert "idle (median)" in done.stdout, done.stdout[-2000:]
+        assert "not stolen by the hypervisor" in done.stdout, done.stdout[-2000:]
