@@ -446,10 +446,9 @@ def cpu_seconds() -> float:
 
 @dataclass(frozen=True)
 class MachineCpu:
-    """Shares of the machine's CPU time over a phase, from /proc/stat (Linux): busy (user,
-    system, interrupts), idle (idle and I/O wait) and stolen by the hypervisor. The idle
-    share while one process serves is the most a second one could use."""
-    busy: float
+    """Shares of the machine's CPU time over a phase, from /proc/stat (Linux): idle (idle and
+    I/O wait) and stolen by the hypervisor. The idle share while one process serves is the
+    most a second one could use."""
     idle: float
     steal: float
 
@@ -468,10 +467,9 @@ def machine_cpu(before: list[int] | None, after: list[int] | None) -> MachineCpu
         return None
     user, nice, system, idle, iowait, irq, softirq, steal = (b - a for a, b in zip(before, after, strict=True))
     total = user + nice + system + idle + iowait + irq + softirq + steal
-    if total <= 0:
+    if total <= 0 or steal == total:
         return None
-    return MachineCpu((user + nice + system + irq + softirq) / total, (idle + iowait) / total,
-                      steal / total)
+    return MachineCpu((idle + iowait) / total, steal / total)
 
 
 def shares(cpu: MachineCpu | None) -> str:
@@ -583,20 +581,18 @@ async def compare_processes(args: argparse.Namespace) -> int:
                 count = WRK_MAX_RATE * args.seconds if use_wrk else n
                 reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
                                                          reply_body(rng))) for _ in range(count)]
+                ticks = machine_ticks()
                 if use_wrk:
-                    ticks = machine_ticks()
                     result, issued = run_wrk(url, reqs, args.seconds, args.concurrency, workdir)
-                    machine.append(machine_cpu(ticks, machine_ticks()))
                     sent_low += result.requests  # answered; those in flight at the end may be stored too
                     sent += issued
                 else:
                     warm = [signed(url, STATUS_PATH, status_params(new_sid(), mobile(0), "delivered"))
                             for _ in range(args.concurrency)]
-                    ticks = machine_ticks()  # the client's warm-up and process hand-off included
                     result = await loop.run_in_executor(pool, run_phase, url, reqs, args.concurrency, warm)
-                    machine.append(machine_cpu(ticks, machine_ticks()))
                     sent_low += n
                     sent += n
+                machine.append(machine_cpu(ticks, machine_ticks()))  # the Python client's warm-up included
                 figures.append(result.requests / result.seconds)
                 failed |= bool(result.statuses)
                 for e in result.errors:
@@ -618,7 +614,7 @@ async def compare_processes(args: argparse.Namespace) -> int:
             # (the servers, PostgreSQL and the client share the machine's cores).
             idle = statistics.median(idle_with_one)
             print(f"while 1 process served, the machine's {os.cpu_count()} cores were {idle:.0%} idle "
-                  f"(median): a second process could add at most about {idle / (1 - idle):.0%} "
+                  f"(median): a second process could add at most about {idle / max(1 - idle, 0.01):.0%} "
                   "if it cost the machine what the first one does per request; while 2 served, "
                   f"{statistics.median(idle_with_two):.0%} idle")
         check = Database(db_url)
