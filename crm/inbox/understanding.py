@@ -21,6 +21,7 @@ from typing import Any
 from crm.inbox.optout_words import is_opt_in, is_opt_out
 from crm.inbox.replies.normalise import normalise
 from crm.inbox.replies.objections import Objection, objection_of
+from crm.inbox.replies.prefilter import StemSet
 from crm.inbox.replies.rules import (
     CALLBACK,
     LEAK_STOPPED,
@@ -119,8 +120,8 @@ _NEW_NUMBER = re.compile(r"\b(?:nouveau (?:numero|num|telephone|portable)|change
 _PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
-_CALL_STEMS = ("appel", "rappel", "contact", "joindre", "joign", "telephon", "coup de fil", "call",
-               "parle", "conseill")
+_CALL_STEMS = StemSet(("appel", "rappel", "contact", "joindre", "joign", "telephon", "coup de fil", "call",
+                       "parle", "conseill"))
 
 
 def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | None]:
@@ -140,13 +141,13 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
     if not _LATIN.search(norm) or _foreign(norm) or _FOREIGN_LETTERS.search(text):
         return Intent.OTHER, "other.not_french", objection
     if "nouveau" in norm or "change de" in norm:
-        if _NEW_NUMBER.search(norm) and not any(s in norm for s in _CALL_STEMS) and "?" not in norm:
+        if _NEW_NUMBER.search(norm) and not _CALL_STEMS.found_in(norm) and "?" not in norm:
             return Intent.OTHER, "other.new_number", objection
     question = is_question(norm)
     hit = first_hit(PERSISTS_INSISTS, norm)
     if hit is not None and _PENDING_REQUEST.search(norm) and not _PROBLEM_WORDS.search(norm):
         hit = None  # "ça fait des mois que je demande une mutation": a request, not a breakdown
-    if hit is not None and not _PROBLEM_WORDS.search(norm) and any(s in norm for s in _CALL_STEMS):
+    if hit is not None and not _PROBLEM_WORDS.search(norm) and _CALL_STEMS.found_in(norm):
         # "rappelez-moi, ça fait 3 fois que j'appelle": the insistence is about being called
         # back, no broken thing is named; the callback rules decide.
         callback = first_hit(CALLBACK, norm)
@@ -162,7 +163,7 @@ def classify(text: str, norm: str | None = None) -> tuple[str, str, Objection | 
             hit = None  # "le plafond ne coule plus": the leak stopped
     if hit is not None:
         return Intent.PROBLEM_PERSISTS, _decided(*hit), objection
-    hit = first_hit(CALLBACK, norm) if any(s in norm for s in _CALL_STEMS) else None
+    hit = first_hit(CALLBACK, norm) if _CALL_STEMS.found_in(norm) else None
     if hit is not None and not NO_CALLBACK.search(norm):
         return Intent.CALLBACK_REQUEST, _decided(*hit), objection
     if question is not None:
@@ -507,7 +508,7 @@ def understand(text: str) -> Understanding:
     review = objection.kind if objection is not None and not objection.clear else None
     by_keyword = objection is not None and objection.rule in ("opt_out.keyword", "opt_in.keyword")
     callback = intent == Intent.CALLBACK_REQUEST or (
-        intent in (Intent.PROBLEM_PERSISTS, Intent.QUESTION) and any(s in norm for s in _CALL_STEMS)
+        intent in (Intent.PROBLEM_PERSISTS, Intent.QUESTION) and _CALL_STEMS.found_in(norm)
         and first_hit(CALLBACK, norm) is not None and not NO_CALLBACK.search(norm))
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
         # An objection is neutral unless said in anger ("arrêtez de m'écrire !", "combien de

@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crm.inbox.replies.prefilter import Rules, prefiltered_rules
+from crm.inbox.replies.prefilter import Rules, StemSet, prefiltered_rules
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
@@ -277,7 +277,7 @@ def _first(rules: Rules, norm: str) -> tuple[str, str] | None:
 
 # Every rule above needs one of these stems: a reply with none of them skips the patterns
 # (most replies; tests/test_replies_classify_fast_paths.py checks nothing changes).
-_HINTS = tuple("""
+_HINTS = StemSet("""
 sms texto messag msg mail notif alerte info relanc pub newsletter courrier spam envo ecri contact
 harcel sollicit derang stop arret cess fin desinscri desabonn inscri abonn retir suppri enlev
 effac raye rayer otez oter radi sort recev unsub remove send text start unstop interess
@@ -292,7 +292,7 @@ stopp sotp stpo sopt desabo strt strat staart statr satrt rabonn prefer
 
 def objection_of(norm: str) -> Objection | None:
     """The opt-out or opt-in the normalised reply expresses, clear or possible, or None."""
-    if not any(h in norm for h in _HINTS):
+    if not _HINTS.found_in(norm):
         return None
     return read_objection(norm)
 
