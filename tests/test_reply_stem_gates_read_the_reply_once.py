@@ -67,3 +67,25 @@ def test_every_gate_of_the_rules_answers_like_a_substring_test_on_every_developm
             assert bool(mask & bit) == any(s in norm for s in stems), (stems[:5], norm)
             opened += bool(mask & bit)
     assert 0 < opened < len(norms) * len(stem_sets)  # gates open and gates stay shut
+
+
+def test_the_single_patterns_behind_gates_find_what_they_found_without_them():
+    import re
+
+    from crm.inbox import understanding
+    from crm.inbox.replies import objections
+    from crm.inbox.replies.prefilter import Gated, StartSplit
+
+    gated = {f"{module.__name__}.{name}": rx for module in (understanding, objections)
+             for name, rx in vars(module).items() if isinstance(rx, (Gated, StartSplit))}
+    assert {"crm.inbox.understanding._COMPLAINT", "crm.inbox.understanding._REPROACH",
+            "crm.inbox.replies.objections._STOP_WORD", "crm.inbox.replies.objections._TOPIC"} <= set(gated)
+    norms = [normalise(text) for path in DEV_FILES for text, _, _ in read_labelled(path)]
+    norms += ["", "stop", "STOP", "pour le loyer stop"]
+    for name, rx in gated.items():
+        whole = re.compile(rx.pattern)
+
+        def found(m):  # noqa: ANN001, ANN202
+            return m and (m.start(), m.group(0))
+
+        assert [found(rx.search(n)) for n in norms] == [found(whole.search(n)) for n in norms], name

@@ -21,7 +21,7 @@ from typing import Any
 from crm.inbox.optout_words import is_opt_in, is_opt_out
 from crm.inbox.replies.normalise import normalise
 from crm.inbox.replies.objections import Objection, objection_of
-from crm.inbox.replies.prefilter import StemSet
+from crm.inbox.replies.prefilter import StemSet, prefiltered
 from crm.inbox.replies.rules import (
     CALLBACK,
     LEAK_STOPPED,
@@ -108,16 +108,16 @@ def _decided(name: str, span: str) -> str:
 _KEYWORD_MAX = 40
 # What a persisting problem names: a broken thing or a state. Without one, insistence
 # ("3 fois que j'appelle", "2 semaines que j'attends") is about the contact itself.
-_PROBLEM_WORDS = re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|ascenseur|radiateurs?|electricite|courant|lumiere|coupee?|coupure|marche|fonctionne|repare|reparee|regle|bloquee?|hs|cass\w*|interphone|porte|chaudiere|cafards|bruit|odeur|humidite|moisissures?|toujours pas|rien|probleme|souci|travaux|technicien|plombier|reparation|intervention)\b")
+_PROBLEM_WORDS = prefiltered(re.compile(r"\b(?:panne|fuite|fuit|eau|chauffage|chaud|froid|ascenseur|radiateurs?|electricite|courant|lumiere|coupee?|coupure|marche|fonctionne|repare|reparee|regle|bloquee?|hs|cass\w*|interphone|porte|chaudiere|cafards|bruit|odeur|humidite|moisissures?|toujours pas|rien|probleme|souci|travaux|technicien|plombier|reparation|intervention)\b"))
 # What the landlord's messages are about (outages, lifts) versus fittings of one home.
-_OUTAGE = re.compile(r"\b(?:chauffage|radiateurs?|ascenseurs?|eau|electricite|courant|chaudiere|gaz|interphone|hall|escaliers?|ca|tout|rien)\b")
-_EQUIPMENT = re.compile(r"\b(?:badge|bip|code|digicode|sonnette|vmc|volets?|fenetres?|prises?|robinets?|toilettes|chasse d' eau|wc|four|plaques?|frigo|serrure|boite aux lettres|telecommande|antenne|box|internet|tele|television|machine a laver|laverie|lave-linge|hotte|store|placard)\b")
+_OUTAGE = prefiltered(re.compile(r"\b(?:chauffage|radiateurs?|ascenseurs?|eau|electricite|courant|chaudiere|gaz|interphone|hall|escaliers?|ca|tout|rien)\b"))
+_EQUIPMENT = prefiltered(re.compile(r"\b(?:badge|bip|code|digicode|sonnette|vmc|volets?|fenetres?|prises?|robinets?|toilettes|chasse d' eau|wc|four|plaques?|frigo|serrure|boite aux lettres|telecommande|antenne|box|internet|tele|television|machine a laver|laverie|lave-linge|hotte|store|placard)\b"))
 # A fault described in an "other" reply makes it a complaint.
-_DAMAGE = re.compile(r"\b(?:(?:plafond|faux plafond|mur|carrelage|plaque|volet|porte|balcon|garde-corps|rambarde|fenetre)s? (?:est |sont |s' est |s' sont |a |ont )?(?:tombee?s?|effondree?s?|ecroulee?s?|arrachee?s?|decrochee?s?|cede)|fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b")
+_DAMAGE = prefiltered(re.compile(r"\b(?:(?:plafond|faux plafond|mur|carrelage|plaque|volet|porte|balcon|garde-corps|rambarde|fenetre)s? (?:est |sont |s' est |s' sont |a |ont )?(?:tombee?s?|effondree?s?|ecroulee?s?|arrachee?s?|decrochee?s?|cede)|fendue?s?|goutte|gouttent|etincelles?|se decolle|decolle|decollent|fissuree?s?|abimee?s?|arrachee?s?|bizarre|buee|moisie?s?|ne ferme (?:plus|pas)|ferme (?:plus|mal)|n' a (?:pas|plus) de (?:serrure|poignee|eau|lumiere)|odeur de gaz)\b"))
 # "J'ai changé de numéro, voici le nouveau": a change of contact details, read by a person
 # (even "merci d'envoyer les SMS dessus", "l'ancien ne marche plus").
-_NEW_NUMBER = re.compile(r"\b(?:nouveau (?:numero|num|telephone|portable)|change de (?:numero|num|telephone|portable)|voici (?:le|mon) nouveau)\b")
-_PENDING_REQUEST = re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b")
+_NEW_NUMBER = prefiltered(re.compile(r"\b(?:nouveau (?:numero|num|telephone|portable)|change de (?:numero|num|telephone|portable)|voici (?:le|mon) nouveau)\b"))
+_PENDING_REQUEST = prefiltered(re.compile(r"\b(?:mutation|logement plus grand|appartement plus grand|demande de logement|relogement|echange de logement|changer d' appartement|changer de logement)\b"))
 # Every callback rule names a call ("rappel", "appel", "joindre"...): without one of these
 # stems the callback patterns are not run at all (they are the costliest family).
 _CALL_STEMS = StemSet(("appel", "rappel", "contact", "joindre", "joign", "telephon", "coup de fil", "call",
@@ -228,6 +228,7 @@ _NEGATORS_OF_BAD = {"pas", "plus", "aucun", "aucune", "sans", "ni"}
 _PHRASE_WORDS = dict(_PHRASES)
 _PHRASE_TOKENS = frozenset(_PHRASE_WORDS.values())
 _PHRASE_RX = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASE_WORDS, key=len, reverse=True)) + r")\b")
+_PHRASE_STEMS = StemSet(tuple(_PHRASE_WORDS))  # most replies hold none: the substitution is skipped
 
 # Word polarity for sentiment (normalised words). Kept small and domain-specific.
 _POLARITY = {
@@ -355,7 +356,8 @@ def pattern_polarity(text: str) -> float:
 
 def _lexicon_score(norm: str) -> tuple[float, int]:
     """Sum of word polarities with negation (a negator within three words flips and damps)."""
-    norm = _PHRASE_RX.sub(lambda m: _PHRASE_WORDS[m.group(0)], norm)
+    if _PHRASE_STEMS.found_in(norm):
+        norm = _PHRASE_RX.sub(lambda m: _PHRASE_WORDS[m.group(0)], norm)
     tokens = re.findall(r"[a-z0-9]+", norm)
     total = 0.0
     hits = 0
@@ -388,29 +390,29 @@ _INTENT_BIAS = {
     Intent.THANKS: 0.5,
     Intent.CALLBACK_REQUEST: -0.1,
 }
-_STILL_BROKEN = re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b")
+_STILL_BROKEN = prefiltered(re.compile(r"\b(?:toujours pas|encore en panne|toujours en panne|ne marche pas|ne fonctionne pas|ne marche plus|ne fonctionne plus)\b"))
 
 
-_ANNOYED_OPT_OUT = re.compile(r"\b(?:pas|plus|rien) de vos\b|\bcette fois\b|\brespecte[rz]? (?:ma|mon|notre) (?:demande|choix|refus)\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b")
+_ANNOYED_OPT_OUT = prefiltered(re.compile(r"\b(?:pas|plus|rien) de vos\b|\bcette fois\b|\brespecte[rz]? (?:ma|mon|notre) (?:demande|choix|refus)\b|\bderniere fois\b|\ben (?:ai|avons) assez\b|\bpas demande\b|\bvos (?:sms|textos?|messages?|mails?)\b.{0,25}\b(?:en veux plus|en veux pas|sert|servent)\b|\bpas du tout\b|\b(?:combien de fois|\d+ fois|deja|encore|lachez|marre|harcel\w*|saoul\w*|soul\w*|suffit|jamais demande|inutiles?|penible|arretez|cessez|ras le bol)\b"))
 # A refusal given as an order, without a word of politeness, reads as irritated.
 # ("je ne veux plus de sms" is a plain refusal: the labelled replies read it as neutral.)
-_CURT_OPT_OUT = re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b")
-_POLITE = re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b")
+_CURT_OPT_OUT = prefiltered(re.compile(r"\b(?:arretez|arrete|arretes|cessez|cesse|stoppez|laissez|lachez)\b"))
+_POLITE = prefiltered(re.compile(r"\b(?:merci|s' il vous plait|s' il te plait|bonjour|bonsoir|madame|monsieur|pourriez|pouvez|voudrais|souhaite|souhaiterais|desole|cordialement)\b"))
 # Irritation a refusal names without an angry word: the nth time, a message never agreed to,
 # too many messages, messages at dawn ("vos SMS arrivent à 7h du matin le dimanche").
-_ANNOYED_OPT_OUT_MORE = re.compile(r"\b\d+ ?(?:e|eme|ieme) fois\b|\b(?:jamais donne|sans) (?:mon|notre) (?:accord|consentement|autorisation)\b|\btrop de (?:sms|textos?|messages?|msg)\b|\breveill\w*|\b(?:a \d+ ?h(?:eures?)? du matin|tous les matins|en pleine nuit)\b")
+_ANNOYED_OPT_OUT_MORE = prefiltered(re.compile(r"\b\d+ ?(?:e|eme|ieme) fois\b|\b(?:jamais donne|sans) (?:mon|notre) (?:accord|consentement|autorisation)\b|\btrop de (?:sms|textos?|messages?|msg)\b|\breveill\w*|\b(?:a \d+ ?h(?:eures?)? du matin|tous les matins|en pleine nuit)\b"))
 # "ce numéro a été réattribué, cessez vos envois", "j'ai rendu les clés, arrêtez de m'écrire":
 # the number is not (or no longer) the tenant's; the order then says why, not anger.
-_NOT_MINE = re.compile(r"\b(?:reattribue|plus a moi|pas a moi|rendu les cles|demenage|mauvais numero|trompe de numero|(?:telephone|numero) (?:est )?(?:professionnel|pro|de mon travail|du travail)|je suis (?:sa|la) (?:fille|fils|femme|soeur|voisine)|je suis (?:son|le) (?:fils|mari|frere|voisin)|ne sait pas lire)\b")
-_ANGRY_WORDS = re.compile(r"\b(?:marre|harcel\w*|saoul\w*|soul\w*|combien de fois|ras le bol|penible|suffit)\b")
+_NOT_MINE = prefiltered(re.compile(r"\b(?:reattribue|plus a moi|pas a moi|rendu les cles|demenage|mauvais numero|trompe de numero|(?:telephone|numero) (?:est )?(?:professionnel|pro|de mon travail|du travail)|je suis (?:sa|la) (?:fille|fils|femme|soeur|voisine)|je suis (?:son|le) (?:fils|mari|frere|voisin)|ne sait pas lire)\b"))
+_ANGRY_WORDS = prefiltered(re.compile(r"\b(?:marre|harcel\w*|saoul\w*|soul\w*|combien de fois|ras le bol|penible|suffit)\b"))
 # An opt-in that praises the messages ("c'est plus pratique", "vos alertes m'étaient utiles",
 # "start 🙂") is positive; one that says what was missed ("je rate toutes les infos") negative.
-_OPT_IN_PRAISE = re.compile(r"\b(?:emopos|pratiques?|utiles?|mieux que|tres bien|super|genial|top)\b")
-_OPT_IN_MISSED = re.compile(r"\b(?:rate|rater|ratee?s?|rien recu|pas recu|rien eu)\b")
+_OPT_IN_PRAISE = prefiltered(re.compile(r"\b(?:emopos|pratiques?|utiles?|mieux que|tres bien|super|genial|top)\b"))
+_OPT_IN_MISSED = prefiltered(re.compile(r"\b(?:rate|rater|ratee?s?|rien recu|pas recu|rien eu)\b"))
 _SHOUTED = re.compile(r"\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b.*\b[A-Z]{4,}\b")  # three shouted words
-_REPROACH = re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bcombien de (?:temps|jours|semaines|mois) encore\b|\bencore combien\b|\battendre combien\b|\b(?:on est|je suis|nous sommes) censee?s? (?:faire|vivre)\b|\b(?:on|je|nous) (?:vit|vis|vivons) comment\b|\b(?:on|je|nous) (?:fait|fais|faisons) comment,? (?:nous|moi)\b|\bcomment (?:on|je|nous) (?:fait|fais|faisons|vit|vis|vivons),? (?:nous|moi)\b|\bca vous arrive de\b|\bvous pensez (?:\w+ )?(?:reparer|faire|intervenir|venir|passer|bouger|agir|repondre)\b.{0,20}\bavant\b|\boui ou non\b|\b(?:faire|bouger|reparer|agir|reagir) (?:quelque chose|qqch) (?:oui|un jour|enfin)\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b")
-_COMPLAINT = re.compile(r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) fois\b|\b(?:ca fait|depuis) (?:un|une) (?:jour|semaine|mois)\b|\b(?:vais|allons|va|vont) (?:appeler|contacter|ecrire a|saisir|prevenir|alerter|aller voir|aller a) (?:la mairie|le maire|la prefecture|un avocat|mon avocat|la presse|les journaux|le tribunal|l' adil|la police|une association|les medias|le defenseur)\b|\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b")
-_INSISTING = re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!")
+_REPROACH = prefiltered(re.compile(r"\b(?:ou pas|oui ou non) ?\?|\bau juste\b|\bce cirque\b|\bune blague\b|\bvous (?:vous )?(?:moquez|foutez|fichez)\b|\b(?:ca|cela) (?:ne )?vous (?:derange|gene|choque) (?:pas|plus)\b|\bvous (?:attendez|voulez) qu' (?:il y ait|on)\b|\bvous comptez (?:faire|reparer|bouger|agir|intervenir|nous)\b|\bvous allez (?:enfin )?(?:bouger|reagir|vous (?:bouger|occuper|decider))\b|\bqui va (?:rembourser|payer|indemniser)\b|\bpourquoi\b.{0,30}\b(?:toujours|jamais|encore|personne|rien|autant|tant de|si souvent|chaque fois|a chaque)\b|\bencore longtemps\b|\bcombien de (?:temps|jours|semaines|mois) encore\b|\bencore combien\b|\battendre combien\b|\b(?:on est|je suis|nous sommes) censee?s? (?:faire|vivre)\b|\b(?:on|je|nous) (?:vit|vis|vivons) comment\b|\b(?:on|je|nous) (?:fait|fais|faisons) comment,? (?:nous|moi)\b|\bcomment (?:on|je|nous) (?:fait|fais|faisons|vit|vis|vivons),? (?:nous|moi)\b|\bca vous arrive de\b|\bvous pensez (?:\w+ )?(?:reparer|faire|intervenir|venir|passer|bouger|agir|repondre)\b.{0,20}\bavant\b|\boui ou non\b|\b(?:faire|bouger|reparer|agir|reagir) (?:quelque chose|qqch) (?:oui|un jour|enfin)\b|\bpersonne (?:ne |n' )?(?:decroche|repond)|\bcomment (?:je|on|nous) \w+.{0,30}\bsans\b|\balors qu|\bdeja\b.{0,40}\bpourquoi\b|\bpourquoi (?:vous |on )(?:ne |n' )?(?:me |m' |nous )?(?:relance|relancez|reclame|reclamez|facture|facturez|laisse|laissez|repond|repondez|envoyez)|\b(?:trouvez (?:ca )?normal|ca vous parait normal|normal de payer|normal qu' on|normal que personne|pas normal|personne ne|jamais|toujours pas|ca fait (?:\d+|un|une|deux|trois|plusieurs) (?:jours?|semaines?|mois)|comment (?:je fais|on fait|faire) sans|qui va payer|on attend encore|allez[ -]vous enfin|vous allez enfin)\b"))
+_COMPLAINT = prefiltered(re.compile(r"\b(?:\d+ ?(?:e|eme)|deuxieme|troisieme|quatrieme|cinquieme|enieme|nieme) fois\b|\b(?:ca fait|depuis) (?:un|une) (?:jour|semaine|mois)\b|\b(?:vais|allons|va|vont) (?:appeler|contacter|ecrire a|saisir|prevenir|alerter|aller voir|aller a) (?:la mairie|le maire|la prefecture|un avocat|mon avocat|la presse|les journaux|le tribunal|l' adil|la police|une association|les medias|le defenseur)\b|\b(?:(?:ca|cela) fait|depuis) (?:des|\d+|deux|trois|plusieurs|quelques) (?:jours|semaines|mois)\b|\b(?:encore|toujours|jamais|personne ne|aucune? (?:reponse|nouvelle|retour)|\d+ fois|trois fois|plusieurs fois|immediatement|tout de suite)\b"))
+_INSISTING = prefiltered(re.compile(r"\b(?:toujours|encore|depuis|jamais|personne|rien|combien de fois|chaque fois|a chaque fois|enfin|normal|serieux|serieusement|vraiment|ou pas|prevenus?|inadmissible|scandale|honte|marre)\b|!"))
 
 
 # A low rating given alone ("2/5", "1 étoile", "1"): an unhappy answer to a satisfaction survey.

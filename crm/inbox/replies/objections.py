@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crm.inbox.replies.prefilter import Rules, StemSet, prefiltered_rules
+from crm.inbox.replies.prefilter import Rules, StemSet, prefiltered, prefiltered_rules
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
@@ -64,12 +64,12 @@ _SEND = r"(?:envoyer|envoyez|envoie|envoies|renvoyer|ecrire|ecrivez|contacter|co
 _ME = r"(?:me |m' |nous |moi )"
 _STOP_VERB = r"(?:arrete[rz]?|arretes|arretons|arretiez|cessez|cesser|cessiez|stoppez|stopper|stoppe|stopez|stop|arret|mettez fin|mettre fin)"
 # A restriction to one topic makes a refusal unclear: "... pour le loyer", "... le soir".
-_TOPIC = re.compile(r"\b(?:pour (?:le|la|les|l' (?!envoi)|ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b")
-_NEGATED = _rx(
+_TOPIC = prefiltered(re.compile(r"\b(?:pour (?:le|la|les|l' (?!envoi)|ce|cette|ces|mon|ma|mes|du|des)|concernant|a propos|au sujet|sur (?:le|la|les)|le soir|la nuit|le matin|le week-end|le dimanche|a cette heure|a \d+ ?h)\b"))
+_NEGATED = prefiltered(_rx(
     r"\b(?:ne (?:veux|souhaite|voudrais) pas|veux pas|pas) (?:me |m' )?(?:desinscri|desabonn)",
     r"\bne (?:me |m' )?(?:desinscri|desabonn)\w* pas\b",
     r"\bne (?:me |m' )?(?:retirez|supprimez|enlevez) pas\b",
-)
+))
 
 # Clear refusals of all messages, each named for the inbox.
 _CLEAR_OUT: Rules = [
@@ -234,26 +234,26 @@ _OUT_SQUEEZED = frozenset(_DOUBLED.sub(r"\1", w) for w in _OUT_WORDS)
 _IN_SQUEEZED = frozenset(_DOUBLED.sub(r"\1", w) for w in _IN_WORDS)
 # Annoyance: with a "stop" it makes the objection clear ("STOP j'en ai marre"); alone it is
 # no objection ("j'en ai marre, toujours pas d'eau").
-_ANNOYED = re.compile(r"\b(?:marre|rien a faire|m' en fous|m' en fiche|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b")
+_ANNOYED = prefiltered(re.compile(r"\b(?:marre|rien a faire|m' en fous|m' en fiche|ras le bol|ca suffit|suffit|harcel\w*|cette fois|respecte[rz]? ma demande|lourd|penible|saoulent|saoulez|soulez|inutiles?|servent a rien|sert a rien)\b"))
 # "J'avais dit stop mais finalement je veux bien les SMS": an opt-in, though it says "stop".
-_REVERSAL = re.compile(r"\bdepuis (?:que )?(?:j' ai|j' avais|mon) (?:dit |fait |envoye |mis |repondu |tape )?(?:un |le )?(?:stop|desabonnement|desinscription)\b.{0,50}\b(?:remett|ravoir|a nouveau|de nouveau|rate|reactiv|reinscri|re ?recevoir|revoir|veux les|voudrais les)|\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b")
-_UNDO_OPT_OUT = re.compile(r"\b(?:annule[rz]?|annulation|retire[rz]?|enleve[rz]?) (?:de |du |le |mon |ma |l' )?(?:demande (?:de |d' )?)?(?:stop|desabonnement|desinscription|opposition)\b|\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?(?:les |vos |des )?(?:re ?)?recevoir (?:a nouveau|de nouveau)\b")
+_REVERSAL = prefiltered(re.compile(r"\bdepuis (?:que )?(?:j' ai|j' avais|mon) (?:dit |fait |envoye |mis |repondu |tape )?(?:un |le )?(?:stop|desabonnement|desinscription)\b.{0,50}\b(?:remett|ravoir|a nouveau|de nouveau|rate|reactiv|reinscri|re ?recevoir|revoir|veux les|voudrais les)|\b(?:avais|ai) (?:dit|fait|envoye|mis|repondu|tape) (?:un )?stop\b.{0,30}\b(?:mais|finalement|par erreur|change d' avis|sans faire expres)\b|\b(?:voulais|voulait) pas (?:faire|envoyer|mettre|dire|repondre) stop\b|\btrompee? .{0,25}\bstop\b|\bstop\b.{0,25}\b(?:par erreur|trompee?)\b"))
+_UNDO_OPT_OUT = prefiltered(re.compile(r"\b(?:annule[rz]?|annulation|retire[rz]?|enleve[rz]?) (?:de |du |le |mon |ma |l' )?(?:demande (?:de |d' )?)?(?:stop|desabonnement|desinscription|opposition)\b|\b(?:veux|voudrais|souhaite|souhaiterais|aimerais|desire) (?:bien )?(?:les |vos |des )?(?:re ?)?recevoir (?:a nouveau|de nouveau)\b"))
 # "Ne m'envoyez plus de courrier papier": paper letters refused, not the SMS; "retirez-moi de
 # la liste d'attente": a housing request withdrawn, not the contact list.
-_PAPER = re.compile(r"\b(?:courriers?|papiers?|lettres?|postaux|par (?:la )?poste|liste d' attente|dossier)\b")
+_PAPER = prefiltered(re.compile(r"\b(?:courriers?|papiers?|lettres?|postaux|par (?:la )?poste|liste d' attente|dossier)\b"))
 _CLAUSE_END = re.compile(r"[,.!;?]")
-_TEXT_MSG = re.compile(r"\b(?:sms|textos?|messages?)\b")
-_WHOLE_MSG = re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b")
+_TEXT_MSG = prefiltered(re.compile(r"\b(?:sms|textos?|messages?)\b"))
+_WHOLE_MSG = prefiltered(re.compile(r"\b(?:vos|ces|tes|les|des|de|d') (?:sms|textos?|messages?|notifications?|alertes?)\b"))
 _TIMES = re.compile(r"\b\d+ ?(?:fois|x)\b")  # "déjà dit 3 fois" is emphasis
-_STOP_WORD = re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$")
+_STOP_WORD = prefiltered(re.compile(r"(?:^|[,.!;] ?)(?:stop|arretez|arrete|cessez|stoppez)\b|\b(?:stop|arretez|cessez|stoppez)(?: ?[!.])*$"))
 # "STOP mauvais numéro", "STOP je ne suis plus locataire": the messages are not for this person.
-_NOT_CONCERNED = re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?|(?:ecrivez|contactez|appelez|envoyez|ecrire|contacter)[ -]?(?:lui|leur|plutot a|a mon|a ma)|s' occupe de tout|telephone (?:de mon travail|du travail|professionnel|pro)|numero (?:professionnel|pro))\b")
+_NOT_CONCERNED = prefiltered(re.compile(r"\b(?:mauvais numero|wrong number|trompe de numero|plus locataire|pas locataire|demenage|pas la bonne personne|connais pas|ne suis pas|numero a change|change de numero|plus mon numero|pas mon logement|pas moi|pas concernee?|(?:ecrivez|contactez|appelez|envoyez|ecrire|contacter)[ -]?(?:lui|leur|plutot a|a mon|a ma)|s' occupe de tout|telephone (?:de mon travail|du travail|professionnel|pro)|numero (?:professionnel|pro))\b"))
 # Reminders about one debt are one topic: "stop aux relances, j'ai un échéancier".
-_ONE_TOPIC_MSG = re.compile(r"\brelances?\b")
-_CONDITION = re.compile(r"\bsi (?:je|j'|on|nous|ma|mon)\b")
+_ONE_TOPIC_MSG = prefiltered(re.compile(r"\brelances?\b"))
+_CONDITION = prefiltered(re.compile(r"\bsi (?:je|j'|on|nous|ma|mon)\b"))
 # "STOP" as a sentence of its own at the end, after other words.
-_FINAL_STOP = re.compile(r"[!.?] ?(?:stop|stopall)(?: ?[!.])*$")
-_RECEIVE = re.compile(r"\b(?:recoi[st]?|recoivent|recevoir|recu|recue)\b")
+_FINAL_STOP = prefiltered(re.compile(r"[!.?] ?(?:stop|stopall)(?: ?[!.])*$"))
+_RECEIVE = prefiltered(re.compile(r"\b(?:recoi[st]?|recoivent|recevoir|recu|recue)\b"))
 _WORD = re.compile(r"[a-z0-9]+'?|[!.,;:?]")
 
 
