@@ -85,6 +85,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # the time: a thread and four PRAGMAs each on SQLite, a TCP connection and authentication on
 # PostgreSQL (33 opened during a 600-SMS burst with 10).
 POOL_SIZE, MAX_OVERFLOW = 20, 10
+ANALYZE_CONNECTIONS = 2  # PostgreSQL: backends analysing an import's tables side by side
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -531,17 +532,37 @@ class Database:
         (78 ms a chunk of 1,000 on 100,000 leases; about 1 ms after ANALYZE)."""
         from sqlalchemy import text
 
+        if tables is not None and self.is_postgres:
+            await self._analyze_side_by_side(tables)
+            return
         async with self.engine.begin() as conn:
             if tables is None:
                 await conn.execute(text("ANALYZE"))
-            elif self.is_sqlite:  # one table per ANALYZE
+            else:  # SQLite: one table per ANALYZE
                 for table in tables:
                     await conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}"))
-            else:
-                names = ", ".join(conn.dialect.identifier_preparer.quote(table) for table in tables)
-                await conn.execute(text(f"ANALYZE {names}"))
             if self.is_sqlite:
                 await conn.execute(text("PRAGMA optimize"))
+
+    async def _analyze_side_by_side(self, tables: Sequence[str]) -> None:
+        """PostgreSQL: the tables analysed by ``ANALYZE_CONNECTIONS`` connections, each taking
+        the next table when it is done. One ANALYZE of ten tables was a tenth of a 20,000-row
+        import, run while the import waits for nothing else; the leases are half of it, so a
+        second backend takes the other tables meanwhile, and a third would find little left."""
+        from sqlalchemy import text
+
+        pending = list(tables)
+
+        async def analyse() -> None:
+            async with self.engine.connect() as conn:
+                while pending:
+                    table = pending.pop(0)
+                    await conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}"))
+                    await conn.commit()
+
+        async with asyncio.TaskGroup() as group:  # one failing stops the other
+            for _ in range(min(ANALYZE_CONNECTIONS, len(pending))):
+                group.create_task(analyse())
 
     async def dispose(self) -> None:
         if self.batch_writer is not None:
