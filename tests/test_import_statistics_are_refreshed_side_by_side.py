@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 
@@ -27,10 +26,6 @@ async def _analysed_since(db, before: dict[str, object]) -> set[str]:
     return {t for t, at in now.items() if at is not None and (before.get(t) is None or at > before[t])}
 
 
-async def _raw(database_url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-
-
 async def test_every_table_an_import_writes_is_analysed(db):
     if not db.is_postgres:
         pytest.skip("SQLite analyses its tables one after the other on its one writer")
@@ -42,14 +37,12 @@ async def test_every_table_an_import_writes_is_analysed(db):
     assert await _analysed_since(db, before) == set(IMPORTED_TABLES)
 
 
-async def test_a_table_whose_analyse_waits_does_not_hold_back_the_others(db, database_url):
+async def test_a_table_whose_analyse_waits_does_not_hold_back_the_others(db):
     if not db.is_postgres:
         pytest.skip("SQLite analyses its tables one after the other on its one writer")
     before = await _last_analyze(db, ["tenant", "lease", "phone"])
-    blocker = await _raw(database_url)
-    try:
-        await blocker.execute("BEGIN")
-        await blocker.execute("LOCK TABLE tenant IN SHARE UPDATE EXCLUSIVE MODE")  # what ANALYZE takes
+    async with db.engine.connect() as blocker:
+        await blocker.execute(text("LOCK TABLE tenant IN SHARE UPDATE EXCLUSIVE MODE"))  # what ANALYZE takes
         refresh = asyncio.create_task(db.refresh_statistics(["tenant", "lease", "phone"]))
 
         async def others_done() -> None:
@@ -60,8 +53,6 @@ async def test_a_table_whose_analyse_waits_does_not_hold_back_the_others(db, dat
         # One after the other, lease and phone would wait behind tenant's lock.
         await asyncio.wait_for(others_done(), timeout=30)
         assert "tenant" not in await _analysed_since(db, before)
-        await blocker.execute("ROLLBACK")
-        await asyncio.wait_for(refresh, timeout=30)
-        assert await _analysed_since(db, before) == {"tenant", "lease", "phone"}
-    finally:
-        await blocker.close()
+        await blocker.rollback()
+    await asyncio.wait_for(refresh, timeout=30)
+    assert await _analysed_since(db, before) == {"tenant", "lease", "phone"}
