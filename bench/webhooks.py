@@ -33,7 +33,10 @@ along), and the same load goes to each in ``--pairs`` interleaved pairs; prints 
 req/s and the median ratio 2 processes / 1 process, beside the machine's CPU during each
 phase from /proc/stat: the share left idle (while one process serves, the most a second one
 can use) and the share stolen by the hypervisor (on a shared host it moved from 0 to 40 %
-between phases, more than the effect measured), with the ratio per CPU share not stolen.
+between phases, more than the effect measured), with the ratio per CPU share not stolen,
+and the CPU milliseconds a request costs each party (the serving processes, PostgreSQL's
+processes, the client, the kernel and the rest), from /proc: a second serving process can
+only add throughput when the first one is what the requests wait for.
 The load comes from ``wrk`` (C, one thread, the same signed requests read from a file)
 when it is installed (``apt-get install wrk``), so that the client takes little of the two
 cores the servers and PostgreSQL share;
@@ -472,6 +475,78 @@ def machine_cpu(before: list[int] | None, after: list[int] | None) -> MachineCpu
     return MachineCpu((idle + iowait) / total, steal / total)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class CpuBy:
+    """CPU seconds used so far, by who used them (Linux /proc): the processes of the serve
+    command (the parent and its descendants), PostgreSQL's processes (its backends, WAL
+    writer...), the load client (this process' children that ended: wrk), and the machine as
+    a whole (busy ticks of /proc/stat: the kernel's network work shows only there)."""
+    server: float
+    postgres: float
+    client: float
+    machine: float
+
+    def minus(self, before: CpuBy) -> CpuBy:
+        return CpuBy(self.server - before.server, self.postgres - before.postgres,
+                     self.client - before.client, self.machine - before.machine)
+
+
+def _process_table() -> dict[int, tuple[int, int, bytes]]:
+    """pid -> (parent pid, CPU ticks, start of the command line), for every process readable."""
+    table: dict[int, tuple[int, int, bytes]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                command = f.read(64)
+        except OSError:
+            continue  # ended meanwhile
+        table[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]), command)
+    return table
+
+
+def _family(table: dict[int, tuple[int, int, bytes]], roots: set[int]) -> int:
+    """CPU ticks of ``roots`` and all their descendants."""
+    family, grew = set(roots), True
+    while grew:
+        more = {pid for pid, (parent, _, _) in table.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(table[pid][1] for pid in family if pid in table)
+
+
+def cpu_by(server_pid: int, client_pids: set[int]) -> CpuBy | None:
+    """``client_pids``: a Python client's running processes (wrk counts once it ended)."""
+    ticks = machine_ticks()
+    if ticks is None:
+        return None
+    table = _process_table()
+    postgres = sum(t for _, t, command in table.values() if command.startswith(b"postgres"))
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user, nice, system, _idle, _iowait, irq, softirq, _steal = ticks
+    return CpuBy(_family(table, {server_pid}) / CLOCK_TICKS, postgres / CLOCK_TICKS,
+                 _family(table, client_pids) / CLOCK_TICKS + ended.ru_utime + ended.ru_stime,
+                 (user + nice + system + irq + softirq) / CLOCK_TICKS)
+
+
+def per_request(used: list[CpuBy], answered: list[int]) -> str:
+    """Median CPU milliseconds a request, by who used them, over the phases of one side."""
+    def ms(part: str) -> float:
+        return statistics.median(getattr(u, part) / max(n, 1) * 1000 for u, n in zip(used, answered, strict=True))
+    rest = statistics.median((u.machine - u.server - u.postgres - u.client) / max(n, 1) * 1000
+                             for u, n in zip(used, answered, strict=True))
+    server, postgres, client = ms("server"), ms("postgres"), ms("client")
+    whole = ms("machine")
+    return (f"serving processes {server:.2f} ({server / max(whole, 1e-9):.0%}), PostgreSQL {postgres:.2f}, "
+            f"client {client:.2f}, kernel and the rest {rest:.2f}; the machine {whole:.2f}")
+
+
 def shares(cpu: MachineCpu | None) -> str:
     return "—" if cpu is None else f"{cpu.idle:.0%} idle, {cpu.steal:.0%} stolen"
 
@@ -574,6 +649,10 @@ async def compare_processes(args: argparse.Namespace) -> int:
         # between phases on a shared host, more than the effect measured)
         adjusted: list[float] = []
         sent = sent_low = 0  # requests sent: at least (the answered ones), at most
+        # CPU by who used it, a phase at a time: a second process can add throughput only
+        # when the serving process is what the requests wait for.
+        used: dict[int, list[CpuBy]] = {1: [], 2: []}
+        answered: dict[int, list[int]] = {1: [], 2: []}
         for pair in range(args.pairs):
             figures, machine = [], []
             for workers in (1, 2):
@@ -582,6 +661,9 @@ async def compare_processes(args: argparse.Namespace) -> int:
                 reqs = [signed(url, SMS_PATH, sms_params(new_sid(), sender(rng, args.tenants),
                                                          reply_body(rng))) for _ in range(count)]
                 ticks = machine_ticks()
+                serving_pid = urls[workers][1].pid
+                clients = set(getattr(pool, "_processes", None) or {})
+                used_before = cpu_by(serving_pid, clients)
                 if use_wrk:
                     result, issued = run_wrk(url, reqs, args.seconds, args.concurrency, workdir)
                     sent_low += result.requests  # answered; those in flight at the end may be stored too
@@ -593,6 +675,10 @@ async def compare_processes(args: argparse.Namespace) -> int:
                     sent_low += n
                     sent += n
                 machine.append(machine_cpu(ticks, machine_ticks()))  # the Python client's warm-up included
+                used_after = cpu_by(serving_pid, clients | set(getattr(pool, "_processes", None) or {}))
+                if used_before is not None and used_after is not None:
+                    used[workers].append(used_after.minus(used_before))
+                    answered[workers].append(result.requests)
                 figures.append(result.requests / result.seconds)
                 failed |= bool(result.statuses)
                 for e in result.errors:
@@ -617,6 +703,10 @@ async def compare_processes(args: argparse.Namespace) -> int:
                   f"(median): a second process could add at most about {idle / max(1 - idle, 0.01):.0%} "
                   "if it cost the machine what the first one does per request; while 2 served, "
                   f"{statistics.median(idle_with_two):.0%} idle")
+        if used[1] and used[2]:
+            print("CPU milliseconds a request (median of the phases; share of the machine's):")
+            for workers in (1, 2):
+                print(f"  {workers} process{'es' if workers > 1 else ''}: {per_request(used[workers], answered[workers])}")
         check = Database(db_url)
         async with check.session() as session:
             stored = await session.scalar(select(func.count()).select_from(InboundMessage)) or 0

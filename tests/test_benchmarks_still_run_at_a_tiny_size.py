@@ -44,3 +44,6 @@ def test_the_processes_benchmark_runs_and_prints_its_ratio_and_the_cores_left_id
     if sys.platform == "linux":  # the machine's CPU shares come from /proc/stat
         assert "idle (median)" in done.stdout, done.stdout[-2000:]
         assert "not stolen by the hypervisor" in done.stdout, done.stdout[-2000:]
+        # ... and the CPU a request costs each side, from /proc (serving processes, PostgreSQL)
+        assert "CPU milliseconds a request" in done.stdout, done.stdout[-2000:]
+        assert "1 process: serving processes" in done.stdout, done.stdout[-2000:]
