@@ -21,7 +21,10 @@ household is never refilled. "refus SMS" is settled per number over the whole fi
 recorded when it differs from what the last import recorded (see ``optouts.py``).
 
 Batches are committed as they go: a failure half-way (the database going away) leaves the
-first batches in place, and importing the file again completes it without duplicates.
+first batches in place, and importing the file again completes it without duplicates. On
+PostgreSQL a batch decides (reads what exists, numbers its new rows from the sequences) while
+the one before it is written, and a batch of many new leases is written in two transactions
+side by side, each holding whole households (``writer.py``).
 
 The modules, by job: ``columns`` (headers), ``rows`` (one row checked and converted),
 ``estate`` (places resolved and created), ``bulk`` (new rows inserted in bulk), ``writer``
@@ -33,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -87,11 +91,12 @@ async def import_tenants(
             importer = BatchWriter(db, clock=clock, tz=tz, user_id=user_id, columns=columns)
             await importer.start()
             batch: list[Row] = []
-            # A batch is written while the next one is parsed: the database works (in its own
-            # process, or aiosqlite's thread) while Python parses. One batch in flight at most,
-            # so memory stays bounded and batches land in file order. Progress is reported when
-            # a batch is committed, as the bytes read when that batch was complete.
-            writing: tuple[asyncio.Task[None], int | None] | None = None
+            # Batches are written while the next one is parsed: the database works (in its own
+            # processes, or aiosqlite's thread) while Python parses. At most ``depth`` batches
+            # in flight (PostgreSQL: one deciding while the one before is written), so memory
+            # stays bounded; they commit in file order. Progress is reported when a batch is
+            # committed, as the bytes read when that batch was complete.
+            writing: deque[tuple[asyncio.Task[None], int | None]] = deque()
             try:
                 for line, cells in reader.rows_raw():
                     row = importer.accept(line, cells, columns)
@@ -100,17 +105,21 @@ async def import_tenants(
                     if line % YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # parsing is CPU work: let the server answer meanwhile
                     if len(batch) >= batch_size:
-                        await _committed(writing, progress, opened)
-                        writing = (asyncio.create_task(importer.write_batch(batch)), _position(opened))
+                        while len(writing) >= importer.depth:
+                            await _committed(writing.popleft(), progress, opened)
+                        previous = writing[-1][0] if writing else None
+                        writing.append((asyncio.create_task(importer.write_batch(batch, previous)),
+                                        _position(opened)))
                         batch = []
-                await _committed(writing, progress, opened)
-                writing = None
+                while writing:
+                    await _committed(writing.popleft(), progress, opened)
                 if batch:
                     await importer.write_batch(batch)
             finally:
-                if writing is not None and not writing[0].done():
-                    writing[0].cancel()
-                    await asyncio.gather(writing[0], return_exceptions=True)
+                pending = [task for task, _ in writing if not task.done()]
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
             if progress is not None and (end := _position(opened)) is not None:
                 await _call(progress, end, opened.size)
             return await importer.finish()
@@ -144,11 +153,9 @@ def _position(opened: Source) -> int | None:
     return min(done, opened.size or done)
 
 
-async def _committed(writing: tuple[asyncio.Task[None], int | None] | None, progress: Progress | None,
+async def _committed(writing: tuple[asyncio.Task[None], int | None], progress: Progress | None,
                      opened: Source) -> None:
     """Wait for the batch being written, then report how far the file was read for it."""
-    if writing is None:
-        return
     task, position = writing
     await task
     if progress is not None and position is not None:

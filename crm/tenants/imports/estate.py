@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import (
@@ -16,8 +16,11 @@ from crm.models import (
     LocalOffice,
     Residence,
 )
-from crm.tenants.imports.bulk import insert_numbered
+from crm.tenants.imports.bulk import insert_numbered, reserve_ids
 from crm.tenants.imports.rows import Row
+
+# New places to insert: (table, columns, rows), parents before children.
+Deferred = list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]]
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred places, named on every row
@@ -36,6 +39,7 @@ class EstateCache:
         self.buildings: dict[tuple[int | None, str], int] = {}
         self.entrances: dict[tuple[int | None, str], int] = {}
         self.names: dict[tuple[str, int], str] = {}  # for LeaseChange: ids read as names
+        self._deferred: Deferred | None = None
 
     async def load(self, session: AsyncSession) -> None:
         for a in (await session.execute(select(Agency.id, Agency.name, Agency.code))).all():
@@ -53,9 +57,11 @@ class EstateCache:
                 target.setdefault((r.parent, _key(r.name)), r.id)
                 self.names[(kind, r.id)] = r.name
 
-    async def resolve(self, session: AsyncSession, rows: list[Row]) -> None:
+    async def resolve(self, session: AsyncSession, rows: list[Row], deferred: Deferred | None = None) -> None:
         """Set ``row.estate`` (field -> id) for every row, creating what is missing level by
-        level: one flush per level and batch, not one per new place.
+        level: one flush per level and batch, not one per new place. With ``deferred``
+        (PostgreSQL), new places are numbered from the sequences and their rows appended to
+        it, to be inserted later in that order, instead of inserted now.
 
         Rows naming the same places (a staircase's dwellings) are resolved once: the first
         of them stands for the others (and, being the first to name its residence, gives a
@@ -67,6 +73,7 @@ class EstateCache:
             stands_for = first.setdefault(names, row)
             if stands_for is not row:
                 row.estate = stands_for.estate  # filled below, read only afterwards
+        self._deferred = deferred
         await self._resolve(session, list(first.values()))
 
     async def _resolve(self, session: AsyncSession, rows: list[Row]) -> None:
@@ -132,8 +139,13 @@ class EstateCache:
         if not new:
             return
         columns = tuple(next(iter(new.values())))
-        ids = await insert_numbered(session, model.__table__, columns,
-                                    [tuple(values[c] for c in columns) for values in new.values()])
+        rows = [tuple(values[c] for c in columns) for values in new.values()]
+        if self._deferred is None:
+            ids = await insert_numbered(session, model.__table__, columns, rows)
+        else:
+            ids = (await reserve_ids(session, [(model.__table__, len(rows))]))[0] or []
+            self._deferred.append((model.__table__, ("id", *columns),
+                                   [(id_, *row) for id_, row in zip(ids, rows, strict=True)]))
         for (k, values), id_ in zip(new.items(), ids, strict=True):
             cache[k] = id_
             self.names[(kind, id_)] = values["name"]
