@@ -73,7 +73,7 @@ CALLBACK_REQUESTED = Hook("on_callback_requested", ("crm.calls.reactions",))
 CALLBACK_REQUESTED_SQL = Hook("", CALLBACK_REQUESTED.modules)
 
 # Replies to a campaign, for its progress: ``async def campaign_replies(session, campaign_id)
-# -> dict[str, int]`` with keys ``replies`` and ``opt_outs``.
+# -> dict[str, int]`` with keys ``replies``, ``opt_outs`` and ``problem_persists``.
 CAMPAIGN_REPLIES = Hook("campaign_replies", ("crm.inbox.reactions",))
 
 # Queue sizes for /metrics: ``QUEUE_PROBES: list[(name, documentation, model, column, value)]``.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crm.calls.models import CallTask
 from crm.campaigns.models import Campaign
+from crm.campaigns.service import progress as campaign_progress
 from tests.support.factories import make_lease
 from tests.support.sms import inbound, make_sent_campaign, post_sms, settings  # noqa: F401
 
@@ -43,7 +44,7 @@ async def test_a_callback_beside_a_complaint_about_an_outage_also_counts_for_the
     [m] = await inbound(db)
     assert (m.intent, m.campaign_id) == ("problem_persists", campaign.id)
     async with db.session() as session:
-        assert (await session.get(Campaign, campaign.id)).problem_persists_count == 1
+        assert (await campaign_progress(session, await session.get(Campaign, campaign.id)))["problem_persists_count"] == 1
         [task] = list(await session.scalars(select(CallTask)))
     assert task.requested_by_sms and task.lease_id == lease.id
 

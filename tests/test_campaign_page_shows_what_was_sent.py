@@ -4,10 +4,11 @@ to the same recipients opens the wizard with them."""
 
 import json
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from crm.campaigns.models import Campaign
+from crm.inbox.models import InboundMessage
 from crm.models import User
 from tests.support.campaigns import building_b, ids
 from tests.support.factories import make_lease, make_user, page_login
@@ -47,8 +48,11 @@ async def test_the_page_shows_a_rendered_sample_the_values_and_who_launched_it(c
 
 async def test_tenants_saying_the_problem_continues_link_to_the_filtered_inbox(client, db):
     campaign_id = await _launched(client, db)
-    async with db.session() as s:
-        await s.execute(update(Campaign).where(Campaign.id == campaign_id).values(problem_persists_count=3))
+    async with db.session() as s:  # three replies said so, one said something else
+        for i, intent in enumerate(["problem_persists"] * 3 + ["thanks"]):
+            s.add(InboundMessage(provider_sid=f"SMpersists{i}", from_e164=f"+3361100000{i}", body="…",
+                                 received_at=datetime(2026, 11, 24, 10, tzinfo=UTC), campaign_id=campaign_id,
+                                 intent=intent, decided_by="test"))
         await s.commit()
     html = await (await client.get(f"/campagnes/{campaign_id}")).text()
     assert (f'<a href="/messages?campaign={campaign_id}&amp;intent=problem_persists&amp;status=all" '

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.campaigns.service import progress as campaign_progress
 from crm.inbox.models import InboundMessage
 from tests.support.factories import api_user, make_lease
 from tests.support.sms import inbound, make_sent_campaign, post_sms, settings  # noqa: F401
@@ -100,7 +101,7 @@ async def test_the_tenant_s_next_reply_still_counts_for_the_outage(client, db, c
     last = (await inbound(db))[-1]
     assert last.campaign_id == outage.id and last.outbox_message_id == row.id
     async with db.session() as session:
-        assert (await session.get(Campaign, outage.id)).problem_persists_count == 2
+        assert (await campaign_progress(session, await session.get(Campaign, outage.id)))["problem_persists_count"] == 2
 
 
 async def test_a_reply_to_an_opted_out_number_is_refused(client, db, clock):

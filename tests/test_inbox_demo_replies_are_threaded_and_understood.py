@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm.campaigns.models import Campaign
+from crm.campaigns.service import progress as campaign_progress
 from crm.inbox import demo
 from crm.inbox.understanding import Intent
 from tests.support.factories import make_lease
@@ -27,5 +28,5 @@ async def test_demo_replies_are_threaded_understood_and_flag_the_outage(db, cloc
     assert all(m.intent in Intent.ALL and m.received_at <= clock.now() for m in replies)
     persists = sum(m.intent == Intent.PROBLEM_PERSISTS for m in replies)
     async with db.session() as session:
-        assert (await session.get(Campaign, campaign.id)).problem_persists_count == persists
+        assert (await campaign_progress(session, await session.get(Campaign, campaign.id)))["problem_persists_count"] == persists
         assert len((await session.scalars(select(Campaign))).all()) == 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from crm.campaigns.models import Campaign
+from crm.campaigns.service import progress as campaign_progress
 from tests.support.factories import api_user, make_lease, make_user, page_login
 from tests.support.sms import (  # noqa: F401 - fixtures
     http_settings,
@@ -61,7 +62,7 @@ async def test_each_tenant_saying_the_outage_goes_on_counts_once_on_the_campaign
     await post_sms(client, "tjrs pas d'eau chaude", sender="+33611000001")
     await post_sms(client, "L'eau est revenue merci", sender="+33611000002")
     async with db.session() as session:
-        assert (await session.get(Campaign, campaign.id)).problem_persists_count == 2
+        assert (await campaign_progress(session, await session.get(Campaign, campaign.id)))["problem_persists_count"] == 2
 
 
 async def test_the_inbox_page_shows_the_banner_for_the_campaign(client, db, clock):
@@ -87,4 +88,4 @@ async def test_a_complaint_after_an_information_campaign_does_not_flag_it(client
     [m] = await inbound(db)
     assert m.intent == "problem_persists" and m.campaign_id == info.id
     async with db.session() as session:
-        assert (await session.get(Campaign, info.id)).problem_persists_count == 0
+        assert (await campaign_progress(session, await session.get(Campaign, info.id)))["problem_persists_count"] == 0

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crm.calls.models import CallTask
 from crm.campaigns.models import Campaign, OutboxMessage
+from crm.campaigns.service import progress as campaign_progress
 from crm.inbox import demo
 from crm.inbox.models import InboundMessage
 from crm.inbox.understanding import Intent
@@ -44,7 +45,7 @@ async def test_a_simulated_problem_report_is_threaded_and_flags_the_campaign(cli
         message = (await s.scalars(select(InboundMessage))).one()
         assert (message.campaign_id, message.tenant_id, message.intent) == (
             campaign.id, lease.tenant_id, Intent.PROBLEM_PERSISTS)
-        assert (await s.get(Campaign, campaign.id)).problem_persists_count == 1
+        assert (await campaign_progress(s, await s.get(Campaign, campaign.id)))["problem_persists_count"] == 1
     assert resp.headers["Location"] == f"/messages/{message.id}"
 
 

@@ -20,6 +20,8 @@ class Category:
     ALL = (OUTAGE, WORKS, REQUEST_FOLLOWUP, RENT_REMINDER, INFORMATION)
     # Alerts may go at any hour when urgent; the others wait for allowed sending hours.
     ALERTS = (OUTAGE, WORKS, REQUEST_FOLLOWUP)
+    # Replies saying "still broken" are counted for these (the outage banner).
+    PERSISTING = (OUTAGE, WORKS)
 
 
 # Campaign kinds holding one SMS to one tenant, whose "template" is that SMS's own text:
@@ -63,8 +65,6 @@ class Campaign(SQLModel, table=True):
     created_at: datetime = utc_field(nullable=False)
     launched_at: datetime | None = utc_field()
     launched_by: int | None = Field(default=None, foreign_key="user.id")
-    # Set by the inbox when replies say the problem persists ("12 locataires signalent ...").
-    problem_persists_count: int = 0
 
 
 class OutboxStatus:

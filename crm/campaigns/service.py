@@ -14,7 +14,7 @@ from crm import hooks
 from crm.auth import Principal
 from crm.campaigns.audience import Audience, check_scope
 from crm.campaigns.dispatcher import Dispatcher
-from crm.campaigns.models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
+from crm.campaigns.models import Campaign, CampaignStatus, Category, OutboxMessage, OutboxStatus
 from crm.campaigns.preparation import OnChunk, prepare_and_release
 from crm.campaigns.presets import BY_CODE
 from crm.campaigns.preview import scan_for
@@ -188,11 +188,12 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
             counts[status] = n
         elif status == OutboxStatus.CANCELLED:
             cancelled = n
-    replies = opt_outs = 0
+    replies = opt_outs = persists = 0
     for count_replies in hooks.CAMPAIGN_REPLIES.handlers():  # the inbox counts them
         counted = await count_replies(session, campaign.id)
         replies += counted["replies"]
         opt_outs += counted["opt_outs"]
+        persists += counted["problem_persists"]
     # Messages whose fate the reconciliation settled by asking the provider.
     reconciled = await session.scalar(
         select(func.count()).select_from(OutboxMessage)
@@ -214,7 +215,8 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         "launched_at": campaign.launched_at, "send_at": campaign.send_at,
         "counts": counts, "cancelled": cancelled, "total": sum(counts.values()) + cancelled,
         "replies": int(replies or 0), "opt_outs": int(opt_outs or 0), "failures": failures,
-        "problem_persists_count": campaign.problem_persists_count,
+        # Tenants saying the outage goes on: outages and works only.
+        "problem_persists_count": persists if campaign.category in Category.PERSISTING else 0,
         "reconciled": int(reconciled or 0),
     }
 

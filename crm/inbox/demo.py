@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from crm import hooks
 from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
@@ -53,7 +53,6 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                 select(OutboxMessage).where(OutboxMessage.campaign_id == campaign.id,
                                             OutboxMessage.status == OutboxStatus.DELIVERED)
                 .order_by(OutboxMessage.id))).all()
-            persists = 0
             for row in rows:
                 if rng.random() > REPLY_RATE or row.sent_at is None:
                     continue
@@ -73,16 +72,9 @@ async def fill(db: Database, clock: Clock, rng: random.Random) -> None:
                     await record_opt_change(session, row.e164, opted_out=True, at=at,
                                             source=OptOutSource.SMS, tenant_id=row.tenant_id,
                                             note="Réponse « STOP »")
-                if meaning.intent == Intent.PROBLEM_PERSISTS:
-                    persists += 1
                 if meaning.intent == Intent.CALLBACK_REQUEST and not handled and row.tenant_id:
                     # As the webhook does: a "rappelez-moi" still open puts a call at the
                     # top of today's queue (crm.hooks.CALLBACK_REQUESTED).
                     for react in hooks.CALLBACK_REQUESTED.handlers():
                         await react(session, tenant_id=row.tenant_id, at=now, tz=PARIS)
-            if persists and campaign.category in (Category.OUTAGE, Category.WORKS):
-                await session.execute(
-                    update(Campaign).where(Campaign.id == campaign.id)
-                    .values(problem_persists_count=Campaign.problem_persists_count + persists)
-                    .execution_options(synchronize_session=False))
         await session.commit()

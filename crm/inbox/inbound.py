@@ -23,7 +23,6 @@ from crm import hooks
 from crm.db import Database
 from crm.inbox.inbound_sql import (
     EXISTING,
-    FLAG_CAMPAIGN,
     FastStatements,
     compiled_insert,
     fast_statements,
@@ -71,8 +70,7 @@ async def _fold(db: Database, params: dict[str, str], meaning: Understanding, *,
     """``folded_statement`` run on a driver connection; None when the session path has to
     do it (another feature reacts to the reply)."""
     opt_out = meaning.intent == Intent.OPT_OUT
-    statement = folded_statement(db, opt_out=opt_out,
-                                  flag=not opt_out and meaning.intent == Intent.PROBLEM_PERSISTS)
+    statement = folded_statement(db, opt_out=opt_out)
     values = _row(params, meaning.intent, meaning, now, tz)
     if opt_out:
         source, note = _opt_source(meaning, params.get("Body", ""))
@@ -125,14 +123,13 @@ async def _opt_out_in_group(db: Database, params: dict[str, str], meaning: Under
 async def _callback_in_group(db: Database, params: dict[str, str], meaning: Understanding, *,
                              now: datetime, tz: ZoneInfo) -> Received | None:
     """A "rappelez-moi" on a SQLite file, written in the next group commit: the threading
-    insert, the outage flag when it applies and the call (``crm.hooks.CALLBACK_REQUESTED_SQL``'s
+    insert and the call (``crm.hooks.CALLBACK_REQUESTED_SQL``'s
     ``sqlite_callback``), one hop to the writer's thread. None when the session path has to
     do it (the SMS answered concerns another feature)."""
     assert db.batch_writer is not None
     statements = fast_statements(db)
     args = statements.insert.args(_row(params, meaning.intent, meaning, now, tz))
     sid = params["MessageSid"]
-    flag = meaning.intent == Intent.PROBLEM_PERSISTS
     modules = hooks.CALLBACK_REQUESTED_SQL.modules_loaded()
     callbacks = [module.sqlite_callback(db.engine.dialect) for module in modules]
     callback_params: dict[str, Any] = {}
@@ -144,9 +141,7 @@ async def _callback_in_group(db: Database, params: dict[str, str], meaning: Unde
         if row is None:  # a replayed MessageSid, or a reply another feature reacts to
             found = _one(conn, statements.existing.sql, statements.existing.args({"sid": sid}))
             return (found[0], True, False) if found is not None else None
-        message_id, campaign_id, tenant_id = row
-        if flag and campaign_id is not None:
-            conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": campaign_id})).close()
+        message_id, _campaign_id, tenant_id = row
         taken = tenant_id is not None and any([call(conn, tenant_id, callback_params) for call in callbacks])
         return message_id, False, taken
 
@@ -177,7 +172,10 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
     """Store and handle one incoming SMS (already verified). Idempotent on MessageSid.
 
     Two statements for most SMS: the threading insert and the commit; the actions (opt-out,
-    callback, campaign flag, another feature's reaction) only when they apply."""
+    callback, another feature's reaction) only when they apply. A reply saying an outage
+    goes on is counted when its campaign is read (``crm.inbox.reactions.campaign_replies``),
+    not by updating the campaign's row: hundreds of tenants answering one outage at once
+    would all wait for that one row's lock."""
     body = params.get("Body", "")
     # Understanding reads the text alone: done before a connection is taken.
     meaning = _understood(body) if len(body) <= _CACHED_BODY_CHARS else understand(body)
@@ -185,8 +183,7 @@ async def receive(db: Database, params: dict[str, str], *, now: datetime, tz: Zo
     if intent not in (Intent.OPT_OUT, Intent.OPT_IN) and not meaning.callback:
         # No action of another module due (a reaction to the SMS answered is checked in
         # SQL): the driver runs the precompiled insert itself.
-        stored = await _store_directly(db, _row(params, intent, meaning, now, tz),
-                                       flag=intent == Intent.PROBLEM_PERSISTS)
+        stored = await _store_directly(db, _row(params, intent, meaning, now, tz))
         if stored is not None:
             return Received(stored[0], stored[1], None)
     elif db.is_postgres and (intent == Intent.OPT_OUT) != meaning.callback and intent != Intent.OPT_IN:
@@ -229,7 +226,7 @@ async def _act(session: AsyncSession, params: dict[str, str], meaning: Understan
         await session.rollback()
         existing = await session.scalar(EXISTING, {"sid": sid})
         return Received(existing or 0, True, None)
-    message_id, tenant_id, _agency_id, campaign_id, outbox_message_id, concerned = row
+    message_id, tenant_id, _agency_id, _campaign_id, outbox_message_id, concerned = row
 
     if intent in (Intent.OPT_OUT, Intent.OPT_IN):
         # RULES.md: the keyword alone; a clear sentence acts the same (CNIL: an objection
@@ -241,8 +238,6 @@ async def _act(session: AsyncSession, params: dict[str, str], meaning: Understan
                 source=source, tenant_id=tenant_id, note=note)
             if changed:
                 reply = OPT_OUT_CONFIRMATION if intent == Intent.OPT_OUT else OPT_IN_CONFIRMATION
-    elif intent == Intent.PROBLEM_PERSISTS and campaign_id is not None:
-        await _flag_campaign(session, campaign_id)
     if meaning.callback and tenant_id is not None:
         if await _request_callback(session, tenant_id, now, tz):
             reply = CALLBACK_ACK
@@ -259,29 +254,27 @@ async def _act(session: AsyncSession, params: dict[str, str], meaning: Understan
     return Received(message_id, False, reply)
 
 
-async def _store_directly(db: Database, values: dict[str, Any], *, flag: bool) -> tuple[int, bool] | None:
+async def _store_directly(db: Database, values: dict[str, Any]) -> tuple[int, bool] | None:
     """Store a reply that needs no action on a driver connection, with SQL compiled once
     (``fast_statements``): ``(row id, duplicate)``, or None when another feature cares
     about the SMS it answers (nothing was stored: the session path does it with the
-    reaction). ``flag``: the reply says the outage goes on (its campaign is flagged in the
-    same transaction)."""
+    reaction)."""
     statements = fast_statements(db)
     sid = values["provider_sid"]
-    args = statements.insert.args(values) if db.is_sqlite else []  # SQLite: plain insert, flag apart
+    args = statements.insert.args(values)
     if db.batch_writer is not None:
         # SQLite file: in the next group commit, on the writer's thread (crm.sqlite_batch).
         return await db.batch_writer.run(
-            functools.partial(_store_in_transaction, statements=statements, args=args, sid=sid, flag=flag))
+            functools.partial(_store_in_transaction, statements=statements, args=args, sid=sid))
     if db.write_lock is not None:
         # SQLite in memory (tests): the whole write in ONE hop to aiosqlite's thread.
         async with db.write_lock.hold(), db.driver_connection() as conn:
             result: tuple[int, bool] | None = await conn._execute(
-                _store_and_commit, conn._conn, statements, args, sid, flag)
+                _store_and_commit, conn._conn, statements, args, sid)
             return result
     async with db.driver_connection() as conn:
         # PostgreSQL: one statement outside a transaction (it commits alone).
-        insert = statements.insert_and_flag if flag else statements.insert
-        row = await conn.fetchrow(insert.sql, *insert.args(values))
+        row = await conn.fetchrow(statements.insert.sql, *args)
         if row is not None:
             return row[0], False
         existing = await conn.fetchval(statements.existing.sql, *statements.existing.args({"sid": sid}))
@@ -299,8 +292,8 @@ def _one(conn: sqlite3.Connection, sql: str, args: list[Any]) -> Any:
 
 
 def _store_in_transaction(conn: sqlite3.Connection, *, statements: FastStatements, args: list[Any],
-                          sid: str, flag: bool) -> tuple[int, bool] | None:
-    """The threading insert (and the campaign flag) in the caller's SQLite transaction;
+                          sid: str) -> tuple[int, bool] | None:
+    """The threading insert in the caller's SQLite transaction;
     ``(row id, duplicate)``, or None when nothing was stored for the session path to do."""
     cursor = conn.execute(statements.insert.sql, args)
     try:
@@ -315,15 +308,13 @@ def _store_in_transaction(conn: sqlite3.Connection, *, statements: FastStatement
         finally:
             cursor.close()
         return (found[0], True) if found is not None else None
-    if flag and row[1] is not None:
-        conn.execute(statements.flag.sql, statements.flag.args({"campaign_id": row[1]})).close()
     return row[0], False
 
 
-def _store_and_commit(conn: sqlite3.Connection, statements: FastStatements, args: list[Any], sid: str,
-                      flag: bool) -> tuple[int, bool] | None:
+def _store_and_commit(conn: sqlite3.Connection, statements: FastStatements, args: list[Any],
+                      sid: str) -> tuple[int, bool] | None:
     try:
-        result = _store_in_transaction(conn, statements=statements, args=args, sid=sid, flag=flag)
+        result = _store_in_transaction(conn, statements=statements, args=args, sid=sid)
         if conn.in_transaction:
             conn.commit()
         return result
@@ -344,11 +335,6 @@ def opt_note(body: str) -> str:
     """The history note of an opt-out or opt-in written as a sentence: the text itself."""
     text = " ".join(body.split())
     return f"Réponse « {text[:230]} »" if len(text) <= 230 else f"Réponse « {text[:229]}… »"
-
-
-async def _flag_campaign(session: AsyncSession, campaign_id: int) -> None:
-    """One more tenant says the outage goes on (outage and works campaigns only)."""
-    await (await session.connection()).execute(FLAG_CAMPAIGN, {"campaign_id": campaign_id})
 
 
 async def _request_callback(session: AsyncSession, tenant_id: int, now: datetime, tz: ZoneInfo) -> bool:

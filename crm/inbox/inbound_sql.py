@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, false, literal_column, or_, select, true, update
+from sqlalchemy import bindparam, false, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
-from crm.campaigns.models import Campaign, Category
 from crm.compiled import Compiled
 from crm.db import Database
 from crm.inbox.models import InboundMessage
@@ -69,9 +68,7 @@ EXISTING = select(InboundMessage.__table__.c.id).where(
 @dataclass(frozen=True)
 class FastStatements:
     insert: Compiled  # returns (id, campaign_id, tenant_id), or no row
-    insert_and_flag: Compiled  # PostgreSQL: the same, flagging the campaign in one statement
     existing: Compiled  # the row a replayed MessageSid landed on
-    flag: Compiled  # SQLite: the campaign flag on its own (same thread hop)
 
 
 _FAST: dict[str, FastStatements] = {}  # dialect name → statements
@@ -104,36 +101,27 @@ def _threaded_insert(dialect: str, *, skip_concerned: bool) -> Any:
 def fast_statements(db: Database) -> FastStatements:
     """The common case for the driver directly, compiled once per dialect: the threading
     insert, which stores nothing when another feature cares about the SMS answered (that
-    case takes the session path and its reaction); on PostgreSQL the same flagging the
-    outage campaign in the same statement; the lookup of a replayed MessageSid."""
+    case takes the session path and its reaction); the lookup of a replayed MessageSid."""
     dialect = db.engine.dialect
     if dialect.name not in _FAST:
         insert = _threaded_insert(dialect.name, skip_concerned=True)
-        plain = Compiled.of(insert.returning(*_FAST_RETURNS), dialect, _THREAD_GIVEN)
-        flagged = plain
-        if dialect.name == "postgresql":
-            stored = insert.returning(*_FAST_RETURNS).cte("stored")
-            flag = flag_campaign_statement(select(stored.c.campaign_id).scalar_subquery())
-            flagged = Compiled.of(select(*stored.c).add_cte(flag.cte("flagged")), dialect, _THREAD_GIVEN)
-        _FAST[dialect.name] = FastStatements(plain, flagged,
-                                              Compiled.of(EXISTING, dialect, ("sid",)),
-                                              Compiled.of(FLAG_CAMPAIGN, dialect, ("campaign_id",)))
+        _FAST[dialect.name] = FastStatements(Compiled.of(insert.returning(*_FAST_RETURNS), dialect, _THREAD_GIVEN),
+                                              Compiled.of(EXISTING, dialect, ("sid",)))
     return _FAST[dialect.name]
 
 
-_FOLDED: dict[tuple[bool, bool], Compiled] = {}  # (opt-out, flag) → statement
+_FOLDED: dict[bool, Compiled] = {}  # opt-out → statement
 
 
-def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
-    """PostgreSQL: an SMS whose action is an opt-out, or a callback request (with the
-    outage flag when it also says the outage goes on), stored and acted upon by ONE
+def folded_statement(db: Database, *, opt_out: bool) -> Compiled:
+    """PostgreSQL: an SMS whose action is an opt-out, or a callback request, stored and acted upon by ONE
     statement that commits by itself (not six round trips: BEGIN, insert, reads, writes,
     COMMIT): the threading insert and the owners' statements (``crm.hooks.OPTED_OUT_SQL``,
     ``CALLBACK_REQUESTED_SQL``) as data-modifying CTEs. Returns ``(id, answer)``: for an
     opt-out whether the number was opted out already (its snapshot does not see the new
     event), for a callback whether it was taken on; no row for a replayed MessageSid or,
     for a callback, a reply another feature reacts to (the session path does it then)."""
-    key = (opt_out, flag)
+    key = opt_out
     if key not in _FOLDED:
         table = InboundMessage.__table__
         # Reactions to a reply never run for an opt-out.
@@ -153,9 +141,6 @@ def folded_statement(db: Database, *, opt_out: bool, flag: bool) -> Compiled:
                 ctes += statements
                 taken.append(module_taken)
             answer = or_(*taken) if taken else false()
-        if flag:
-            ctes.append(flag_campaign_statement(select(stored.c.campaign_id).scalar_subquery())
-                        .cte("flagged"))
         _FOLDED[key] = Compiled.of(
             select(stored.c.id, answer.label("answer")).add_cte(*ctes), db.engine.dialect,
             (*_THREAD_GIVEN, "at", "source", "note",
@@ -182,18 +167,3 @@ def sqlite_opt_out(db: Database) -> SqliteOptOut:
             Compiled.of(IS_OPTED_OUT, dialect, names),
             tuple(Compiled.of(statement, dialect, names) for statement in opt_out_statements())))
     return _SQLITE_OPT_OUT[0]
-
-
-_campaigns = Campaign.__table__
-
-
-def flag_campaign_statement(campaign_id: Any) -> Any:
-    """One more tenant says the outage goes on (outage and works campaigns only)."""
-    return (update(_campaigns)
-            .where(_campaigns.c.id == campaign_id,
-                   _campaigns.c.category.in_((Category.OUTAGE, Category.WORKS)))
-            .values(problem_persists_count=_campaigns.c.problem_persists_count + 1))
-
-
-# Built once: a quarter of the replies to an outage say it goes on.
-FLAG_CAMPAIGN = flag_campaign_statement(bindparam("campaign_id"))

@@ -18,7 +18,7 @@ from crm import auth, hooks
 from crm.auth import Principal
 from crm.campaigns.direct import send_direct_sms
 from crm.campaigns.labels import OUTBOX_STATUS_LABELS
-from crm.campaigns.models import Campaign, OutboxMessage, OutboxStatus
+from crm.campaigns.models import Campaign, Category, OutboxMessage, OutboxStatus
 from crm.errors import ApiError, Invalid, NotFound
 from crm.inbox.inbound import receive, tenant_names
 from crm.inbox.list_state import conversation_url, list_state, list_url, state_from_form
@@ -218,12 +218,16 @@ def _labels() -> dict[str, Any]:
 
 
 async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
-    """Campaigns whose tenants say the problem goes on: one banner each."""
-    rows = await session.scalars(
-        select(Campaign).where(Campaign.problem_persists_count > 0,
-                               *p.scope_filter(Campaign.agency_id))
-        .order_by(Campaign.created_at.desc()).limit(10))
-    return [{"id": c.id, "name": c.name, "count": c.problem_persists_count} for c in rows]
+    """Outage and works campaigns whose tenants say the problem goes on: one banner each,
+    the latest ten, with how many replies said so."""
+    rows = await session.execute(
+        select(Campaign.id, Campaign.name, func.count())
+        .join(InboundMessage, InboundMessage.campaign_id == Campaign.id)
+        .where(InboundMessage.intent == Intent.PROBLEM_PERSISTS, Campaign.category.in_(Category.PERSISTING),
+               *p.scope_filter(Campaign.agency_id))
+        .group_by(Campaign.id, Campaign.name, Campaign.created_at)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(10))
+    return [{"id": id_, "name": name, "count": count} for id_, name, count in rows]
 
 
 @auth.any_user
