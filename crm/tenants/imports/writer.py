@@ -268,10 +268,11 @@ class BatchWriter:
             self.sms_wishes.note(row, plan.opt_states)
 
     async def _write_in_parts(self, session: AsyncSession, plan: _Plan) -> None:
-        """PostgreSQL, a batch of many new leases: what changed on record (places, updates,
-        numbers added to known households, their call tasks) is committed first; then the new
-        households, their leases and phones and call tasks in ``WRITERS`` transactions side by
-        side, a household's rows all in one. A lease costs PostgreSQL ~40 µs, most of it its
+        """PostgreSQL, a batch of many new leases: the new households, their leases, phones
+        and call tasks in ``WRITERS`` transactions side by side, a household's rows all in one;
+        what changed on record (updates, numbers added to known households, their call tasks)
+        goes with the first, and is committed before the others start when the batch created
+        places (the other transactions' leases name them). A lease costs PostgreSQL ~40 µs, most of it its
         six foreign-key checks, on one backend: two backends write it while Python parses.
         If one part fails the others may be committed: importing the file again completes it
         (the rows already written are found unchanged), as after a failure between batches."""
@@ -285,7 +286,7 @@ class BatchWriter:
             await session.commit()
 
         assert plan.lease_ids is not None
-        created = {id(t): i for i, t in enumerate(plan.new_tenants)}
+        created = {id(t) for t in plan.new_tenants}  # households of this batch, not the one before
         part_of: dict[int, int] = {}  # a household of this batch -> its part
         parts: list[_Part] = [_Part() for _ in range(WRITERS)]
         for row, lease_id in zip(plan.new_rows, plan.lease_ids, strict=True):
