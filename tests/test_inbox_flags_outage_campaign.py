@@ -3,6 +3,7 @@ flag it ("2 locataires signalent que la panne continue")."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -89,3 +90,25 @@ async def test_a_complaint_after_an_information_campaign_does_not_flag_it(client
     assert m.intent == "problem_persists" and m.campaign_id == info.id
     async with db.session() as session:
         assert (await campaign_progress(session, await session.get(Campaign, info.id)))["problem_persists_count"] == 0
+
+
+async def test_the_banners_name_only_the_outages_of_the_users_agency_that_tenants_say_go_on(client, db, clock):
+    _, water = await _water_cut(db, clock)  # Blois, two say it goes on
+    lift_lease = await make_lease(db, agency="Blois", building="C", mobile="+33611000009", last_name="Roux")
+    await make_sent_campaign(  # Blois too, only thanked
+        db, name="Panne ascenseur bâtiment C", category="outage", agency_id=lift_lease.agency_id,
+        recipients=[(lift_lease.tenant_id, "+33611000009")], sent_at=clock.now() - timedelta(minutes=30))
+    other = await make_lease(db, agency="Vendôme", mobile="+33622000000", last_name="Petit")
+    await make_sent_campaign(db, name="Coupure chauffage Vendôme", category="outage", agency_id=other.agency_id,
+                             recipients=[(other.tenant_id, "+33622000000")],
+                             sent_at=clock.now() - timedelta(minutes=20))
+    await post_sms(client, "Toujours pas d'eau", sender="+33611000000")
+    await post_sms(client, "encore coupé chez nous", sender="+33611000001")
+    await post_sms(client, "Merci pour l'info", sender="+33611000009")
+    await post_sms(client, "toujours pas de chauffage", sender="+33622000000")
+    await page_login(client, await make_user(db, role="manager", agency="Blois"))
+
+    html = await (await client.get("/messages")).text()
+
+    banners = re.findall(r'campaign=(\d+)&amp;intent=problem_persists&amp;status=all">([^<]+)<', html)
+    assert banners == [(str(water.id), "2 locataires signalent que la panne continue")]  # not lift, not Vendôme

@@ -110,7 +110,7 @@ async def _opt_out_in_group(db: Database, params: dict[str, str], meaning: Under
             return (found[0], True, False) if found is not None else None
         was = _one(conn, statements.was.sql, statements.was.args(opt))[0]
         for write in statements.writes:  # the event, then the outbox's cancellation
-            conn.execute(write.sql, write.args({**opt, "tenant_id": row[2]})).close()
+            conn.execute(write.sql, write.args({**opt, "tenant_id": row[1]})).close()
         return row[0], False, bool(was)
 
     done = await db.batch_writer.run(work)
@@ -141,7 +141,7 @@ async def _callback_in_group(db: Database, params: dict[str, str], meaning: Unde
         if row is None:  # a replayed MessageSid, or a reply another feature reacts to
             found = _one(conn, statements.existing.sql, statements.existing.args({"sid": sid}))
             return (found[0], True, False) if found is not None else None
-        message_id, _campaign_id, tenant_id = row
+        message_id, tenant_id = row
         taken = tenant_id is not None and any([call(conn, tenant_id, callback_params) for call in callbacks])
         return message_id, False, taken
 

@@ -67,14 +67,13 @@ EXISTING = select(InboundMessage.__table__.c.id).where(
 
 @dataclass(frozen=True)
 class FastStatements:
-    insert: Compiled  # returns (id, campaign_id, tenant_id), or no row
+    insert: Compiled  # returns (id, tenant_id), or no row
     existing: Compiled  # the row a replayed MessageSid landed on
 
 
 _FAST: dict[str, FastStatements] = {}  # dialect name → statements
 _THREAD_GIVEN = (*GIVEN, "e164", "since", "today")  # the parameters of a threading insert
-_FAST_RETURNS = (InboundMessage.__table__.c.id, InboundMessage.__table__.c.campaign_id,
-                 InboundMessage.__table__.c.tenant_id)
+_FAST_RETURNS = (InboundMessage.__table__.c.id, InboundMessage.__table__.c.tenant_id)
 
 
 def _threaded_insert(dialect: str, *, skip_concerned: bool) -> Any:
@@ -121,12 +120,11 @@ def folded_statement(db: Database, *, opt_out: bool) -> Compiled:
     opt-out whether the number was opted out already (its snapshot does not see the new
     event), for a callback whether it was taken on; no row for a replayed MessageSid or,
     for a callback, a reply another feature reacts to (the session path does it then)."""
-    key = opt_out
-    if key not in _FOLDED:
+    if opt_out not in _FOLDED:
         table = InboundMessage.__table__
         # Reactions to a reply never run for an opt-out.
         stored = (_threaded_insert("postgresql", skip_concerned=not opt_out)
-                  .returning(table.c.id, table.c.tenant_id, table.c.campaign_id).cte("stored"))
+                  .returning(table.c.id, table.c.tenant_id).cte("stored"))
         ctes: list[Any] = []
         answer: Any
         if opt_out:
@@ -141,11 +139,11 @@ def folded_statement(db: Database, *, opt_out: bool) -> Compiled:
                 ctes += statements
                 taken.append(module_taken)
             answer = or_(*taken) if taken else false()
-        _FOLDED[key] = Compiled.of(
+        _FOLDED[opt_out] = Compiled.of(
             select(stored.c.id, answer.label("answer")).add_cte(*ctes), db.engine.dialect,
             (*_THREAD_GIVEN, "at", "source", "note",
              "callback_at", "callback_today", "callback_window_end"))
-    return _FOLDED[key]
+    return _FOLDED[opt_out]
 
 
 @dataclass(frozen=True)

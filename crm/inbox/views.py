@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -220,14 +220,19 @@ def _labels() -> dict[str, Any]:
 async def _alerts(session: AsyncSession, p: Principal) -> list[dict[str, Any]]:
     """Outage and works campaigns whose tenants say the problem goes on: one banner each,
     the latest ten, with how many replies said so."""
-    rows = await session.execute(
-        select(Campaign.id, Campaign.name, func.count())
-        .join(InboundMessage, InboundMessage.campaign_id == Campaign.id)
-        .where(InboundMessage.intent == Intent.PROBLEM_PERSISTS, Campaign.category.in_(Category.PERSISTING),
-               *p.scope_filter(Campaign.agency_id))
-        .group_by(Campaign.id, Campaign.name, Campaign.created_at)
-        .order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(10))
-    return [{"id": id_, "name": name, "count": count} for id_, name, count in rows]
+    def persisting(campaign_id: Any) -> Any:
+        return (InboundMessage.campaign_id == campaign_id) & (InboundMessage.intent == Intent.PROBLEM_PERSISTS)
+
+    # The ten campaigns first (one such reply each is enough), then their counts: the page
+    # does not count every reply of every outage ever sent.
+    latest = (select(Campaign.id, Campaign.name, Campaign.created_at)
+              .where(Campaign.category.in_(Category.PERSISTING), *p.scope_filter(Campaign.agency_id),
+                     exists().where(persisting(Campaign.id)))
+              .order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(10).subquery())
+    count = select(func.count()).select_from(InboundMessage).where(persisting(latest.c.id)).scalar_subquery()
+    rows = await session.execute(select(latest.c.id, latest.c.name, count)
+                                 .order_by(latest.c.created_at.desc(), latest.c.id.desc()))
+    return [{"id": id_, "name": name, "count": n} for id_, name, n in rows]
 
 
 @auth.any_user

@@ -39,7 +39,6 @@ class EstateCache:
         self.buildings: dict[tuple[int | None, str], int] = {}
         self.entrances: dict[tuple[int | None, str], int] = {}
         self.names: dict[tuple[str, int], str] = {}  # for LeaseChange: ids read as names
-        self._deferred: Deferred | None = None
 
     async def load(self, session: AsyncSession) -> None:
         for a in (await session.execute(select(Agency.id, Agency.name, Agency.code))).all():
@@ -73,16 +72,15 @@ class EstateCache:
             stands_for = first.setdefault(names, row)
             if stands_for is not row:
                 row.estate = stands_for.estate  # filled below, read only afterwards
-        self._deferred = deferred
-        await self._resolve(session, list(first.values()))
+        await self._resolve(session, list(first.values()), deferred)
 
-    async def _resolve(self, session: AsyncSession, rows: list[Row]) -> None:
+    async def _resolve(self, session: AsyncSession, rows: list[Row], deferred: Deferred | None) -> None:
         new: dict[str, Any] = {}
         for row in rows:
             k = _key(row.values["agency"])
             if k not in self.agencies and k not in new:
                 new[k] = {"name": row.values["agency"], "code": None, "phone": None, "department": None}
-        await self._flush(session, Agency, new, self.agencies, "agency")
+        await self._flush(session, Agency, new, self.agencies, "agency", deferred)
 
         offices: dict[tuple[int | None, str], Any] = {}
         residences: dict[tuple[int | None, str], Any] = {}
@@ -94,7 +92,7 @@ class EstateCache:
                 k2 = (agency_id, _key(office))
                 if k2 not in self.offices and k2 not in offices:
                     offices[k2] = {"agency_id": agency_id, "name": office}
-        await self._flush(session, LocalOffice, offices, self.offices, "local_office")
+        await self._flush(session, LocalOffice, offices, self.offices, "local_office", deferred)
         for row in rows:
             agency_id = row.estate["agency"]
             office = row.values.get("local_office")
@@ -106,7 +104,7 @@ class EstateCache:
                     "local_office_id": row.estate["local_office"],
                     "postcode": row.values.get("postcode"), "city": row.values.get("city"),
                 }
-        await self._flush(session, Residence, residences, self.residences, "residence")
+        await self._flush(session, Residence, residences, self.residences, "residence", deferred)
 
         buildings: dict[tuple[int | None, str], Any] = {}
         for row in rows:
@@ -115,7 +113,7 @@ class EstateCache:
             name = row.values.get("building")
             if name and (residence_id, _key(name)) not in self.buildings:
                 buildings.setdefault((residence_id, _key(name)), {"residence_id": residence_id, "name": name})
-        await self._flush(session, Building, buildings, self.buildings, "building")
+        await self._flush(session, Building, buildings, self.buildings, "building", deferred)
 
         entrances: dict[tuple[int | None, str], Any] = {}
         for row in rows:
@@ -126,7 +124,7 @@ class EstateCache:
             if building_id and entrance and (building_id, _key(entrance)) not in self.entrances:
                 entrances.setdefault((building_id, _key(entrance)),
                                      {"building_id": building_id, "name": entrance})
-        await self._flush(session, Entrance, entrances, self.entrances, "entrance")
+        await self._flush(session, Entrance, entrances, self.entrances, "entrance", deferred)
         for row in rows:
             building_id = row.estate["building"]
             entrance = row.values.get("entrance")
@@ -135,16 +133,16 @@ class EstateCache:
             )
 
     async def _flush(self, session: AsyncSession, model: Any, new: dict[Any, dict[str, Any]],
-                     cache: dict[Any, int], kind: str) -> None:
+                     cache: dict[Any, int], kind: str, deferred: Deferred | None) -> None:
         if not new:
             return
         columns = tuple(next(iter(new.values())))
         rows = [tuple(values[c] for c in columns) for values in new.values()]
-        if self._deferred is None:
+        if deferred is None:
             ids = await insert_numbered(session, model.__table__, columns, rows)
         else:
             ids = (await reserve_ids(session, [(model.__table__, len(rows))]))[0] or []
-            self._deferred.append((model.__table__, ("id", *columns),
+            deferred.append((model.__table__, ("id", *columns),
                                    [(id_, *row) for id_, row in zip(ids, rows, strict=True)]))
         for (k, values), id_ in zip(new.items(), ids, strict=True):
             cache[k] = id_

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import hooks
@@ -38,7 +38,7 @@ from crm.tenants.imports.bulk import (
     reserve_ids,
     tenant_values,
 )
-from crm.tenants.imports.estate import EstateCache
+from crm.tenants.imports.estate import Deferred, EstateCache
 from crm.tenants.imports.optouts import OptOutSettlement
 from crm.tenants.imports.report import ImportReport, RowIssue
 from crm.tenants.imports.rows import Row, RowError, is_anonymised, parse_row
@@ -69,8 +69,7 @@ class _Plan:
     rows: list[Row]
     now: datetime
     opt_states: Any = None
-    # PostgreSQL: new places, numbered, level by level: (table, columns, rows)
-    places: list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]] = field(default_factory=list)
+    places: Deferred = field(default_factory=list)  # PostgreSQL: new places, numbered, to insert
     new_tenants: list[NewTenant] = field(default_factory=list)
     new_rows: list[Row] = field(default_factory=list)  # rows whose lease is new
     new_phones: list[tuple[Any, str, str]] = field(default_factory=list)  # (household, e164, kind)
@@ -85,10 +84,6 @@ class _Part:
     tenants: list[tuple[Any, ...]] = field(default_factory=list)
     leases: list[tuple[Any, ...]] = field(default_factory=list)
     phones: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-def tenant_values_with_id(t: NewTenant) -> tuple[Any, ...]:
-    return (t.id, *tenant_values(t))
 
 
 class BatchWriter:
@@ -296,7 +291,7 @@ class BatchWriter:
                 part = min(range(WRITERS), key=lambda i: len(parts[i].leases))
                 if id(tenant) in created:
                     part_of[id(tenant)] = part
-                    parts[part].tenants.append(tenant_values_with_id(tenant))
+                    parts[part].tenants.append((tenant.id, *tenant_values(tenant)))
             parts[part].leases.append((lease_id, *_lease_values(row, now)))
         for household, e164, kind in plan.new_phones:
             if isinstance(household, NewTenant):
